@@ -1,0 +1,82 @@
+"""Plutchik's eight primary emotions with their VAD prototypes.
+
+The table (ids, display names, opposites, intensity ladders and the VAD prototype of each
+primary, with its source) is data: ``assets/emotion/primaries.csv``. Wheel order follows
+Plutchik (1980): joy, trust, fear, surprise, sadness, disgust, anger, anticipation, so that
+opposite primaries sit four places apart.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from typing import Final
+
+from studio._paths import assets_dir
+
+
+@dataclass(frozen=True, slots=True)
+class Primary:
+    """One primary emotion: a stable id, a display name and its VAD prototype."""
+
+    id: str
+    display_name: str
+    vad: tuple[float, float, float]
+    opposite: str
+    wheel_index: int
+    weak_name: str
+    strong_name: str
+    source: str
+
+    @property
+    def norm(self) -> float:
+        return math.sqrt(sum(x * x for x in self.vad))
+
+
+def _load() -> tuple[Primary, ...]:
+    path = assets_dir() / "emotion" / "primaries.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    primaries = tuple(
+        Primary(
+            id=row["id"],
+            display_name=row["display_name"],
+            vad=(float(row["valence"]), float(row["arousal"]), float(row["dominance"])),
+            opposite=row["opposite"],
+            wheel_index=int(row["wheel_index"]),
+            weak_name=row["weak_name"],
+            strong_name=row["strong_name"],
+            source=row["source"],
+        )
+        for row in rows
+    )
+    primaries = tuple(sorted(primaries, key=lambda p: p.wheel_index))
+    ids = [p.id for p in primaries]
+    if len(ids) != 8 or sorted(p.wheel_index for p in primaries) != list(range(8)):
+        raise ValueError(f"{path}: expected the eight primaries with wheel_index 0..7")
+    for p in primaries:
+        if p.opposite not in ids or ids.index(p.opposite) != (p.wheel_index + 4) % 8:
+            raise ValueError(f"{path}: opposite of {p.id!r} must sit four places away")
+    return primaries
+
+
+PRIMARIES: Final[tuple[Primary, ...]] = _load()
+PRIMARY_IDS: Final[tuple[str, ...]] = tuple(p.id for p in PRIMARIES)
+BY_ID: Final[dict[str, Primary]] = {p.id: p for p in PRIMARIES}
+
+
+def primary(emotion_id: str) -> Primary:
+    """The primary with this id; ``ValueError`` naming the id and the valid ones otherwise."""
+    try:
+        return BY_ID[emotion_id]
+    except KeyError:
+        raise ValueError(
+            f"unknown emotion id {emotion_id!r}; expected one of {', '.join(PRIMARY_IDS)}"
+        ) from None
+
+
+def wheel_distance(a: str, b: str) -> int:
+    """Steps between two primaries on the wheel (0..4); 4 means opposites."""
+    d = abs(primary(a).wheel_index - primary(b).wheel_index) % 8
+    return min(d, 8 - d)

@@ -1,0 +1,39 @@
+"""The generator contract, request/artifact types and the entry-point registry."""
+
+from studio.plugins.contract import (
+    Artifact,
+    Backend,
+    CancelToken,
+    Cancelled,
+    Generator,
+    MediaType,
+    NeverCancel,
+    Params,
+    ProgressCallback,
+    Rendered,
+    Request,
+    check_cancel,
+    no_progress,
+)
+from studio.plugins.registry import GROUP, PluginError, PluginLoadError, PluginNotFound, Registry
+
+__all__ = [
+    "GROUP",
+    "Artifact",
+    "Backend",
+    "CancelToken",
+    "Cancelled",
+    "Generator",
+    "MediaType",
+    "NeverCancel",
+    "Params",
+    "PluginError",
+    "PluginLoadError",
+    "PluginNotFound",
+    "ProgressCallback",
+    "Registry",
+    "Rendered",
+    "Request",
+    "check_cancel",
+    "no_progress",
+]

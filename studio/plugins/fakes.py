@@ -1,0 +1,120 @@
+"""Test-only generator plugins: they exercise the contract, the registry and the job
+system without any media library. Never registered by the distribution; tests register
+them through hand-made entry points (``EntryPoint(name, "studio.plugins.fakes:…", GROUP)``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from studio.plugins.contract import (
+    Backend,
+    CancelToken,
+    Generator,
+    MediaType,
+    Params,
+    ProgressCallback,
+    Rendered,
+    Request,
+    check_cancel,
+)
+
+
+class EchoParams(Params):
+    steps: int = Field(default=4, ge=1, le=1000, description="progress steps")
+    step_seconds: float = Field(default=0.0, ge=0.0, le=60.0, description="sleep per step")
+    text: str = Field(default="", max_length=1000)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class EchoGenerator(Generator):
+    """Writes a small JSON "rendering" of the condition; deterministic per seed."""
+
+    id = "echo"
+    display_name = "Echo (test)"
+    media_type = MediaType.IMAGE
+    params_model = EchoParams
+    extensions = (".json", ".txt")
+    supports_trajectory = True
+    version = "1"
+
+    def backends(self) -> list[Backend]:
+        return [
+            Backend("plain", "writes the condition as text", default=True),
+            Backend("neural", "needs a model folder", available=False,
+                    reason="needs a local model directory"),
+        ]
+
+    def render(
+        self,
+        request: Request,
+        params: Any,
+        backend: Backend,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Rendered:
+        for i in range(params.steps):
+            check_cancel(cancel)
+            if params.step_seconds:
+                time.sleep(params.step_seconds)
+            progress((i + 1) / params.steps, f"step {i + 1}/{params.steps}")
+        c = request.condition_at(0.0)
+        digest = hashlib.sha256(f"{request.seed}:{c.to_json()}:{params.text}".encode()).hexdigest()
+        body = {"name": c.name, "vad": c.vad, "noise": digest[:16], "text": params.text}
+        _write_atomic(request.output, json.dumps(body).encode())
+        return Rendered([request.output], features={"valence_seen": c.valence, "steps": params.steps})
+
+
+class StubbornGenerator(EchoGenerator):
+    """Ignores cancellation (a hung backend): the job system must kill it."""
+
+    id = "stubborn"
+
+    def render(self, request: Request, params: Any, backend: Backend,
+               progress: ProgressCallback, cancel: CancelToken) -> Rendered:
+        progress(0.1, "sleeping without checking cancel")
+        time.sleep(3600)
+        raise AssertionError("unreachable")
+
+
+class CrashingGenerator(EchoGenerator):
+    """Kills its own process (a segfaulting native library)."""
+
+    id = "crash"
+
+    def render(self, request: Request, params: Any, backend: Backend,
+               progress: ProgressCallback, cancel: CancelToken) -> Rendered:
+        progress(0.2, "about to crash")
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
+
+
+class FailingGenerator(EchoGenerator):
+    """Raises an ordinary exception mid-way."""
+
+    id = "fail"
+
+    def render(self, request: Request, params: Any, backend: Backend,
+               progress: ProgressCallback, cancel: CancelToken) -> Rendered:
+        progress(0.5, "half way")
+        raise RuntimeError("the backend ran out of ink")
+
+
+class BrokenOnImport:
+    """Not a generator at all (the registry must refuse it)."""
