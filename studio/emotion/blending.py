@@ -45,6 +45,8 @@ def _clip(x: float) -> float:
 def check_unit(name: str, value: float, lo: float = -1.0, hi: float = 1.0) -> float:
     """``value`` as a float if it is finite and in ``[lo, hi]``; ``ValueError`` naming it."""
     try:
+        if isinstance(value, bool | str):
+            raise TypeError
         x = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {value!r}") from None
@@ -94,7 +96,12 @@ def mixture_to_vad(mixture: Mapping[str, float], intensity: float) -> VADTuple:
             v += w * proto[0]
             a += w * proto[1]
             d += w * proto[2]
-    return (_clip(intensity * v), _clip(intensity * a), _clip(intensity * d))
+    # Rounded to 1e-9 so stored JSON reads cleanly (0.5208, not 0.5207999999999999).
+    return (
+        round(_clip(intensity * v), 9),
+        round(_clip(intensity * a), 9),
+        round(_clip(intensity * d), 9),
+    )
 
 
 def vad_to_mixture(vad: VADTuple) -> tuple[dict[str, float], float]:
@@ -120,4 +127,4 @@ def vad_to_mixture(vad: VADTuple) -> tuple[dict[str, float], float]:
             mu[2] += w * p[2]
     mu_sq = mu[0] ** 2 + mu[1] ** 2 + mu[2] ** 2
     proj = (x * mu[0] + y * mu[1] + z * mu[2]) / mu_sq if mu_sq > 1e-12 else 0.0
-    return mixture, min(1.0, max(0.0, proj))
+    return mixture, round(min(1.0, max(0.0, proj)), 9)

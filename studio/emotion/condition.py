@@ -141,13 +141,12 @@ class Condition:
         if isinstance(version, bool) or version != SCHEMA_VERSION:
             raise ValueError(f"version: unsupported condition version {version!r}")
         label = data.get("label")
-        if "vad" not in data and "mixture" not in data:
-            raise ValueError("condition needs 'vad' or 'mixture'")
         mixture = data.get("mixture")
         if mixture is not None and not isinstance(mixture, Mapping):
             raise ValueError(f"mixture must be an object of emotion id to weight, got {mixture!r}")
         if "vad" not in data:
-            assert mixture is not None
+            if mixture is None:
+                raise ValueError("condition needs 'vad' or 'mixture'")
             intensity = data.get("intensity", DEFAULT_INTENSITY)
             return cls.from_mixture(mixture, _number("intensity", intensity), label=label)
         vad = _parse_vad(data["vad"])

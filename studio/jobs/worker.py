@@ -1,0 +1,147 @@
+"""The loop that runs inside each worker process.
+
+A worker is started once (spawn, never fork: the app has threads) and reused for many jobs,
+so imports and loaded generators stay warm. It speaks plain tuples over one duplex pipe:
+
+parent → worker: ``("run", job_id, spec, request_dict)`` or ``None`` (stop).
+worker → parent: ``("ready", pid)``, ``("progress", job_id, fraction, message, preview)``,
+``("finished", job_id, files, metadata)``, ``("failed", job_id, error, detail)``,
+``("cancelled", job_id)``.
+
+Cancellation is a shared ``multiprocessing.Event`` the parent sets and clears; it is the
+generator's :class:`~studio.plugins.contract.CancelToken`.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Final
+
+from studio.plugins.contract import CancelToken, Cancelled, Generator, Request
+from studio.plugins.registry import PluginLoadError, load_spec
+
+Message = tuple[Any, ...]
+
+# Progress throttle: a generator may report thousands of tiny steps; send a report only when
+# it moved by at least MIN_STEP or MIN_INTERVAL passed (first, last and previews always go).
+MIN_INTERVAL: Final = 0.02
+MIN_STEP: Final = 0.01
+MAX_ERROR_CHARS: Final = 500
+
+
+def one_line(text: str) -> str:
+    """Collapse a (possibly multi-line) error text into one readable, bounded line."""
+    line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    return line if len(line) <= MAX_ERROR_CHARS else line[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def describe_error(exc: BaseException) -> str:
+    """``RuntimeError: the backend ran out of ink`` (just the type when there is no text)."""
+    text = one_line(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _Reporter:
+    """The generator's progress callback: forwards throttled reports to the parent."""
+
+    def __init__(self, conn: Connection, job_id: str) -> None:
+        self._conn = conn
+        self._job_id = job_id
+        self._last_time = -math.inf
+        self._last_fraction = -math.inf
+
+    def __call__(self, fraction: float, message: str = "", preview: Path | None = None) -> None:
+        value = float(fraction)
+        if not math.isfinite(value):
+            return
+        now = time.monotonic()
+        quiet = now - self._last_time < MIN_INTERVAL and value - self._last_fraction < MIN_STEP
+        if quiet and preview is None and value < 1.0:
+            return
+        self._last_time, self._last_fraction = now, value
+        shown = None if preview is None else str(preview)
+        self._conn.send(("progress", self._job_id, value, str(message), shown))
+
+
+def run_job(
+    job_id: str,
+    spec: str,
+    data: dict[str, Any],
+    conn: Connection,
+    cancel: CancelToken,
+    loaded: dict[tuple[str, str], Generator],
+) -> Message:
+    """Run one job and return the message that ends it; never raises for a job's failure."""
+    try:
+        request = Request.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        return ("failed", job_id, f"request: {one_line(str(exc))}", "")
+    key = (spec, request.generator)
+    try:
+        generator = loaded.get(key) or load_spec(spec, request.generator)
+    except PluginLoadError as exc:
+        return ("failed", job_id, one_line(str(exc)), traceback.format_exc())
+    loaded[key] = generator
+    try:
+        # Validate apart from rendering so a validation error reads as the contract words
+        # it ("params.steps: …") and every other error carries its type.
+        generator.check_request(request)
+    except ValueError as exc:
+        return ("failed", job_id, one_line(str(exc)), "")
+    except Exception as exc:  # foreign validation code: becomes a failed event
+        return ("failed", job_id, describe_error(exc), traceback.format_exc())
+    try:
+        artifact = generator.generate(request, _Reporter(conn, job_id), cancel)
+    except Cancelled:
+        return ("cancelled", job_id)
+    except Exception as exc:  # any generator failure becomes a failed event
+        return ("failed", job_id, describe_error(exc), traceback.format_exc())
+    return ("finished", job_id, [str(f) for f in artifact.files], dict(artifact.metadata))
+
+
+def _watch_parent() -> None:
+    """Exit when the app process is gone, even in the middle of a long job."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)  # nobody is left to report to; skip cleanup that could hang
+
+    threading.Thread(target=watch, name="studio-parent-watch", daemon=True).start()
+
+
+def worker_main(conn: Connection, cancel: CancelToken) -> None:
+    """Entry point of a worker process (the target of ``Process``)."""
+    # Ctrl-C in a terminal reaches the whole process group; the app decides when we stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent()
+    loaded: dict[tuple[str, str], Generator] = {}
+    try:
+        conn.send(("ready", os.getpid()))
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            _, job_id, spec, data = task
+            outcome = run_job(job_id, spec, data, conn, cancel, loaded)
+            try:
+                conn.send(outcome)
+            except (BrokenPipeError, ConnectionResetError):
+                raise
+            except Exception as exc:  # e.g. metadata that cannot be pickled
+                conn.send(("failed", job_id, f"could not send the result: {describe_error(exc)}",
+                           traceback.format_exc()))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        return  # the app closed its end: nothing left to do
+    finally:
+        conn.close()

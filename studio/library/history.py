@@ -1,0 +1,581 @@
+"""The history of every finished generation, kept in SQLite (DESIGN §5).
+
+One row per generation in ``entries`` with the exact metadata that made it, plus
+denormalised columns (name, valence, arousal, …) so the library view can filter without
+parsing JSON; the files it wrote live in ``entry_files``. Each record is one transaction,
+so a crash never leaves half a record behind.
+
+The database is ``<root>/history.sqlite3`` (root defaults to :func:`studio_home`), in WAL
+mode so the UI can read while a job thread writes. One connection is shared by all
+threads behind a lock; a second process (another app window) waits on SQLite's busy
+timeout. The schema version lives in ``PRAGMA user_version`` and :data:`_MIGRATIONS`
+upgrades older files step by step.
+
+Paths of files inside ``root`` are stored relative to it, so a moved or copied data folder
+keeps working; files elsewhere are stored absolute.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import logging
+import math
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from studio._paths import studio_home
+from studio.emotion import Condition, Trajectory
+from studio.plugins.contract import Artifact
+
+log = logging.getLogger(__name__)
+
+DB_NAME: Final = "history.sqlite3"
+ARTIFACTS_DIR: Final = "artifacts"
+BUSY_TIMEOUT_S: Final = 10.0
+
+StateKind = Literal["condition", "trajectory"]
+Region = tuple[float, float, float, float]
+
+
+class HistoryError(RuntimeError):
+    """The history database cannot be used (damaged, newer, or not writable)."""
+
+
+# -- schema -------------------------------------------------------------------------------
+
+_SCHEMA_V1: Final = (
+    # AUTOINCREMENT: ids are never reused, so a stale id held by the UI never points at
+    # another generation after a delete.
+    """CREATE TABLE entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        generator TEXT NOT NULL,
+        generator_version TEXT,
+        backend TEXT,
+        seed INTEGER,
+        state_kind TEXT NOT NULL CHECK (state_kind IN ('condition', 'trajectory')),
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        valence REAL NOT NULL,
+        arousal REAL NOT NULL,
+        dominance REAL NOT NULL,
+        intensity REAL NOT NULL,
+        metadata TEXT NOT NULL,
+        params TEXT NOT NULL,
+        features TEXT NOT NULL,
+        timings TEXT NOT NULL,
+        versions TEXT NOT NULL,
+        request TEXT
+    )""",
+    """CREATE TABLE entry_files (
+        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        bytes INTEGER,
+        PRIMARY KEY (entry_id, position)
+    )""",
+    "CREATE INDEX entries_created_at ON entries(created_at)",
+    "CREATE INDEX entries_generator ON entries(generator)",
+    "CREATE INDEX entries_name_key ON entries(name_key)",
+    "CREATE INDEX entries_pad ON entries(valence, arousal)",
+    "CREATE INDEX entry_files_path ON entry_files(path)",
+)
+
+
+def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V1:
+        conn.execute(statement)
+
+
+# _MIGRATIONS[n] upgrades a version-n file to n + 1; append a step for each new version.
+_MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (_migrate_0_to_1,)
+SCHEMA_VERSION: Final = len(_MIGRATIONS)
+
+
+# -- entries ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One finished generation as stored. ``valence`` … ``intensity`` and ``name`` describe
+    the condition, or for a trajectory its first keyframe (``name`` reads "first → last")."""
+
+    id: int
+    created_at: datetime
+    generator: str
+    generator_version: str | None
+    backend: str | None
+    seed: int | None
+    state_kind: StateKind
+    name: str
+    valence: float
+    arousal: float
+    dominance: float
+    intensity: float
+    files: tuple[Path, ...]
+    file_sizes: tuple[int | None, ...]
+    # dicts are not hashable: leave them out of the hash (equality still compares them)
+    metadata: dict[str, Any] = field(hash=False)
+    params: dict[str, Any] = field(hash=False)
+    features: dict[str, Any] = field(hash=False)
+    timings: dict[str, Any] = field(hash=False)
+    versions: dict[str, Any] = field(hash=False)
+    request: dict[str, Any] | None = field(default=None, hash=False)
+
+    @property
+    def path(self) -> Path | None:
+        """The primary file (the first one written), if any."""
+        return self.files[0] if self.files else None
+
+    def condition(self) -> Condition:
+        """The condition, or the trajectory's first keyframe."""
+        trajectory = self.trajectory()
+        if trajectory is not None:
+            return trajectory.keyframes[0].condition
+        return Condition.from_dict(self.metadata["condition"])
+
+    def trajectory(self) -> Trajectory | None:
+        if self.state_kind != "trajectory":
+            return None
+        return Trajectory.from_dict(self.metadata["trajectory"])
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """The denormalised description of an artifact's emotional state."""
+
+    kind: StateKind
+    name: str
+    condition: Condition
+
+
+def _state_of(metadata: Mapping[str, Any]) -> _State:
+    has_condition, has_trajectory = "condition" in metadata, "trajectory" in metadata
+    if has_condition == has_trajectory:
+        raise ValueError("artifact metadata needs exactly one of 'condition' or 'trajectory'")
+    if has_condition:
+        condition = Condition.from_dict(metadata["condition"])
+        return _State("condition", condition.name, condition)
+    frames = Trajectory.from_dict(metadata["trajectory"]).keyframes
+    first, last = frames[0].condition, frames[-1].condition
+    name = first.name if len(frames) == 1 else f"{first.name} → {last.name}"
+    return _State("trajectory", name, first)
+
+
+def _now_iso() -> str:
+    return _iso(datetime.now(UTC))
+
+
+def _iso(moment: datetime) -> str:
+    # Fixed width (microseconds, +00:00) so text comparison in SQL orders like time does.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dumps(value: Any) -> str:
+    # default=str: a generator's "extra" metadata may hold a Path; keep it readable.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _json_dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+# -- the store ----------------------------------------------------------------------------
+
+class History:
+    """Every finished generation, newest first. Safe to share between threads."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root if root is not None else studio_home()).expanduser().absolute()
+        self.path = self.root / DB_NAME
+        _make_dir(self.root, "history folder")
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise HistoryError(f"history folder {self.root} is not writable")
+        self._lock = threading.RLock()
+        self._conn = self._open()
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction spans
+            # exactly what we say; check_same_thread=False: access is serialised by _lock.
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"cannot open history database {self.path}: {exc}") from None
+        try:
+            self._configure(conn)
+            self._upgrade(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise HistoryError(_open_failure(self.path, exc)) from None
+        except HistoryError:
+            conn.close()
+            raise
+        return conn
+
+    @staticmethod
+    def _configure(conn: sqlite3.Connection) -> None:
+        # The first statement reads the header: a file that is not SQLite fails here,
+        # before anything is written to it.
+        conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        # NORMAL in WAL mode: an application crash loses no committed record; only a
+        # power cut may drop the very last commits. Much faster than FULL.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        """Apply migration steps, one transaction each, until the file is current."""
+        while True:
+            # Read the version inside an IMMEDIATE transaction: two processes opening a new
+            # file at once must not both create the tables.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise HistoryError(
+                        f"history database {self.path} has schema version {version}, newer "
+                        f"than this Emotion Studio understands ({SCHEMA_VERSION}); update it"
+                    )
+                if version == SCHEMA_VERSION:
+                    conn.execute("COMMIT")
+                    return
+                _MIGRATIONS[version](conn)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def artifacts_dir(self) -> Path:
+        """Where the UI keeps generated files (created on demand)."""
+        folder = self.root / ARTIFACTS_DIR
+        _make_dir(folder, "artifacts folder")
+        return folder
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @contextmanager
+    def _guard(self, action: str) -> Iterator[sqlite3.Connection]:
+        """Hold the lock and turn SQLite failures into one clear HistoryError."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise HistoryError(f"history database {self.path}: {action} failed: {exc}") from exc
+
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        """All or nothing: any exception (even a KeyboardInterrupt) rolls back."""
+        with self._guard(action) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+
+    def _stored_path(self, path: Path) -> str:
+        absolute = Path(path).absolute()
+        if absolute.is_relative_to(self.root):
+            return absolute.relative_to(self.root).as_posix()
+        return str(absolute)
+
+    def _loaded_path(self, stored: str) -> Path:
+        path = Path(stored)
+        return path if path.is_absolute() else self.root / path
+
+    # -- writing ----------------------------------------------------------------------------
+    def record(self, artifact: Artifact, *, request_dict: Mapping[str, Any] | None = None) -> Entry:
+        """Store one finished generation and return it as read back from the database.
+
+        Raises ``ValueError`` if the metadata has no valid condition or trajectory.
+        """
+        meta = artifact.metadata
+        generator = meta.get("generator")
+        if not isinstance(generator, str) or not generator:
+            raise ValueError("artifact metadata has no 'generator'")
+        state = _state_of(meta)
+        c = state.condition
+        row = {
+            "created_at": _now_iso(),
+            "generator": generator,
+            "generator_version": _optional_str(meta.get("generator_version")),
+            "backend": _optional_str(meta.get("backend")),
+            "seed": meta.get("seed") if isinstance(meta.get("seed"), int) else None,
+            "state_kind": state.kind,
+            "name": state.name,
+            "name_key": state.name.casefold(),
+            "valence": c.valence,
+            "arousal": c.arousal,
+            "dominance": c.dominance,
+            "intensity": c.intensity,
+            "metadata": _dumps(dict(meta)),
+            "params": _dumps(_json_dict(meta.get("params"))),
+            "features": _dumps(_json_dict(meta.get("features"))),
+            "timings": _dumps(_json_dict(meta.get("timings"))),
+            "versions": _dumps(_json_dict(meta.get("versions"))),
+            "request": None if request_dict is None else _dumps(dict(request_dict)),
+        }
+        files = [(self._stored_path(p), _size(p)) for p in artifact.files]
+        with self._transaction("record") as conn:
+            entry_id = _insert_entry(conn, row)
+            _insert_files(conn, entry_id, files)
+        with self._guard("read back") as conn:
+            return self._fetch(conn, entry_id)
+
+    def delete(self, entry_id: int, *, delete_files: bool = True) -> Entry:
+        """Remove an entry (its file rows cascade) and, if asked, its files on disk.
+
+        The row goes first, in its own transaction: a crash between the two steps leaves
+        stray files, never an entry pointing at deleted ones. A file another entry still
+        lists is kept. Returns the removed entry; unknown id ⇒ ``KeyError``.
+        """
+        with self._transaction("delete") as conn:
+            entry = self._fetch(conn, entry_id)
+            conn.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+            doomed = [p for p in entry.files
+                      if delete_files and not _in_use(conn, self._stored_path(p))]
+        for path in doomed:
+            _remove_file(path)
+        return entry
+
+    # -- reading ----------------------------------------------------------------------------
+    def get(self, entry_id: int) -> Entry:
+        """The entry with this id; ``KeyError`` if there is none."""
+        with self._guard("get") as conn:
+            return self._fetch(conn, entry_id)
+
+    def list(
+        self,
+        limit: int | None = 100,
+        offset: int = 0,
+        *,
+        generator: str | None = None,
+        name: str | None = None,
+        region: Region | None = None,
+        since: datetime | None = None,
+    ) -> builtins.list[Entry]:
+        """Entries newest first (by insertion order), filtered.
+
+        ``generator``: exact generator id. ``name``: case-insensitive *substring* of the
+        emotion name, so "joy" finds "joy" and the arc "joy → sadness" (a search box and a
+        filter menu both work). ``region``: ``(vmin, vmax, amin, amax)``, inclusive, on the
+        pad's valence/arousal (a trajectory's first keyframe). ``since``: created at or
+        after this moment (a naive datetime is taken as local time). ``limit=None``: all.
+        """
+        limit, offset = _check_page(limit, offset)
+        where, args = _where(generator, name, region, since)
+        page = f"SELECT id FROM entries {where} ORDER BY id DESC LIMIT ? OFFSET ?"
+        with self._guard("list") as conn:
+            rows = conn.execute(
+                f"SELECT * FROM entries WHERE id IN ({page}) ORDER BY id DESC",
+                (*args, limit, offset),
+            ).fetchall()
+            files = _files_by_entry(conn, f"SELECT entry_id, position, path, bytes "
+                                          f"FROM entry_files WHERE entry_id IN ({page})",
+                                    (*args, limit, offset))
+        return [self._entry(row, files.get(row[0], [])) for row in rows]
+
+    def count(
+        self,
+        *,
+        generator: str | None = None,
+        name: str | None = None,
+        region: Region | None = None,
+        since: datetime | None = None,
+    ) -> int:
+        """How many entries :meth:`list` would give without a limit."""
+        where, args = _where(generator, name, region, since)
+        with self._guard("count") as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM entries {where}", args).fetchone()[0])
+
+    def names(self) -> builtins.list[tuple[str, int]]:
+        """Distinct emotion names with their counts, most used first (for a filter menu)."""
+        with self._guard("names") as conn:
+            rows = conn.execute(
+                "SELECT name, COUNT(*) AS n FROM entries GROUP BY name ORDER BY n DESC, name"
+            ).fetchall()
+        return [(str(n), int(k)) for n, k in rows]
+
+    def _fetch(self, conn: sqlite3.Connection, entry_id: int) -> Entry:
+        row = conn.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no history entry with id {entry_id!r} in {self.path}")
+        files = _files_by_entry(
+            conn, "SELECT entry_id, position, path, bytes FROM entry_files WHERE entry_id = ?",
+            (entry_id,),
+        )
+        return self._entry(row, files.get(entry_id, []))
+
+    def _entry(self, row: Sequence[Any], files: Sequence[tuple[str, int | None]]) -> Entry:
+        (id_, created_at, generator, generator_version, backend, seed, state_kind, name,
+         _name_key, valence, arousal, dominance, intensity, metadata, params, features,
+         timings, versions, request) = row
+        return Entry(
+            id=id_,
+            created_at=datetime.fromisoformat(created_at),
+            generator=generator,
+            generator_version=generator_version,
+            backend=backend,
+            seed=seed,
+            state_kind=state_kind,
+            name=name,
+            valence=valence,
+            arousal=arousal,
+            dominance=dominance,
+            intensity=intensity,
+            files=tuple(self._loaded_path(p) for p, _ in files),
+            file_sizes=tuple(size for _, size in files),
+            metadata=json.loads(metadata),
+            params=json.loads(params),
+            features=json.loads(features),
+            timings=json.loads(timings),
+            versions=json.loads(versions),
+            request=None if request is None else json.loads(request),
+        )
+
+
+# -- SQL helpers (module level so tests can simulate a crash mid-record) -------------------
+
+_ENTRY_COLUMNS: Final = (
+    "created_at", "generator", "generator_version", "backend", "seed", "state_kind", "name",
+    "name_key", "valence", "arousal", "dominance", "intensity", "metadata", "params",
+    "features", "timings", "versions", "request",
+)
+
+
+def _insert_entry(conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
+    columns = ", ".join(_ENTRY_COLUMNS)
+    marks = ", ".join(f":{c}" for c in _ENTRY_COLUMNS)
+    cursor = conn.execute(f"INSERT INTO entries ({columns}) VALUES ({marks})", row)
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _insert_files(
+    conn: sqlite3.Connection, entry_id: int, files: Sequence[tuple[str, int | None]]
+) -> None:
+    conn.executemany(
+        "INSERT INTO entry_files (entry_id, position, path, bytes) VALUES (?, ?, ?, ?)",
+        [(entry_id, i, path, size) for i, (path, size) in enumerate(files)],
+    )
+
+
+def _in_use(conn: sqlite3.Connection, stored: str) -> bool:
+    row = conn.execute("SELECT 1 FROM entry_files WHERE path = ? LIMIT 1", (stored,)).fetchone()
+    return row is not None
+
+
+def _files_by_entry(
+    conn: sqlite3.Connection, sql: str, args: Sequence[Any]
+) -> dict[int, list[tuple[str, int | None]]]:
+    out: dict[int, list[tuple[str, int | None]]] = {}
+    for entry_id, _pos, path, size in conn.execute(f"{sql} ORDER BY entry_id, position", args):
+        out.setdefault(entry_id, []).append((path, size))
+    return out
+
+
+def _where(
+    generator: str | None,
+    name: str | None,
+    region: Region | None,
+    since: datetime | None,
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if generator is not None:
+        clauses.append("generator = ?")
+        args.append(generator)
+    needle = (name or "").strip().casefold()
+    if needle:
+        # name_key is casefolded in Python at insert time: SQLite's own lower()/LIKE only
+        # fold ASCII, and names may carry labels in any script.
+        clauses.append("instr(name_key, ?) > 0")
+        args.append(needle)
+    if region is not None:
+        vmin, vmax, amin, amax = _check_region(region)
+        clauses.append("valence BETWEEN ? AND ? AND arousal BETWEEN ? AND ?")
+        args.extend((vmin, vmax, amin, amax))
+    if since is not None:
+        clauses.append("created_at >= ?")
+        args.append(_iso(since))
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def _check_region(region: Sequence[float]) -> Region:
+    if len(region) != 4:
+        raise ValueError(f"region must be (vmin, vmax, amin, amax), got {region!r}")
+    values = tuple(float(x) for x in region)
+    if not all(math.isfinite(x) for x in values):
+        raise ValueError(f"region values must be finite numbers, got {region!r}")
+    vmin, vmax, amin, amax = values
+    if vmin > vmax or amin > amax:
+        raise ValueError(f"region must have vmin <= vmax and amin <= amax, got {region!r}")
+    return vmin, vmax, amin, amax
+
+
+def _check_page(limit: int | None, offset: int) -> tuple[int, int]:
+    if limit is not None and (isinstance(limit, bool) or limit < 0):
+        raise ValueError(f"limit must be a non-negative integer or None, got {limit!r}")
+    if isinstance(offset, bool) or offset < 0:
+        raise ValueError(f"offset must be a non-negative integer, got {offset!r}")
+    return (-1 if limit is None else int(limit)), int(offset)  # SQLite: LIMIT -1 = no limit
+
+
+# -- small helpers ------------------------------------------------------------------------
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _open_failure(path: Path, exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return (f"history database {path} is damaged or not an SQLite file ({text}); "
+                f"it was left untouched: move it aside to start a new history")
+    return f"cannot open history database {path}: {text}"
+
+
+def _make_dir(folder: Path, what: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistoryError(f"cannot create {what} {folder}: {exc.strerror or exc}") from None
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return None  # recorded anyway: the entry matters more than a byte count
+
+
+def _remove_file(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        # The entry is already gone; a file we cannot remove must not undo that.
+        log.warning("could not delete %s: %s", path, exc)
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)

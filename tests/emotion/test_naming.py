@@ -1,0 +1,74 @@
+"""Names: ladders, all 24 dyads, opposites as conflicts, neutral."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.emotion import DYADS, PRIMARIES, Condition, name_state
+from studio.emotion.naming import STRONG_FROM, WEAK_BELOW
+
+DYAD_TABLE = [
+    ("joy", "trust", "love"), ("trust", "fear", "submission"), ("fear", "surprise", "awe"),
+    ("surprise", "sadness", "disapproval"), ("sadness", "disgust", "remorse"),
+    ("disgust", "anger", "contempt"), ("anger", "anticipation", "aggressiveness"),
+    ("anticipation", "joy", "optimism"),
+    ("joy", "fear", "guilt"), ("trust", "surprise", "curiosity"), ("fear", "sadness", "despair"),
+    ("surprise", "disgust", "unbelief"), ("sadness", "anger", "envy"),
+    ("disgust", "anticipation", "cynicism"), ("anger", "joy", "pride"),
+    ("anticipation", "trust", "hope"),
+    ("joy", "surprise", "delight"), ("trust", "sadness", "sentimentality"),
+    ("fear", "disgust", "shame"), ("surprise", "anger", "outrage"),
+    ("sadness", "anticipation", "pessimism"), ("disgust", "joy", "morbidness"),
+    ("anger", "trust", "dominance"), ("anticipation", "fear", "anxiety"),
+]
+LADDERS = {
+    "joy": ("serenity", "joy", "ecstasy"), "trust": ("acceptance", "trust", "admiration"),
+    "fear": ("apprehension", "fear", "terror"), "surprise": ("distraction", "surprise", "amazement"),
+    "sadness": ("pensiveness", "sadness", "grief"), "disgust": ("boredom", "disgust", "loathing"),
+    "anger": ("annoyance", "anger", "rage"), "anticipation": ("interest", "anticipation", "vigilance"),
+}
+
+
+@pytest.mark.parametrize(("a", "b", "name"), DYAD_TABLE)
+def test_all_24_dyads_named_both_ways(a: str, b: str, name: str) -> None:
+    assert name_state({a: 0.5, b: 0.5}, 0.6) == name
+    assert name_state({b: 0.6, a: 0.4}, 0.6) == name
+    assert Condition.from_mixture({a: 0.5, b: 0.5}).name == name
+
+
+def test_dyad_table_is_complete() -> None:
+    assert len(DYADS) == 24
+    assert {d.kind for d in DYADS.values()} == {"primary", "secondary", "tertiary"}
+
+
+@pytest.mark.parametrize(("pid", "rungs"), LADDERS.items())
+def test_intensity_ladders(pid: str, rungs: tuple[str, str, str]) -> None:
+    weak, basic, strong = rungs
+    assert name_state({pid: 1.0}, WEAK_BELOW / 2) == weak
+    assert name_state({pid: 1.0}, 0.6) == basic
+    assert name_state({pid: 1.0}, (STRONG_FROM + 1) / 2) == strong
+
+
+@pytest.mark.parametrize("p", PRIMARIES, ids=lambda p: p.id)
+def test_opposites_are_conflicts_not_dyads(p) -> None:  # type: ignore[no-untyped-def]
+    name = name_state({p.id: 0.5, p.opposite: 0.5}, 0.6)
+    assert name.endswith("conflict")
+    assert p.id in name and p.opposite in name
+    assert name not in {n for _, _, n in DYAD_TABLE}
+
+
+def test_neutral_near_origin() -> None:
+    assert Condition.from_vad(0.02, -0.03, 0.01).name == "neutral"
+    assert Condition.neutral().name == "neutral"
+    assert name_state({}, 0.9) == "neutral"
+    assert name_state({"joy": 1.0}, 0.05) == "neutral"
+
+
+def test_minor_second_emotion_keeps_primary_name() -> None:
+    assert name_state({"joy": 0.8, "trust": 0.2}, 0.6) == "joy"
+
+
+def test_pad_corners_have_sensible_names() -> None:
+    assert Condition.from_vad(0.8, 0.7, 0.3).mixture.keys() & {"joy", "surprise"}
+    assert "sadness" in Condition.from_vad(-0.7, -0.5, -0.5).mixture
+    assert "anger" in Condition.from_vad(-0.6, 0.7, 0.4).mixture
