@@ -20,8 +20,22 @@ from studio.emotion.blending import check_unit
 KINDS = ("image", "talking-head", "speech", "music")
 # Kind options map onto params fields of the same name (dashes → underscores); a generator
 # whose params model lacks the field rejects the option with a clear message.
-KIND_OPTIONS = ("text", "audio", "prompt", "duration", "size", "input", "fps", "character",
-                "voice", "style", "sample_rate", "key", "tempo", "instrumentation")
+KIND_OPTIONS = (
+    "text",
+    "audio",
+    "prompt",
+    "duration",
+    "size",
+    "input",
+    "fps",
+    "character",
+    "voice",
+    "style",
+    "sample_rate",
+    "key",
+    "tempo",
+    "instrumentation",
+)
 MAX_GRID = 32
 
 
@@ -43,8 +57,12 @@ def _emotion_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--emotion", metavar="MIX", help="a mixture, e.g. joy:0.6,trust:0.4 or joy")
     g.add_argument("--intensity", type=float, metavar="I", help="intensity in [0, 1]")
     g.add_argument("--word", help="an emotion word from the lexicon, e.g. melancholy")
-    g.add_argument("--condition", type=Path, metavar="FILE",
-                   help="a condition .json, or any file exported by the studio")
+    g.add_argument(
+        "--condition",
+        type=Path,
+        metavar="FILE",
+        help="a condition .json, or any file exported by the studio",
+    )
     g.add_argument("--trajectory", type=Path, metavar="FILE", help="a trajectory .json")
 
 
@@ -56,8 +74,13 @@ def _generation_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("generator options (each generator takes some of these)")
     for name in KIND_OPTIONS:
         g.add_argument(f"--{name.replace('_', '-')}", dest=f"opt_{name}", metavar="VALUE")
-    g.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="any other generator parameter (VALUE parsed as JSON if it can be)")
+    g.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other generator parameter (VALUE parsed as JSON if it can be)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,8 +199,14 @@ def resolve_state(args: argparse.Namespace) -> Condition | Trajectory:
             cond = cond.with_intensity(args.intensity)
     if args.dominance is not None:
         d = check_unit("dominance", args.dominance)
-        cond = Condition(cond.valence, cond.arousal, d, mixture=cond.mixture,
-                         intensity=cond.intensity, label=cond.label)
+        cond = Condition(
+            cond.valence,
+            cond.arousal,
+            d,
+            mixture=cond.mixture,
+            intensity=cond.intensity,
+            label=cond.label,
+        )
     return cond
 
 
@@ -189,11 +218,15 @@ def cmd_condition(args: argparse.Namespace) -> int:
     if args.json:
         print(state.to_json())
         return 0
-    title = f"{state.name} ({state.label})" if state.label and state.label != state.name else state.name
+    title = (
+        f"{state.name} ({state.label})" if state.label and state.label != state.name else state.name
+    )
     mix = ", ".join(f"{k} {w:.2f}" for k, w in sorted(state.mixture.items(), key=lambda kv: -kv[1]))
     print(title)
-    print(f"  valence {state.valence:+.3f}  arousal {state.arousal:+.3f}  "
-          f"dominance {state.dominance:+.3f}")
+    print(
+        f"  valence {state.valence:+.3f}  arousal {state.arousal:+.3f}  "
+        f"dominance {state.dominance:+.3f}"
+    )
     print(f"  intensity {state.intensity:.2f}")
     print(f"  mixture {mix or '(none)'}")
     return 0
@@ -241,8 +274,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         return 0
     if "condition" in state:
         c = Condition.from_dict(state["condition"])
-        print(f"{c.name}: valence {c.valence:+.3f}  arousal {c.arousal:+.3f}  "
-              f"dominance {c.dominance:+.3f}  intensity {c.intensity:.2f}")
+        print(
+            f"{c.name}: valence {c.valence:+.3f}  arousal {c.arousal:+.3f}  "
+            f"dominance {c.dominance:+.3f}  intensity {c.intensity:.2f}"
+        )
     elif "trajectory" in state:
         arc = Trajectory.from_dict(state["trajectory"])
         names = " → ".join(kf.condition.name for kf in arc.keyframes)
@@ -259,8 +294,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from studio.ui.app import run  # type: ignore[import-not-found]
     except ImportError as exc:
-        print(f"error: the studio window is not available in this build ({exc}); "
-              "use the headless commands (studio --help)", file=sys.stderr)
+        print(
+            f"error: the studio window is not available in this build ({exc}); "
+            "use the headless commands (studio --help)",
+            file=sys.stderr,
+        )
         return 1
     return int(run(smoke_test=getattr(args, "smoke_test", None)))
 
@@ -273,9 +311,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_gui(args)
         from studio import headless
 
-        handlers = {"condition": cmd_condition, "schema": cmd_schema, "list": cmd_list,
-                    "inspect": cmd_inspect, "generate": headless.cmd_generate,
-                    "sweep": headless.cmd_sweep}
+        handlers = {
+            "condition": cmd_condition,
+            "schema": cmd_schema,
+            "list": cmd_list,
+            "inspect": cmd_inspect,
+            "generate": headless.cmd_generate,
+            "sweep": headless.cmd_sweep,
+        }
         return handlers[args.command](args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -288,8 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the funnel for generation failures: one readable line
         if os.environ.get("STUDIO_DEBUG"):
             raise
-        print(f"error: generation failed: {type(exc).__name__}: {_one_line(exc)}",
-              file=sys.stderr)
+        print(f"error: generation failed: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
 
 

@@ -141,11 +141,19 @@ def grid_values(n: int) -> list[float]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    held = [opt for opt, value in (("--valence", args.valence), ("--arousal", args.arousal),
-                                   ("--emotion", args.emotion), ("--word", args.word),
-                                   ("--condition", args.condition),
-                                   ("--trajectory", args.trajectory),
-                                   ("--intensity", args.intensity)) if value is not None]
+    held = [
+        opt
+        for opt, value in (
+            ("--valence", args.valence),
+            ("--arousal", args.arousal),
+            ("--emotion", args.emotion),
+            ("--word", args.word),
+            ("--condition", args.condition),
+            ("--trajectory", args.trajectory),
+            ("--intensity", args.intensity),
+        )
+        if value is not None
+    ]
     if held:
         raise UsageError(f"sweep sets valence and arousal itself; drop {held[0]}")
     values = grid_values(args.grid)
@@ -169,8 +177,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             cond = Condition.from_vad(valence, arousal, dominance)
             name = f"{gen.id}_v{valence:+.2f}_a{arousal:+.2f}{ext}"
             generate_one(gen, cond, out_dir / name, params, args)
-            rows.append({"file": name, "valence": valence, "arousal": arousal,
-                         "dominance": dominance, "name": cond.name})
+            rows.append(
+                {
+                    "file": name,
+                    "valence": valence,
+                    "arousal": arousal,
+                    "dominance": dominance,
+                    "name": cond.name,
+                }
+            )
     from studio.library.atomic import atomic_write
 
     with atomic_write(out_dir / "sweep.json", "w", encoding="utf-8") as fh:

@@ -52,13 +52,16 @@ class Condition:
             object.__setattr__(self, axis, check_unit(axis, getattr(self, axis)))
         object.__setattr__(self, "intensity", check_unit("intensity", self.intensity, 0.0, 1.0))
         if not isinstance(self.mixture, Mapping):
-            raise ValueError(f"mixture must be a mapping of emotion id to weight, got {self.mixture!r}")
+            raise ValueError(
+                f"mixture must be a mapping of emotion id to weight, got {self.mixture!r}"
+            )
         mix = check_mixture(self.mixture)
         ordered = {pid: mix[pid] for pid in PRIMARY_IDS if pid in mix}
         object.__setattr__(self, "mixture", MappingProxyType(ordered))
-        if self.label is not None:
-            if not isinstance(self.label, str) or len(self.label) > MAX_LABEL:
-                raise ValueError(f"label must be text of at most {MAX_LABEL} characters")
+        if self.label is not None and (
+            not isinstance(self.label, str) or len(self.label) > MAX_LABEL
+        ):
+            raise ValueError(f"label must be text of at most {MAX_LABEL} characters")
         object.__setattr__(self, "name", name_state(ordered, self.intensity))
 
     # -- constructors -------------------------------------------------------------------
@@ -105,8 +108,8 @@ class Condition:
         if self.intensity <= 0.0 or not self.mixture:
             raise ValueError("intensity: a neutral state has no direction to scale")
         k = level / self.intensity
-        vad = tuple(max(-1.0, min(1.0, x * k)) for x in self.vad)
-        return Condition(*vad, mixture=self.mixture, intensity=level, label=self.label)
+        v, a, d = (max(-1.0, min(1.0, x * k)) for x in self.vad)
+        return Condition(v, a, d, mixture=self.mixture, intensity=level, label=self.label)
 
     def with_dominance(self, dominance: float) -> Condition:
         """The same valence and arousal with another dominance (re-derives the mixture)."""
@@ -156,8 +159,9 @@ class Condition:
             return cls.from_vad(*vad, label=label)
         if "intensity" not in data:
             raise ValueError("intensity is required when both vad and mixture are given")
-        return cls(*vad, mixture=mixture, intensity=_number("intensity", data["intensity"]),
-                   label=label)
+        return cls(
+            *vad, mixture=mixture, intensity=_number("intensity", data["intensity"]), label=label
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Condition:
@@ -231,8 +235,11 @@ def json_schema() -> dict[str, Any]:
         "properties": {
             "version": {"const": SCHEMA_VERSION},
             "name": {"type": "string", "description": "derived; recomputed on load"},
-            "label": {"type": "string", "maxLength": MAX_LABEL,
-                      "description": "the word the user chose, e.g. from the lexicon"},
+            "label": {
+                "type": "string",
+                "maxLength": MAX_LABEL,
+                "description": "the word the user chose, e.g. from the lexicon",
+            },
             "vad": {
                 "type": "object",
                 "additionalProperties": False,

@@ -91,7 +91,9 @@ class DirectionSpace:
         **kwargs: object,
     ) -> DirectionSpace:
         """Fill each missing primary with the negated direction of its opposite."""
-        full: dict[str, Vector] = {k: np.asarray(v, dtype=np.float64) for k, v in directions.items()}
+        full: dict[str, Vector] = {
+            k: np.asarray(v, dtype=np.float64) for k, v in directions.items()
+        }
         for pid in PRIMARY_IDS:
             if pid not in full:
                 opposite = BY_ID[pid].opposite

@@ -156,11 +156,13 @@ def blend(a: Condition, b: Condition, u: float) -> Condition:
         return a
     if u >= 1.0:
         return b
-    vad = tuple((1 - u) * x + u * y for x, y in zip(a.vad, b.vad, strict=True))
+    v, ar, d = ((1 - u) * x + u * y for x, y in zip(a.vad, b.vad, strict=True))
     wa, wb = (1 - u) if a.mixture else 0.0, u if b.mixture else 0.0
     mix = {pid: wa * a.mixture.get(pid, 0.0) + wb * b.mixture.get(pid, 0.0) for pid in PRIMARY_IDS}
     total = sum(mix.values())
     mixture = {k: w / total for k, w in mix.items() if w > 0} if total > 0 else {}
     intensity = (1 - u) * a.intensity + u * b.intensity
     label = a.label if u < 0.5 else b.label
-    return Condition(*vad, mixture=mixture, intensity=intensity if mixture else 0.0, label=label)
+    return Condition(
+        v, ar, d, mixture=mixture, intensity=intensity if mixture else 0.0, label=label
+    )

@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Final
 
-from studio.plugins.contract import CancelToken, Cancelled, Generator, Request
+from studio.plugins.contract import Cancelled, CancelToken, Generator, Request
 from studio.plugins.registry import PluginLoadError, load_spec
 
 Message = tuple[Any, ...]
@@ -139,8 +139,14 @@ def worker_main(conn: Connection, cancel: CancelToken) -> None:
             except (BrokenPipeError, ConnectionResetError):
                 raise
             except Exception as exc:  # e.g. metadata that cannot be pickled
-                conn.send(("failed", job_id, f"could not send the result: {describe_error(exc)}",
-                           traceback.format_exc()))
+                conn.send(
+                    (
+                        "failed",
+                        job_id,
+                        f"could not send the result: {describe_error(exc)}",
+                        traceback.format_exc(),
+                    )
+                )
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the app closed its end: nothing left to do
     finally:

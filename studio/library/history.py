@@ -102,6 +102,7 @@ SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
 # -- entries ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One finished generation as stored. ``valence`` … ``intensity`` and ``name`` describe
@@ -189,6 +190,7 @@ def _json_dict(value: Any) -> dict[str, Any]:
 
 # -- the store ----------------------------------------------------------------------------
 
+
 class History:
     """Every finished generation, newest first. Safe to share between threads."""
 
@@ -206,8 +208,9 @@ class History:
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction spans
             # exactly what we say; check_same_thread=False: access is serialised by _lock.
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise HistoryError(f"cannot open history database {self.path}: {exc}") from None
         try:
@@ -351,8 +354,9 @@ class History:
         with self._transaction("delete") as conn:
             entry = self._fetch(conn, entry_id)
             conn.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
-            doomed = [p for p in entry.files
-                      if delete_files and not _in_use(conn, self._stored_path(p))]
+            doomed = [
+                p for p in entry.files if delete_files and not _in_use(conn, self._stored_path(p))
+            ]
         for path in doomed:
             _remove_file(path)
         return entry
@@ -389,9 +393,12 @@ class History:
                 f"SELECT * FROM entries WHERE id IN ({page}) ORDER BY id DESC",
                 (*args, limit, offset),
             ).fetchall()
-            files = _files_by_entry(conn, f"SELECT entry_id, position, path, bytes "
-                                          f"FROM entry_files WHERE entry_id IN ({page})",
-                                    (*args, limit, offset))
+            files = _files_by_entry(
+                conn,
+                f"SELECT entry_id, position, path, bytes "
+                f"FROM entry_files WHERE entry_id IN ({page})",
+                (*args, limit, offset),
+            )
         return [self._entry(row, files.get(row[0], [])) for row in rows]
 
     def count(
@@ -420,15 +427,34 @@ class History:
         if row is None:
             raise KeyError(f"no history entry with id {entry_id!r} in {self.path}")
         files = _files_by_entry(
-            conn, "SELECT entry_id, position, path, bytes FROM entry_files WHERE entry_id = ?",
+            conn,
+            "SELECT entry_id, position, path, bytes FROM entry_files WHERE entry_id = ?",
             (entry_id,),
         )
         return self._entry(row, files.get(entry_id, []))
 
     def _entry(self, row: Sequence[Any], files: Sequence[tuple[str, int | None]]) -> Entry:
-        (id_, created_at, generator, generator_version, backend, seed, state_kind, name,
-         _name_key, valence, arousal, dominance, intensity, metadata, params, features,
-         timings, versions, request) = row
+        (
+            id_,
+            created_at,
+            generator,
+            generator_version,
+            backend,
+            seed,
+            state_kind,
+            name,
+            _name_key,
+            valence,
+            arousal,
+            dominance,
+            intensity,
+            metadata,
+            params,
+            features,
+            timings,
+            versions,
+            request,
+        ) = row
         return Entry(
             id=id_,
             created_at=datetime.fromisoformat(created_at),
@@ -456,9 +482,24 @@ class History:
 # -- SQL helpers (module level so tests can simulate a crash mid-record) -------------------
 
 _ENTRY_COLUMNS: Final = (
-    "created_at", "generator", "generator_version", "backend", "seed", "state_kind", "name",
-    "name_key", "valence", "arousal", "dominance", "intensity", "metadata", "params",
-    "features", "timings", "versions", "request",
+    "created_at",
+    "generator",
+    "generator_version",
+    "backend",
+    "seed",
+    "state_kind",
+    "name",
+    "name_key",
+    "valence",
+    "arousal",
+    "dominance",
+    "intensity",
+    "metadata",
+    "params",
+    "features",
+    "timings",
+    "versions",
+    "request",
 )
 
 
@@ -542,6 +583,7 @@ def _check_page(limit: int | None, offset: int) -> tuple[int, int]:
 
 # -- small helpers ------------------------------------------------------------------------
 
+
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         conn.execute("ROLLBACK")
@@ -550,8 +592,10 @@ def _rollback(conn: sqlite3.Connection) -> None:
 def _open_failure(path: Path, exc: sqlite3.DatabaseError) -> str:
     text = str(exc)
     if "not a database" in text or "malformed" in text:
-        return (f"history database {path} is damaged or not an SQLite file ({text}); "
-                f"it was left untouched: move it aside to start a new history")
+        return (
+            f"history database {path} is damaged or not an SQLite file ({text}); "
+            f"it was left untouched: move it aside to start a new history"
+        )
     return f"cannot open history database {path}: {text}"
 
 

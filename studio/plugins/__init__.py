@@ -3,8 +3,8 @@
 from studio.plugins.contract import (
     Artifact,
     Backend,
-    CancelToken,
     Cancelled,
+    CancelToken,
     Generator,
     MediaType,
     NeverCancel,

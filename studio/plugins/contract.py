@@ -45,8 +45,7 @@ class CancelToken(Protocol):
 
 
 class ProgressCallback(Protocol):
-    def __call__(self, fraction: float, message: str = "", preview: Path | None = None) -> None:
-        ...
+    def __call__(self, fraction: float, message: str = "", preview: Path | None = None) -> None: ...
 
 
 class NeverCancel:
@@ -83,8 +82,13 @@ class Backend:
     default: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description,
-                "available": self.available, "reason": self.reason, "default": self.default}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "available": self.available,
+            "reason": self.reason,
+            "default": self.default,
+        }
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,10 @@ class Request:
     def __post_init__(self) -> None:
         if (self.condition is None) == (self.trajectory is None):
             raise ValueError("request needs exactly one of condition or trajectory")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not (
-            0 <= self.seed <= MAX_SEED
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, int)
+            or not (0 <= self.seed <= MAX_SEED)
         ):
             raise ValueError(f"seed must be an integer in [0, {MAX_SEED}], got {self.seed!r}")
         object.__setattr__(self, "output", Path(self.output))
@@ -128,8 +134,14 @@ class Request:
         return self.trajectory.at(t)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"generator": self.generator, "output": str(self.output), **self.state_dict(),
-                "params": dict(self.params), "seed": self.seed, "backend": self.backend}
+        return {
+            "generator": self.generator,
+            "output": str(self.output),
+            **self.state_dict(),
+            "params": dict(self.params),
+            "seed": self.seed,
+            "backend": self.backend,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Request:
@@ -223,8 +235,9 @@ class Generator(ABC):
             raise ValueError(f"trajectory: the {self.id} generator takes a single condition")
         ext = request.output.suffix.lower()
         if ext not in self.extensions:
+            given = ext or "no extension"
             raise ValueError(
-                f"output: {self.id} writes {', '.join(self.extensions)}, not {ext or 'no extension'!r}"
+                f"output: {self.id} writes {', '.join(self.extensions)}, not {given!r}"
             )
         parent = request.output.parent
         if not parent.is_dir():
@@ -239,7 +252,7 @@ class Generator(ABC):
         backend = self._pick_backend(request.backend)
         return params, backend
 
-    def check_params(self, params: Params, request: Request) -> None:
+    def check_params(self, params: Params, request: Request) -> None:  # noqa: B027
         """Cross-field checks a params model cannot express (override when needed)."""
 
     def _pick_backend(self, name: str | None) -> Backend:
@@ -311,4 +324,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-

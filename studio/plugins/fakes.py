@@ -57,8 +57,12 @@ class EchoGenerator(Generator):
     def backends(self) -> list[Backend]:
         return [
             Backend("plain", "writes the condition as text", default=True),
-            Backend("neural", "needs a model folder", available=False,
-                    reason="needs a local model directory"),
+            Backend(
+                "neural",
+                "needs a model folder",
+                available=False,
+                reason="needs a local model directory",
+            ),
         ]
 
     def render(
@@ -78,7 +82,9 @@ class EchoGenerator(Generator):
         digest = hashlib.sha256(f"{request.seed}:{c.to_json()}:{params.text}".encode()).hexdigest()
         body = {"name": c.name, "vad": c.vad, "noise": digest[:16], "text": params.text}
         _write_atomic(request.output, json.dumps(body).encode())
-        return Rendered([request.output], features={"valence_seen": c.valence, "steps": params.steps})
+        return Rendered(
+            [request.output], features={"valence_seen": c.valence, "steps": params.steps}
+        )
 
 
 class StubbornGenerator(EchoGenerator):
@@ -86,8 +92,14 @@ class StubbornGenerator(EchoGenerator):
 
     id = "stubborn"
 
-    def render(self, request: Request, params: Any, backend: Backend,
-               progress: ProgressCallback, cancel: CancelToken) -> Rendered:
+    def render(
+        self,
+        request: Request,
+        params: Any,
+        backend: Backend,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Rendered:
         progress(0.1, "sleeping without checking cancel")
         time.sleep(3600)
         raise AssertionError("unreachable")
@@ -98,8 +110,14 @@ class CrashingGenerator(EchoGenerator):
 
     id = "crash"
 
-    def render(self, request: Request, params: Any, backend: Backend,
-               progress: ProgressCallback, cancel: CancelToken) -> Rendered:
+    def render(
+        self,
+        request: Request,
+        params: Any,
+        backend: Backend,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Rendered:
         progress(0.2, "about to crash")
         os.kill(os.getpid(), signal.SIGKILL)
         raise AssertionError("unreachable")
@@ -110,8 +128,14 @@ class FailingGenerator(EchoGenerator):
 
     id = "fail"
 
-    def render(self, request: Request, params: Any, backend: Backend,
-               progress: ProgressCallback, cancel: CancelToken) -> Rendered:
+    def render(
+        self,
+        request: Request,
+        params: Any,
+        backend: Backend,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Rendered:
         progress(0.5, "half way")
         raise RuntimeError("the backend ran out of ink")
 

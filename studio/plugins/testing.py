@@ -110,7 +110,9 @@ class GeneratorConformance:
         with pytest.raises(ValueError, match="output"):
             gen.generate(self.make_request(tmp_path, output=tmp_path / "x.unknownext"))
         with pytest.raises(ValueError, match="does not exist"):
-            gen.generate(self.make_request(tmp_path, output=tmp_path / "missing" / f"x{self.extension}"))
+            gen.generate(
+                self.make_request(tmp_path, output=tmp_path / "missing" / f"x{self.extension}")
+            )
         with pytest.raises(ValueError, match="backend"):
             gen.generate(self.make_request(tmp_path, backend="no-such-backend"))
 

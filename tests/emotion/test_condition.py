@@ -39,8 +39,13 @@ def mixtures(draw: Any) -> dict[str, float]:
     ],
 )
 def test_invalid_values_raise_value_error_naming_field(kwargs: dict[str, Any], field: str) -> None:
-    base: dict[str, Any] = {"valence": 0.1, "arousal": 0.1, "dominance": 0.0,
-                            "mixture": {"joy": 1.0}, "intensity": 0.5}
+    base: dict[str, Any] = {
+        "valence": 0.1,
+        "arousal": 0.1,
+        "dominance": 0.0,
+        "mixture": {"joy": 1.0},
+        "intensity": 0.5,
+    }
     with pytest.raises(ValueError, match=field):
         Condition(**{**base, **kwargs})
 
@@ -62,8 +67,9 @@ def test_mixture_to_vad_formula() -> None:
     c = Condition.from_mixture({"joy": 0.5, "trust": 0.5}, 0.6)
     from studio.emotion import BY_ID
 
-    expected = [0.6 * (0.5 * j + 0.5 * t) for j, t in zip(BY_ID["joy"].vad, BY_ID["trust"].vad,
-                                                           strict=True)]
+    expected = [
+        0.6 * (0.5 * j + 0.5 * t) for j, t in zip(BY_ID["joy"].vad, BY_ID["trust"].vad, strict=True)
+    ]
     assert c.vad == pytest.approx(expected)
     assert c.name == "love"
 
@@ -117,7 +123,9 @@ def test_json_round_trip(v: float, a: float, d: float, label: str | None) -> Non
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 near_condition = st.fixed_dictionaries(
@@ -125,13 +133,20 @@ near_condition = st.fixed_dictionaries(
     optional={
         "version": st.sampled_from([1, 2, "1", None, True]),
         "vad": st.fixed_dictionaries(
-            {"valence": st.floats() | st.integers() | st.text(max_size=3),
-             "arousal": st.floats(), "dominance": st.floats()},
+            {
+                "valence": st.floats() | st.integers() | st.text(max_size=3),
+                "arousal": st.floats(),
+                "dominance": st.floats(),
+            },
             optional={"extra": st.floats()},
-        ) | json_values,
-        "mixture": st.dictionaries(st.sampled_from([*PRIMARY_IDS, "glee", ""]),
-                                   st.floats() | st.integers() | st.text(max_size=2),
-                                   max_size=4) | json_values,
+        )
+        | json_values,
+        "mixture": st.dictionaries(
+            st.sampled_from([*PRIMARY_IDS, "glee", ""]),
+            st.floats() | st.integers() | st.text(max_size=2),
+            max_size=4,
+        )
+        | json_values,
         "intensity": st.floats() | st.integers() | st.text(max_size=3) | st.none(),
         "name": json_values,
         "label": json_values,

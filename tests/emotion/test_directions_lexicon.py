@@ -8,12 +8,15 @@ import numpy as np
 import pytest
 
 from studio._paths import assets_dir
-from studio.emotion import PRIMARY_IDS, Condition, DirectionSpace
-from studio.emotion import lexicon
+from studio.emotion import PRIMARY_IDS, Condition, DirectionSpace, lexicon
 
 CONTROLS = ("pitch", "rate", "energy")
-DIRS = {"joy": [2.0, 0.1, 1.0], "trust": [0.5, -0.1, 0.2],
-        "fear": [3.0, 0.3, -0.5], "anticipation": [1.0, 0.2, 0.4]}
+DIRS = {
+    "joy": [2.0, 0.1, 1.0],
+    "trust": [0.5, -0.1, 0.2],
+    "fear": [3.0, 0.3, -0.5],
+    "anticipation": [1.0, 0.2, 0.4],
+}
 
 
 def space(**kwargs: object) -> DirectionSpace:
@@ -42,8 +45,12 @@ def test_intensity_scales_and_blend_mixes() -> None:
 
 
 def test_axis_directions_and_bounds() -> None:
-    s = space(axes={"arousal": np.array([0.0, 1.0, 0.0])}, axis_weight=0.5,
-              lower=np.array([-1.0, 0.5, 0.0]), upper=np.array([1.0, 2.0, 1.0]))
+    s = space(
+        axes={"arousal": np.array([0.0, 1.0, 0.0])},
+        axis_weight=0.5,
+        lower=np.array([-1.0, 0.5, 0.0]),
+        upper=np.array([1.0, 2.0, 1.0]),
+    )
     low = s.control(Condition.from_vad(0.0, -0.8))
     high = s.control(Condition.from_vad(0.0, 0.8))
     assert high[1] > low[1]
@@ -55,8 +62,20 @@ def test_csv_table_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "dirs.csv"
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["control", "neutral", "lower", "upper", "joy", "trust", "fear",
-                    "anticipation", "arousal", "source"])
+        w.writerow(
+            [
+                "control",
+                "neutral",
+                "lower",
+                "upper",
+                "joy",
+                "trust",
+                "fear",
+                "anticipation",
+                "arousal",
+                "source",
+            ]
+        )
         w.writerow(["tempo", 100, 40, 200, 20, 0, 10, 5, 40, "Gabrielsson & Lindström 2010"])
         w.writerow(["minor", 0.5, 0, 1, -0.4, -0.2, 0.3, 0, "", "Eerola et al. 2013"])
     s = DirectionSpace.from_csv(path, axis_weight=0.5)

@@ -26,7 +26,9 @@ def test_needs_keyframes_with_increasing_times() -> None:
 def test_linear_interpolation_midpoint() -> None:
     arc = Trajectory.of([(0.0, JOY), (10.0, SAD)], "linear")
     mid = arc.at(5.0)
-    assert mid.vad == pytest.approx(tuple((a + b) / 2 for a, b in zip(JOY.vad, SAD.vad, strict=True)))
+    assert mid.vad == pytest.approx(
+        tuple((a + b) / 2 for a, b in zip(JOY.vad, SAD.vad, strict=True))
+    )
     assert mid.intensity == pytest.approx(0.7)
     assert dict(mid.mixture) == pytest.approx({"joy": 0.5, "sadness": 0.5})
     assert mid.name == "joy–sadness conflict"

@@ -36,8 +36,9 @@ def make_artifact(
 ) -> Artifact:
     if condition is None and trajectory is None:
         condition = Condition.from_vad(0.5, 0.5)
-    request = Request("echo", folder / f"{stem}.json", condition=condition,
-                      trajectory=trajectory, seed=seed)
+    request = Request(
+        "echo", folder / f"{stem}.json", condition=condition, trajectory=trajectory, seed=seed
+    )
     return EchoGenerator().generate(request)
 
 
@@ -57,6 +58,7 @@ def out(hist: History) -> Path:
 
 
 # -- round trips ---------------------------------------------------------------------------
+
 
 def test_record_get_condition_round_trip(hist: History, out: Path) -> None:
     artifact = make_artifact(out, "a", condition=JOY, seed=7)
@@ -118,15 +120,20 @@ def test_files_inside_root_are_stored_relative(tmp_path: Path) -> None:
 
 # -- queries -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def populated(hist: History, out: Path) -> dict[str, Entry]:
     made = {
         "joy": hist.record(make_artifact(out, "joy", condition=JOY)),
         "sad": hist.record(make_artifact(out, "sad", condition=SADNESS)),
-        "calm": hist.record(with_generator(make_artifact(
-            out, "calm", condition=Condition.from_vad(0.6, -0.6)), "music")),
-        "arc": hist.record(make_artifact(
-            out, "arc", trajectory=Trajectory.of([(0, JOY), (3, SADNESS)]))),
+        "calm": hist.record(
+            with_generator(
+                make_artifact(out, "calm", condition=Condition.from_vad(0.6, -0.6)), "music"
+            )
+        ),
+        "arc": hist.record(
+            make_artifact(out, "arc", trajectory=Trajectory.of([(0, JOY), (3, SADNESS)]))
+        ),
     }
     return made
 
@@ -167,7 +174,9 @@ def test_since_filter(hist: History, populated: dict[str, Entry]) -> None:
     assert hist.count(since=datetime.now(UTC) + timedelta(hours=1)) == 0
     assert hist.count(since=datetime.now(UTC) - timedelta(hours=1)) == 4
     assert ids(hist.list(since=populated["calm"].created_at)) == [
-        populated["arc"].id, populated["calm"].id]
+        populated["arc"].id,
+        populated["calm"].id,
+    ]
 
 
 def test_count_and_names(hist: History, populated: dict[str, Entry]) -> None:
@@ -182,6 +191,7 @@ def test_count_and_names(hist: History, populated: dict[str, Entry]) -> None:
 
 
 # -- delete --------------------------------------------------------------------------------
+
 
 def file_rows(hist: History) -> int:
     with closing(sqlite3.connect(hist.path)) as conn:
@@ -237,6 +247,7 @@ def test_ids_are_never_reused(hist: History, out: Path) -> None:
 
 # -- persistence, schema, damaged or unwritable files --------------------------------------
 
+
 def test_persists_across_reopen(tmp_path: Path) -> None:
     with History(tmp_path) as h:
         entry = h.record(make_artifact(h.artifacts_dir(), "a", condition=JOY))
@@ -288,8 +299,10 @@ def test_database_path_that_cannot_be_opened(tmp_path: Path) -> None:
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="needs POSIX permissions that apply to this user")
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0,
+    reason="needs POSIX permissions that apply to this user",
+)
 def test_read_only_folder(tmp_path: Path) -> None:
     tmp_path.chmod(0o500)
     try:
@@ -310,6 +323,7 @@ def test_studio_home_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 # -- threads and crashes -------------------------------------------------------------------
+
 
 def test_concurrent_record_from_threads(hist: History, out: Path) -> None:
     artifact = make_artifact(out, "a")

@@ -16,8 +16,12 @@ class TestEchoConformance(GeneratorConformance):
     generator_class = EchoGenerator
     extension = ".json"
     params = {"steps": 3}
-    invalid_params = [{"steps": 0}, {"steps": 10_000}, {"step_seconds": float("nan")},
-                      {"text": "x" * 5000}]
+    invalid_params = [
+        {"steps": 0},
+        {"steps": 10_000},
+        {"step_seconds": float("nan")},
+        {"text": "x" * 5000},
+    ]
 
 
 def test_request_needs_exactly_one_state(tmp_path: Path) -> None:
@@ -41,5 +45,7 @@ def test_param_error_is_one_line_naming_field(tmp_path: Path) -> None:
 
 
 def test_request_dict_round_trip(tmp_path: Path) -> None:
-    req = Request("echo", tmp_path / "a.json", Condition.from_vad(0.2, 0.4), params={"steps": 2}, seed=5)
+    req = Request(
+        "echo", tmp_path / "a.json", Condition.from_vad(0.2, 0.4), params={"steps": 2}, seed=5
+    )
     assert Request.from_dict(req.to_dict()) == req

@@ -24,12 +24,14 @@ def test_lazy_import_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_broken_plugins_reported_while_rest_load() -> None:
-    reg = Registry([
-        ep("echo", "studio.plugins.fakes:EchoGenerator"),
-        ep("missing", "no_such_module_anywhere:Thing"),
-        ep("notgen", "studio.plugins.fakes:BrokenOnImport"),
-        ep("wrongid", "studio.plugins.fakes:FailingGenerator"),
-    ])
+    reg = Registry(
+        [
+            ep("echo", "studio.plugins.fakes:EchoGenerator"),
+            ep("missing", "no_such_module_anywhere:Thing"),
+            ep("notgen", "studio.plugins.fakes:BrokenOnImport"),
+            ep("wrongid", "studio.plugins.fakes:FailingGenerator"),
+        ]
+    )
     loaded = reg.load_all()
     assert list(loaded) == ["echo"]
     messages = {e.name: e.message for e in reg.errors}
@@ -40,11 +42,13 @@ def test_broken_plugins_reported_while_rest_load() -> None:
 
 
 def test_name_clash_refuses_both_third_party_entries() -> None:
-    reg = Registry([
-        ep("echo", "studio.plugins.fakes:EchoGenerator"),
-        ep("echo", "studio.plugins.fakes:StubbornGenerator"),
-        ep("fail", "studio.plugins.fakes:FailingGenerator"),
-    ])
+    reg = Registry(
+        [
+            ep("echo", "studio.plugins.fakes:EchoGenerator"),
+            ep("echo", "studio.plugins.fakes:StubbornGenerator"),
+            ep("fail", "studio.plugins.fakes:FailingGenerator"),
+        ]
+    )
     assert reg.names() == ["fail"]
     (error,) = reg.errors
     assert error.name == "echo" and "registered more than once" in error.message

@@ -1,0 +1,82 @@
+"""The layering of DESIGN §1, lint and types, checked inside the test suite."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("studio", "generators")
+HEAVY = ("torch", "diffusers", "transformers", "onnxruntime")
+
+
+def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        cmd,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    assert found, f"{name} is not installed (it is in the dev extra)"
+    return found
+
+
+def test_import_linter_contracts() -> None:
+    result = _run(_tool("lint-imports"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff() -> None:
+    result = _run(_tool("ruff"), "check", *PACKAGES, "tests", "benchmarks")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy() -> None:
+    result = _run(sys.executable, "-m", "mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _python_files() -> list[Path]:
+    return [p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")]
+
+
+@pytest.mark.parametrize("path", _python_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_heavy_libraries_only_imported_inside_functions(path: Path) -> None:
+    """torch, diffusers, transformers load inside the function that needs a neural backend,
+    never at module level, so the studio starts fast and runs without them."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:  # module level only (including if/try blocks at top level)
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                break
+            names: list[str] = []
+            if isinstance(sub, ast.Import):
+                names = [a.name for a in sub.names]
+            elif isinstance(sub, ast.ImportFrom) and sub.module:
+                names = [sub.module]
+            bad = [n for n in names if n.split(".")[0] in HEAVY]
+            assert not bad, f"{path.name}:{sub.lineno} imports {bad} at module level"
+
+
+def test_cli_start_does_not_import_heavy_or_qt_libraries() -> None:
+    code = (
+        "import sys, studio.cli, studio.headless, studio.plugins, studio.jobs, "
+        "studio.library.history, studio.library.export;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        f"{(*HEAVY, 'PySide6')!r}]; print(','.join(bad))"
+    )
+    result = _run(sys.executable, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
