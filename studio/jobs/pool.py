@@ -49,7 +49,7 @@ class WorkerSlot:
         return min(times, default=None)
 
     def stop(self) -> None:
-        """Ask an idle worker to leave its loop; fall back to terminate if it lingers."""
+        """Ask an idle worker to leave its loop; it is killed if it lingers past STOP_AFTER."""
         self.doomed = True
         try:
             self.conn.send(None)
@@ -81,7 +81,7 @@ def spawn_worker(ctx: BaseContext) -> WorkerSlot:
     cancel = ctx.Event()
     # Not a daemon: generators may start processes of their own (data loaders, compilers);
     # the queue stops its workers itself, and at interpreter exit through atexit.
-    process = ctx.Process(  # type: ignore[attr-defined]
+    process = ctx.Process(  # type: ignore[attr-defined]  # concrete contexts have it
         target=worker_main, args=(child_end, cancel), name="studio-job-worker", daemon=False
     )
     process.start()

@@ -85,11 +85,12 @@ def run_job(
     except (KeyError, TypeError, ValueError) as exc:
         return ("failed", job_id, f"request: {one_line(str(exc))}", "")
     key = (spec, request.generator)
-    try:
-        generator = loaded.get(key) or load_spec(spec, request.generator)
-    except PluginLoadError as exc:
-        return ("failed", job_id, one_line(str(exc)), traceback.format_exc())
-    loaded[key] = generator
+    if key not in loaded:
+        try:
+            loaded[key] = load_spec(spec, request.generator)
+        except PluginLoadError as exc:
+            return ("failed", job_id, one_line(str(exc)), traceback.format_exc())
+    generator = loaded[key]
     try:
         # Validate apart from rendering so a validation error reads as the contract words
         # it ("params.steps: …") and every other error carries its type.

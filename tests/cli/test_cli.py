@@ -52,7 +52,7 @@ def test_condition_word_and_human_output(capsys: pytest.CaptureFixture[str]) -> 
 def test_bad_input_exits_2_with_one_line(
     capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    code, out, err = run(capsys, "condition", *args)
+    code, _out, err = run(capsys, "condition", *args)
     assert code == 2
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -75,8 +75,20 @@ def test_generate_json_record_embeds_and_records(
 ) -> None:
     out_file = tmp_path / "x.txt"
     code, out, err = run(
-        capsys, "generate", "echo", "-o", str(out_file), "--valence", "0.8",
-        "--arousal", "0.7", "--seed", "3", "--text", "hello", "--json",
+        capsys,
+        "generate",
+        "echo",
+        "-o",
+        str(out_file),
+        "--valence",
+        "0.8",
+        "--arousal",
+        "0.7",
+        "--seed",
+        "3",
+        "--text",
+        "hello",
+        "--json",
     )
     assert code == 0, err
     record = json.loads(out)
@@ -94,15 +106,23 @@ def test_generate_trajectory_and_bad_options(
 ) -> None:
     arc = Trajectory.of([(0, Condition.from_vad(0.5, 0.5)), (5, Condition.from_vad(-0.5, -0.5))])
     (tmp_path / "arc.json").write_text(arc.to_json())
-    code, _, err = run(capsys, "generate", "echo", "-o", str(tmp_path / "a.json"),
-                       "--trajectory", str(tmp_path / "arc.json"))
+    code, _, err = run(
+        capsys,
+        "generate",
+        "echo",
+        "-o",
+        str(tmp_path / "a.json"),
+        "--trajectory",
+        str(tmp_path / "arc.json"),
+    )
     assert code == 0, err
     code, _, err = run(capsys, "generate", "echo", "-o", str(tmp_path / "b.json"), "--audio", "x")
     assert code == 2 and "echo does not take --audio" in err
     code, _, err = run(capsys, "generate", "echo", "-o", str(tmp_path / "no" / "b.json"))
     assert code == 2 and "does not exist" in err
-    code, _, err = run(capsys, "generate", "echo", "-o", str(tmp_path / "c.json"),
-                       "--param", "steps=0")
+    code, _, err = run(
+        capsys, "generate", "echo", "-o", str(tmp_path / "c.json"), "--param", "steps=0"
+    )
     assert code == 2 and "params.steps" in err
     code, _, err = run(capsys, "generate", "nope", "-o", str(tmp_path / "c.json"))
     assert code == 2 and "unknown generator 'nope'" in err
@@ -120,8 +140,9 @@ def test_sweep_writes_grid_and_index(
     capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
 ) -> None:
     out_dir = tmp_path / "grid"
-    code, _, err = run(capsys, "sweep", "echo", "--grid", "3", "-o", str(out_dir), "--ext",
-                       "json", "--no-history")
+    code, _, err = run(
+        capsys, "sweep", "echo", "--grid", "3", "-o", str(out_dir), "--ext", "json", "--no-history"
+    )
     assert code == 0, err
     rows = json.loads((out_dir / "sweep.json").read_text())
     assert len(rows) == 9
@@ -152,10 +173,20 @@ def test_inspect_exported_png(capsys: pytest.CaptureFixture[str], tmp_path: Path
 
 def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "STUDIO_HOME": str(tmp_path)}
-    ok = subprocess.run([sys.executable, "-m", "studio.cli", "condition", "--word", "calm"],
-                        capture_output=True, text=True, env=env, timeout=60)
+    ok = subprocess.run(
+        [sys.executable, "-m", "studio.cli", "condition", "--word", "calm"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert ok.returncode == 0 and "calm" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "studio.cli", "condition", "--valence", "1.5"],
-                         capture_output=True, text=True, env=env, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "studio.cli", "condition", "--valence", "1.5"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert bad.returncode == 2
     assert bad.stderr.strip() == "error: valence must be in [-1, 1], got 1.5"

@@ -1,0 +1,305 @@
+"""The supervisor: the one thread that owns the worker processes.
+
+It dispatches queued jobs to idle workers, turns worker messages into job events, notices
+workers that died (their process sentinel becomes readable), enforces the cancel grace
+period by killing, and replaces dead workers. Every change to jobs and workers happens
+under one lock; the thread waits for pipes, sentinels and a wake-up pipe with
+``multiprocessing.connection.wait`` outside it, so callers never wait on a worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from multiprocessing.connection import wait
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any, Final
+
+from studio.jobs.events import EventKind, JobEvent, JobState
+from studio.jobs.job import Job
+from studio.jobs.pool import KILL_AFTER, WorkerSlot, exit_reason, spawn_worker
+from studio.jobs.worker import describe_error
+from studio.plugins.contract import Artifact
+
+_log = logging.getLogger("studio.jobs")
+
+MAX_BOOT_FAILURES: Final = 3  # consecutive workers dying before "ready": stop respawning
+MAX_READS: Final = 256  # messages taken from one worker per turn, so none starves the rest
+
+
+class Supervisor:
+    """Jobs, workers and the thread that drives them; ``emit`` receives delivered events."""
+
+    def __init__(
+        self, ctx: BaseContext, size: int, grace: float, emit: Callable[[JobEvent], None]
+    ) -> None:
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.slots: list[WorkerSlot] = []
+        self.active: dict[str, Job] = {}  # queued and running jobs, in submission order
+        self._pending: deque[Job] = deque()
+        self._ctx, self._size, self._grace, self._deliver = ctx, size, grace, emit
+        self._closing = False
+        self._broken: str | None = None
+        self._boot_failures = 0
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        try:
+            for _ in range(size):
+                self.slots.append(spawn_worker(ctx))
+        except BaseException:  # leave no half-started pool behind, then re-raise
+            self.release()
+            raise
+        self.thread = threading.Thread(target=self._run, name="studio-jobs-supervisor", daemon=True)
+        self.thread.start()
+
+    # -- called from other threads -------------------------------------------------------
+    def settled(self) -> bool:  # a wait_for predicate: the caller holds the lock
+        """Every worker has booted, or workers keep failing to boot (see ``broken``)."""
+        ready = len(self.slots) == self._size and all(s.ready for s in self.slots)
+        return ready or self._broken is not None
+
+    @property
+    def broken(self) -> str | None:
+        return self._broken
+
+    def enqueue(self, job: Job, supersede: bool = False) -> None:
+        with self.lock:
+            if self._closing:
+                raise RuntimeError("the job queue is closed")
+            if supersede:
+                for other in list(self.active.values()):
+                    if other.key == job.key:
+                        self._cancel(other, "superseded")
+            self.active[job.id] = job
+            self._pending.append(job)
+            self._emit(job, JobEvent(EventKind.QUEUED, job.id))
+            if self._broken is not None and not self.slots:
+                self._dispatch()  # no worker will ever take it: fail it now
+        self.wake()
+
+    def cancel(self, job_id: str, reason: str) -> bool:
+        with self.lock:
+            job = self.active.get(job_id)
+            if job is None:
+                return False
+            self._cancel(job, reason)
+        self.wake()
+        return True
+
+    def close(self) -> None:
+        """Start winding down; the thread ends once every worker has exited."""
+        with self.lock:
+            self._closing = True
+        self.wake()
+
+    def release(self) -> None:
+        """After the thread has ended: kill anything left and close the wake-up pipe."""
+        with self.lock:
+            if self.slots:
+                self._abandon("the job queue was closed")
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    def wake(self) -> None:
+        # A full pipe already holds a wake-up; a closed one means nobody is listening.
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"\0")
+
+    # -- bookkeeping (under the lock) ----------------------------------------------------
+    def _cancel(self, job: Job, reason: str) -> None:
+        if job.state is JobState.QUEUED:
+            self._pending.remove(job)
+            job.cancel_reason = reason
+            self._emit(job, JobEvent(EventKind.CANCELLED, job.id, message=reason))
+        elif job.cancel_reason is None:
+            job.cancel_reason = reason  # the first reason wins; it ends the job either way
+            for slot in self.slots:
+                if slot.job is job and not slot.doomed:
+                    slot.cancel.set()
+                    slot.cancel_deadline = time.monotonic() + self._grace
+
+    def _emit(self, job: Job, event: JobEvent) -> None:
+        delivered = job.record(event)
+        if delivered is None:
+            return
+        if delivered.is_final:
+            self.active.pop(job.id, None)
+        self._deliver(delivered)
+
+    def _end(self, job: Job, kind: EventKind, **fields: Any) -> None:
+        """End a job; a job someone cancelled ends ``cancelled`` whatever the worker said."""
+        if job.cancel_reason is not None:
+            self._emit(job, JobEvent(EventKind.CANCELLED, job.id, message=job.cancel_reason))
+        else:
+            self._emit(job, JobEvent(kind, job.id, **fields))
+
+    # -- the thread ----------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            while self._turn():
+                pass
+        except Exception as exc:  # a bug here must not leave jobs waiting forever
+            _log.exception("job supervisor failed")
+            with self.lock:
+                self._abandon(f"job system error: {describe_error(exc)}")
+
+    def _turn(self) -> bool:
+        with self.lock:
+            self._dispatch()
+            if self._closing and self._wind_down():
+                return False
+            watched: dict[Any, WorkerSlot] = {}
+            for slot in self.slots:
+                watched[slot.process.sentinel] = slot
+                if slot.reading:
+                    watched[slot.conn] = slot
+            deadlines = [d for d in (s.deadline() for s in self.slots) if d is not None]
+            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        ready = wait([self._wake_r, *watched], timeout)
+        with self.lock:
+            for obj in ready:
+                if obj == self._wake_r:
+                    self._drain_wake()
+                elif watched[obj] in self.slots:  # not yet buried through its other handle
+                    slot = watched[obj]
+                    if obj is slot.conn:
+                        self._read(slot)
+                    else:
+                        self._bury(slot)
+            now = time.monotonic()
+            for slot in self.slots:
+                slot.check_deadlines(now)
+        return True
+
+    def _drain_wake(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._wake_r, 4096):
+                pass
+
+    def _dispatch(self) -> None:
+        if self._broken is not None and not self.slots:
+            while self._pending:
+                job = self._pending.popleft()
+                self._emit(job, JobEvent(EventKind.FAILED, job.id, error=self._broken))
+            return
+        for slot in self.slots:
+            if not self._pending or self._closing:
+                return
+            if not slot.idle:
+                continue
+            job = self._pending.popleft()
+            slot.cancel.clear()  # before sending: the worker reads it only once it has the job
+            try:
+                slot.conn.send(("run", job.id, job.spec, job.request_data))
+            except OSError:  # the worker is dying; its sentinel will say how
+                self._pending.appendleft(job)
+                slot.terminate()
+                continue
+            except Exception as exc:  # request data that cannot be pickled
+                error = f"could not send the request: {describe_error(exc)}"
+                self._emit(job, JobEvent(EventKind.FAILED, job.id, error=error))
+                continue
+            slot.job = job
+            self._emit(job, JobEvent(EventKind.STARTED, job.id))
+
+    def _read(self, slot: WorkerSlot) -> None:
+        for _ in range(MAX_READS):
+            try:
+                if not slot.conn.poll():
+                    return
+                message = slot.conn.recv()
+            except (EOFError, OSError):
+                slot.reading = False  # it closed its end; the sentinel follows
+                return
+            except Exception as exc:  # a result this process cannot unpickle
+                error = f"could not read the worker's result: {describe_error(exc)}"
+                message = ("failed", slot.job.id if slot.job else "", error, "")
+            self._handle(slot, message)
+
+    def _handle(self, slot: WorkerSlot, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "ready":
+            slot.ready = True
+            self._boot_failures = 0
+            self.changed.notify_all()
+            return
+        job = slot.job
+        if job is None or message[1] != job.id:
+            return  # late word about a job that has already ended
+        if kind == "progress":
+            _, _, fraction, text, preview = message
+            self._emit(
+                job,
+                JobEvent(
+                    EventKind.PROGRESS, job.id, fraction, text, Path(preview) if preview else None
+                ),
+            )
+            return
+        slot.job, slot.cancel_deadline = None, None  # the worker is free again
+        if kind == "finished":
+            artifact = Artifact(files=tuple(Path(f) for f in message[2]), metadata=message[3])
+            self._end(job, EventKind.FINISHED, artifact=artifact)
+        elif kind == "failed":
+            self._end(job, EventKind.FAILED, error=message[2], detail=message[3])
+        else:
+            self._end(job, EventKind.CANCELLED, message="cancelled by the generator")
+
+    def _bury(self, slot: WorkerSlot) -> None:
+        """A worker process has exited: end its job, replace it unless closing."""
+        if slot.reading:
+            self._read(slot)  # its last words, e.g. a result sent just before exiting
+        slot.process.join(KILL_AFTER)
+        reason = exit_reason(slot.process.exitcode)
+        slot.conn.close()
+        slot.process.close()
+        self.slots.remove(slot)
+        job = slot.job
+        if job is not None:
+            crash = f"worker process crashed ({reason}) while running {job.request.generator}"
+            self._end(job, EventKind.FAILED, error=crash)
+        if self._closing:
+            return
+        if not slot.doomed:  # not one we stopped or killed ourselves
+            _log.warning("job worker exited unexpectedly (%s)", reason)
+            if not slot.ready:
+                self._boot_failures += 1
+        if self._boot_failures >= MAX_BOOT_FAILURES:
+            self._broken = f"worker processes fail to start ({reason})"
+            self.changed.notify_all()  # wake wait_ready: it will never be ready
+            return
+        self.slots.append(spawn_worker(self._ctx))
+
+    def _wind_down(self) -> bool:
+        """One closing step; ``True`` once every worker has exited."""
+        for job in list(self.active.values()):
+            self._cancel(job, "queue closed")
+        for slot in self.slots:
+            if slot.doomed:
+                continue
+            if not slot.ready:
+                slot.terminate()  # still booting: nothing to lose
+            elif slot.job is None:
+                slot.stop()
+        return not self.slots
+
+    def _abandon(self, reason: str) -> None:
+        """Last resort: kill every worker and fail every job that has not ended."""
+        for slot in self.slots:
+            if slot.process.exitcode is None:
+                slot.process.kill()
+            slot.process.join(KILL_AFTER)
+            slot.conn.close()
+        self.slots.clear()
+        self._broken = reason
+        self._pending.clear()
+        for job in list(self.active.values()):
+            job.cancel_reason = None
+            self._emit(job, JobEvent(EventKind.FAILED, job.id, error=reason))
