@@ -16,6 +16,8 @@ from typing import Any, NoReturn
 
 from studio.emotion import DEFAULT_INTENSITY, Condition, Trajectory, check_mixture
 from studio.emotion.blending import check_unit
+from studio.emotion.condition import parse_json
+from studio.library.atomic import ExportError
 
 KINDS = ("image", "talking-head", "speech", "music")
 # Kind options map onto params fields of the same name (dashes → underscores); a generator
@@ -41,6 +43,10 @@ MAX_GRID = 32
 
 class UsageError(ValueError):
     """Bad command-line input (exit 2)."""
+
+
+class GenerationError(RuntimeError):
+    """A generator failed after its input was accepted (exit 1)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,25 +141,32 @@ def parse_mixture(text: str) -> dict[str, float]:
 
 def _read_json_file(path: Path, what: str) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{what}: no such file: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{what}: cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    return parse_json(text, f"{what} file {path}")
 
 
-def _condition_from_file(path: Path) -> Condition:
+def _state_file(path: Path, want: str) -> Any:
+    """The ``condition`` or ``trajectory`` dict a file holds: a plain condition/trajectory
+    JSON, a sidecar or ``--json`` result record, or any file the studio exported."""
     if path.suffix.lower() == ".json":
-        data = _read_json_file(path, "condition")
-        if isinstance(data, dict) and "condition" in data:  # a sidecar or a result record
-            data = data["condition"]
-        return Condition.from_dict(data)
-    from studio.library.export import read_state
+        data = _read_json_file(path, want)
+        if not (isinstance(data, dict) and ("condition" in data or "trajectory" in data)):
+            return data  # a bare condition or trajectory document
+        state = data
+    else:
+        if not path.exists():
+            raise UsageError(f"{want}: no such file: {path}")
+        from studio.library.export import read_state
 
-    state = read_state(path)
-    if "condition" not in state:
-        raise UsageError(f"condition: {path} holds a trajectory; use --trajectory")
-    return Condition.from_dict(state["condition"])
+        state = read_state(path)
+    if want not in state:
+        other = "--trajectory" if want == "condition" else "--condition"
+        raise UsageError(f"{want}: {path} holds no {want}; try {other}")
+    return state[want]
 
 
 def resolve_state(args: argparse.Namespace) -> Condition | Trajectory:
@@ -172,7 +185,7 @@ def resolve_state(args: argparse.Namespace) -> Condition | Trajectory:
     if way == "--trajectory":
         if args.intensity is not None or args.dominance is not None:
             raise UsageError("--intensity/--dominance cannot modify a --trajectory")
-        return Trajectory.from_dict(_read_json_file(args.trajectory, "trajectory"))
+        return Trajectory.from_dict(_state_file(args.trajectory, "trajectory"))
     if way == "--valence/--arousal" or way is None:
         if way is None and args.intensity is not None:
             raise UsageError("intensity: needs an emotion (--emotion, --word or a VAD point)")
@@ -194,7 +207,7 @@ def resolve_state(args: argparse.Namespace) -> Condition | Trajectory:
         if args.intensity is not None:
             cond = cond.with_intensity(args.intensity)
     else:
-        cond = _condition_from_file(args.condition)
+        cond = Condition.from_dict(_state_file(args.condition, "condition"))
         if args.intensity is not None:
             cond = cond.with_intensity(args.intensity)
     if args.dominance is not None:
@@ -240,11 +253,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from studio.plugins import Registry
+    from studio.plugins import PluginError, Registry
 
     registry = Registry()
-    generators = registry.load_all()
-    described = [g.describe() for _, g in sorted(generators.items())]
+    described = []
+    for name, gen in sorted(registry.load_all().items()):
+        try:
+            described.append(gen.describe())
+        except Exception as exc:  # foreign plugin code: report it, list the others
+            registry.errors.append(PluginError(name, type(gen).__module__, f"describe: {exc}"))
     errors = [str(e) for e in registry.errors]
     if args.json:
         print(json.dumps({"generators": described, "errors": errors}, ensure_ascii=False))
@@ -269,19 +286,25 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if not args.file.exists():
         raise UsageError(f"inspect: no such file: {args.file}")
     state = read_state(args.file)
-    if args.json:
-        print(json.dumps(state, ensure_ascii=False))
-        return 0
+    if not isinstance(state, dict) or not ("condition" in state or "trajectory" in state):
+        raise UsageError(f"inspect: no emotion state in {args.file}")
+    # Parse what was stored, so what is shown is a valid state with its derived name.
     if "condition" in state:
         c = Condition.from_dict(state["condition"])
-        print(
+        state = {**state, "condition": c.to_dict()}
+        line = (
             f"{c.name}: valence {c.valence:+.3f}  arousal {c.arousal:+.3f}  "
             f"dominance {c.dominance:+.3f}  intensity {c.intensity:.2f}"
         )
-    elif "trajectory" in state:
+    else:
         arc = Trajectory.from_dict(state["trajectory"])
+        state = {**state, "trajectory": arc.to_dict()}
         names = " → ".join(kf.condition.name for kf in arc.keyframes)
-        print(f"trajectory over {arc.end - arc.start:g} s: {names}")
+        line = f"trajectory over {arc.end - arc.start:g} s: {names}"
+    if args.json:
+        print(json.dumps(state, ensure_ascii=False))
+        return 0
+    print(line)
     for key in ("generator", "backend", "seed"):
         if key in state:
             print(f"{key}: {state[key]}")
@@ -323,15 +346,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, FileExistsError) as exc:
+    except GenerationError as exc:
+        if os.environ.get("STUDIO_DEBUG"):
+            raise
+        print(f"error: generation failed: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except (ValueError, FileNotFoundError, FileExistsError, ExportError) as exc:
         if os.environ.get("STUDIO_DEBUG"):
             raise
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except Exception as exc:  # the funnel for generation failures: one readable line
+    except Exception as exc:  # the funnel for anything else: one readable line
         if os.environ.get("STUDIO_DEBUG"):
             raise
-        print(f"error: generation failed: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
 
 

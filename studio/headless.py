@@ -15,9 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from studio.cli import KIND_OPTIONS, MAX_GRID, UsageError, resolve_state
+from studio.cli import KIND_OPTIONS, MAX_GRID, GenerationError, UsageError, resolve_state
 from studio.emotion import Condition, Trajectory
-from studio.plugins import Artifact, Generator, Registry, Request
+from studio.library.atomic import atomic_write
+from studio.library.export import write_sidecar
+from studio.library.history import History, HistoryError
+from studio.library.metadata import embed, supports_embedding
+from studio.plugins import Artifact, Cancelled, Generator, InputError, Registry, Request
 
 
 def embedded_payload(artifact: Artifact) -> dict[str, Any]:
@@ -68,11 +72,14 @@ def generate_one(
     output: Path,
     params: dict[str, Any],
     args: argparse.Namespace,
+    history: History | None,
 ) -> tuple[Artifact, float]:
-    """Generate, embed the state, record history; return the artifact and the seconds."""
-    from studio.library.export import write_sidecar
-    from studio.library.metadata import embed, supports_embedding
+    """Generate, embed the state, record history; return the artifact and the seconds.
 
+    Input is validated before any work (a ValueError then is bad input, exit 2); anything
+    that goes wrong after that is a generation failure (exit 1) unless the generator says
+    the input was bad (``InputError``).
+    """
     request = Request(
         generator=gen.id,
         output=output,
@@ -82,25 +89,41 @@ def generate_one(
         seed=args.seed,
         backend=args.backend,
     )
+    gen.check_request(request)
     started = time.perf_counter()
-    artifact = gen.generate(request, _progress_printer(output.name))
-    payload = embedded_payload(artifact)
-    if supports_embedding(artifact.path):
-        embed(artifact.path, payload)
-    else:
-        write_sidecar(artifact.path, payload)
+    try:
+        artifact = gen.generate(request, _progress_printer(output.name))
+        payload = embedded_payload(artifact)
+        if supports_embedding(artifact.path):
+            embed(artifact.path, payload)
+        else:
+            write_sidecar(artifact.path, payload)
+    except (InputError, Cancelled, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        raise GenerationError(f"{gen.id}: {type(exc).__name__}: {exc}") from exc
     seconds = time.perf_counter() - started
-    if not args.no_history:
-        _record(artifact)
+    if history is not None:
+        _record(history, artifact)
     return artifact, seconds
 
 
-def _record(artifact: Artifact) -> None:
-    from studio.library.history import History, HistoryError
-
+def open_history(args: argparse.Namespace) -> History | None:
+    """The history to record into, or ``None`` (``--no-history`` or it cannot be opened:
+    the files are what matters, so a history problem is a warning, not a failure)."""
+    if args.no_history:
+        return None
     try:
-        History().record(artifact)
-    except (HistoryError, OSError) as exc:  # the file is made; a history problem must not lose it
+        return History()
+    except HistoryError as exc:
+        print(f"warning: generations will not be recorded: {exc}", file=sys.stderr)
+        return None
+
+
+def _record(history: History, artifact: Artifact) -> None:
+    try:
+        history.record(artifact)
+    except (HistoryError, OSError) as exc:
         print(f"warning: not recorded in the history: {exc}", file=sys.stderr)
 
 
@@ -124,7 +147,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     state = resolve_state(args)
     gen = Registry().get(args.kind)
     params = collect_params(gen, args)
-    artifact, seconds = generate_one(gen, state, args.output, params, args)
+    history = open_history(args)
+    try:
+        artifact, seconds = generate_one(gen, state, args.output, params, args, history)
+    finally:
+        if history is not None:
+            history.close()
     if args.json:
         print(json.dumps(_result_record(artifact, seconds), ensure_ascii=False))
     else:
@@ -172,22 +200,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(f"output: cannot create folder {out_dir}: {exc.strerror}") from None
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
-    for arousal in reversed(values):  # top row first, as the pad shows it
-        for valence in values:
-            cond = Condition.from_vad(valence, arousal, dominance)
-            name = f"{gen.id}_v{valence:+.2f}_a{arousal:+.2f}{ext}"
-            generate_one(gen, cond, out_dir / name, params, args)
-            rows.append(
-                {
-                    "file": name,
-                    "valence": valence,
-                    "arousal": arousal,
-                    "dominance": dominance,
-                    "name": cond.name,
-                }
-            )
-    from studio.library.atomic import atomic_write
-
+    history = open_history(args)
+    try:
+        for arousal in reversed(values):  # top row first, as the pad shows it
+            for valence in values:
+                cond = Condition.from_vad(valence, arousal, dominance)
+                name = f"{gen.id}_v{valence:+.2f}_a{arousal:+.2f}{ext}"
+                generate_one(gen, cond, out_dir / name, params, args, history)
+                rows.append(
+                    {
+                        "file": name,
+                        "valence": valence,
+                        "arousal": arousal,
+                        "dominance": dominance,
+                        "name": cond.name,
+                    }
+                )
+    finally:
+        if history is not None:
+            history.close()
     with atomic_write(out_dir / "sweep.json", "w", encoding="utf-8") as fh:
         fh.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     seconds = time.perf_counter() - started

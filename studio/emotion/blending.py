@@ -23,12 +23,13 @@ Pure Python on 8 prototypes is faster than numpy here (the pad calls this while 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from typing import Final
 
 from studio.emotion.primaries import PRIMARIES, PRIMARY_IDS
 
-KAPPA: Final = 20.0
+KAPPA: Final = 40.0
 MIN_WEIGHT: Final = 0.02
 SUM_TOLERANCE: Final = 1e-6
 
@@ -48,6 +49,8 @@ def check_unit(name: str, value: float, lo: float = -1.0, hi: float = 1.0) -> fl
         if isinstance(value, bool | str):
             raise TypeError
         x = float(value)
+    except OverflowError:  # a 400-digit integer from JSON
+        raise ValueError(f"{name} must be in [{lo:g}, {hi:g}], got a number too large") from None
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {value!r}") from None
     if not (lo <= x <= hi):  # also rejects NaN, which fails every comparison
@@ -62,14 +65,16 @@ def check_mixture(weights: Mapping[str, float], *, normalise: bool = False) -> d
     are divided by their sum instead of being required to sum to 1; an all-zero mixture is
     still an error because it names no emotion. Zero weights are dropped.
     """
+    if not isinstance(weights, Mapping):
+        raise ValueError(f"mixture must map emotion ids to weights, got {weights!r}")
     out: dict[str, float] = {}
     for key, raw in weights.items():
         if key not in _IDS:
             raise ValueError(
                 f"mixture: unknown emotion id {key!r}; expected one of {', '.join(PRIMARY_IDS)}"
             )
-        w = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
-        if w is None or not math.isfinite(w):
+        w = _finite_or_none(raw)
+        if w is None:
             raise ValueError(f"mixture.{key} must be a finite number, got {raw!r}")
         if w < 0:
             raise ValueError(f"mixture.{key} must be non-negative, got {raw!r}")
@@ -85,6 +90,17 @@ def check_mixture(weights: Mapping[str, float], *, normalise: bool = False) -> d
     if abs(total - 1.0) > SUM_TOLERANCE:
         raise ValueError(f"mixture weights must sum to 1, got {total:.6g}")
     return out
+
+
+def _finite_or_none(raw: object) -> float | None:
+    """``raw`` as a finite float if it is a real number (numpy scalars too), else ``None``."""
+    if isinstance(raw, bool) or not isinstance(raw, numbers.Real):
+        return None
+    try:
+        value = float(raw)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def mixture_to_vad(mixture: Mapping[str, float], intensity: float) -> VADTuple:

@@ -56,6 +56,8 @@ class Condition:
                 f"mixture must be a mapping of emotion id to weight, got {self.mixture!r}"
             )
         mix = check_mixture(self.mixture)
+        if not mix and self.intensity > 0:
+            raise ValueError("intensity must be 0 for an empty (neutral) mixture")
         ordered = {pid: mix[pid] for pid in PRIMARY_IDS if pid in mix}
         object.__setattr__(self, "mixture", MappingProxyType(ordered))
         if self.label is not None and (
@@ -108,7 +110,14 @@ class Condition:
         if self.intensity <= 0.0 or not self.mixture:
             raise ValueError("intensity: a neutral state has no direction to scale")
         k = level / self.intensity
-        v, a, d = (max(-1.0, min(1.0, x * k)) for x in self.vad)
+        reach = max(abs(x) for x in self.vad)
+        if reach * k > 1.0:
+            top = self.intensity / reach
+            raise ValueError(
+                f"intensity: at most {top:.2f} keeps this emotion inside the VAD cube, "
+                f"got {intensity!r}"
+            )
+        v, a, d = (x * k for x in self.vad)
         return Condition(v, a, d, mixture=self.mixture, intensity=level, label=self.label)
 
     def with_dominance(self, dominance: float) -> Condition:
@@ -165,11 +174,7 @@ class Condition:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Condition:
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"condition: not valid JSON ({exc})") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, "condition"))
 
     # -- identity -----------------------------------------------------------------------
     def _key(self) -> tuple[Any, ...]:
@@ -192,9 +197,13 @@ class Condition:
 def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is too large") from None
+    if not math.isfinite(number):
         raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
+    return number
 
 
 def _parse_vad(raw: Any) -> tuple[float, float, float]:
@@ -206,8 +215,6 @@ def _parse_vad(raw: Any) -> tuple[float, float, float]:
         if missing:
             raise ValueError(f"vad.{missing[0]} is required")
         values = [raw[a] for a in _AXES]
-    elif isinstance(raw, list | tuple) and len(raw) == 3:
-        values = list(raw)
     else:
         raise ValueError("vad must be an object with valence, arousal and dominance")
     return (
@@ -215,6 +222,16 @@ def _parse_vad(raw: Any) -> tuple[float, float, float]:
         check_unit("arousal", _number("arousal", values[1])),
         check_unit("dominance", _number("dominance", values[2])),
     )
+
+
+def parse_json(text: str | bytes, what: str) -> Any:
+    """``json.loads`` with every failure (syntax, encoding, absurd nesting) as ValueError."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{what}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ValueError(f"{what}: JSON nested too deeply") from None
 
 
 def json_schema() -> dict[str, Any]:
@@ -232,6 +249,12 @@ def json_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "anyOf": [{"required": ["vad"]}, {"required": ["mixture"]}],
+        # Mirrors the parser: with both vad and mixture, intensity is required; with vad
+        # alone, intensity is derived and may not be given.
+        "allOf": [
+            {"if": {"required": ["vad", "mixture"]}, "then": {"required": ["intensity"]}},
+            {"if": {"required": ["vad", "intensity"]}, "then": {"required": ["mixture"]}},
+        ],
         "properties": {
             "version": {"const": SCHEMA_VERSION},
             "name": {"type": "string", "description": "derived; recomputed on load"},

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from studio._paths import assets_dir
+from studio.emotion._assets import assets_dir
 from studio.emotion.primaries import BY_ID, PRIMARY_IDS, wheel_distance
 
 NEUTRAL_BELOW: Final = 0.1

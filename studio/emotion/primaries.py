@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
-from studio._paths import assets_dir
+from studio.emotion._assets import assets_dir
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from studio.emotion.condition import Condition
+from studio.emotion.condition import Condition, parse_json
 from studio.emotion.primaries import PRIMARY_IDS
 
 Interpolation = Literal["linear", "smooth"]
 INTERPOLATIONS: Final = ("linear", "smooth")
 MAX_KEYFRAMES: Final = 10_000
+MAX_TIME: Final = 1e7  # seconds (~115 days): far beyond any clip
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,8 @@ class Trajectory:
     interpolation: Interpolation = "smooth"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.keyframes, Iterable) or isinstance(self.keyframes, str | bytes):
+            raise ValueError("keyframes must be a sequence of Keyframe")
         frames = tuple(self.keyframes)
         if not frames:
             raise ValueError("keyframes: a trajectory needs at least one keyframe")
@@ -53,8 +56,10 @@ class Trajectory:
             if not isinstance(kf, Keyframe) or not isinstance(kf.condition, Condition):
                 raise ValueError(f"keyframes[{i}] must be a Keyframe holding a Condition")
             t = kf.time
-            if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t):
-                raise ValueError(f"keyframes[{i}].time must be a finite number, got {t!r}")
+            if isinstance(t, bool) or not isinstance(t, int | float):
+                raise ValueError(f"keyframes[{i}].time must be a number, got {t!r}")
+            if not -MAX_TIME <= t <= MAX_TIME:  # also NaN; exact for huge ints
+                raise ValueError(f"keyframes[{i}].time must be finite and at most {MAX_TIME:g} s")
             if t < 0:
                 raise ValueError(f"keyframes[{i}].time must be >= 0, got {t!r}")
             if t <= previous:
@@ -139,11 +144,7 @@ class Trajectory:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Trajectory:
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"trajectory: not valid JSON ({exc})") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, "trajectory"))
 
 
 def blend(a: Condition, b: Condition, u: float) -> Condition:

@@ -95,6 +95,8 @@ class JobQueue:
 
         Running jobs get ``grace_seconds`` to stop before their workers are killed.
         """
+        if self._closed.is_set():
+            return
         with self._lock:
             self._closing = True
             sup, deliverer = self._sup, self._deliverer

@@ -46,6 +46,7 @@ class Supervisor:
         self._pending: deque[Job] = deque()
         self._ctx, self._size, self._grace, self._deliver = ctx, size, grace, emit
         self._closing = False
+        self._released = False
         self._broken: str | None = None
         self._boot_failures = 0
         self._wake_r, self._wake_w = os.pipe()
@@ -103,15 +104,20 @@ class Supervisor:
     def release(self) -> None:
         """After the thread has ended: kill anything left and close the wake-up pipe."""
         with self.lock:
+            if self._released:
+                return
+            self._released = True
             if self.slots:
                 self._abandon("the job queue was closed")
-        os.close(self._wake_r)
-        os.close(self._wake_w)
+            os.close(self._wake_r)
+            os.close(self._wake_w)
 
     def wake(self) -> None:
-        # A full pipe already holds a wake-up; a closed one means nobody is listening.
-        with contextlib.suppress(OSError):
-            os.write(self._wake_w, b"\0")
+        # A full pipe already holds a wake-up. After release the fd numbers may belong to
+        # someone else's file by now, so never write to them again.
+        with self.lock, contextlib.suppress(OSError):
+            if not self._released:
+                os.write(self._wake_w, b"\0")
 
     # -- bookkeeping (under the lock) ----------------------------------------------------
     def _cancel(self, job: Job, reason: str) -> None:

@@ -27,6 +27,21 @@ from studio.emotion import Condition, Trajectory
 
 MAX_SEED: Final = 2**32 - 1
 METADATA_SCHEMA: Final = "emotion-studio/artifact-1"
+RESERVED_KEYS: Final = frozenset(
+    {
+        "schema",
+        "generator",
+        "generator_version",
+        "backend",
+        "condition",
+        "trajectory",
+        "params",
+        "seed",
+        "versions",
+        "timings",
+        "features",
+    }
+)
 
 
 class MediaType(StrEnum):
@@ -38,6 +53,11 @@ class MediaType(StrEnum):
 
 class Cancelled(Exception):
     """Raised inside a generator when the user cancelled; not a failure."""
+
+
+class InputError(ValueError):
+    """Bad input found while generating (e.g. a corrupt audio file the user supplied);
+    reported like a validation error, not like a generation failure."""
 
 
 class CancelToken(Protocol):
@@ -239,6 +259,8 @@ class Generator(ABC):
             raise ValueError(
                 f"output: {self.id} writes {', '.join(self.extensions)}, not {given!r}"
             )
+        if request.output.is_dir():
+            raise ValueError(f"output: {str(request.output)!r} is a folder, not a file name")
         parent = request.output.parent
         if not parent.is_dir():
             raise ValueError(f"output: folder {str(parent)!r} does not exist")
@@ -281,6 +303,9 @@ class Generator(ABC):
         progress(0.0, "starting")
         rendered = self.render(request, params, backend, progress, cancel)
         seconds = time.perf_counter() - started
+        clash = RESERVED_KEYS & set(rendered.extra)
+        if clash:
+            raise RuntimeError(f"{self.id} tried to overwrite reserved metadata {sorted(clash)}")
         files = tuple(Path(f) for f in rendered.files)
         missing = [str(f) for f in files if not f.is_file()]
         if not files or missing:

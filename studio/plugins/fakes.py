@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field
@@ -32,15 +31,6 @@ class EchoParams(Params):
     steps: int = Field(default=4, ge=1, le=1000, description="progress steps")
     step_seconds: float = Field(default=0.0, ge=0.0, le=60.0, description="sleep per step")
     text: str = Field(default="", max_length=1000)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class EchoGenerator(Generator):
@@ -81,7 +71,13 @@ class EchoGenerator(Generator):
         c = request.condition_at(0.0)
         digest = hashlib.sha256(f"{request.seed}:{c.to_json()}:{params.text}".encode()).hexdigest()
         body = {"name": c.name, "vad": c.vad, "noise": digest[:16], "text": params.text}
-        _write_atomic(request.output, json.dumps(body).encode())
+        # studio.plugins sits below studio.library, so the fake writes atomically by hand.
+        tmp = request.output.with_name(f".{request.output.name}.part")
+        try:
+            tmp.write_bytes(json.dumps(body).encode())
+            os.replace(tmp, request.output)
+        finally:
+            tmp.unlink(missing_ok=True)
         return Rendered(
             [request.output], features={"valence_seen": c.valence, "steps": params.steps}
         )
@@ -138,6 +134,22 @@ class FailingGenerator(EchoGenerator):
     ) -> Rendered:
         progress(0.5, "half way")
         raise RuntimeError("the backend ran out of ink")
+
+
+class BuggyGenerator(EchoGenerator):
+    """A bug inside render that happens to raise ValueError: a failure, not bad input."""
+
+    id = "buggy"
+
+    def render(
+        self,
+        request: Request,
+        params: Any,
+        backend: Backend,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Rendered:
+        raise ValueError("math domain error")
 
 
 class BrokenOnImport:

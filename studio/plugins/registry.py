@@ -37,8 +37,7 @@ class PluginNotFound(ValueError):
 
 
 def _source(ep: EntryPoint) -> str:
-    dist = getattr(ep, "dist", None)
-    owner = getattr(dist, "name", None) if dist is not None else None
+    owner = _dist_name(ep)
     return f"{ep.value} from {owner}" if owner else ep.value
 
 
@@ -113,7 +112,7 @@ def load_generator(ep: EntryPoint) -> Generator:
     """Import an entry point and instantiate its generator, or raise ``PluginLoadError``."""
     try:
         obj = ep.load()
-    except Exception as exc:  # a broken third-party module may raise anything on import
+    except (Exception, SystemExit) as exc:  # a broken third-party module may raise anything
         raise PluginLoadError(f"failed to import {ep.value}: {type(exc).__name__}: {exc}") from exc
     if not (isinstance(obj, type) and issubclass(obj, Generator)):
         raise PluginLoadError(f"{ep.value} is not a Generator subclass")

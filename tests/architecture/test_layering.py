@@ -57,17 +57,19 @@ def test_heavy_libraries_only_imported_inside_functions(path: Path) -> None:
     """torch, diffusers, transformers load inside the function that needs a neural backend,
     never at module level, so the studio starts fast and runs without them."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in tree.body:  # module level only (including if/try blocks at top level)
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                break
-            names: list[str] = []
-            if isinstance(sub, ast.Import):
-                names = [a.name for a in sub.names]
-            elif isinstance(sub, ast.ImportFrom) and sub.module:
-                names = [sub.module]
-            bad = [n for n in names if n.split(".")[0] in HEAVY]
-            assert not bad, f"{path.name}:{sub.lineno} imports {bad} at module level"
+    pending: list[ast.AST] = list(tree.body)
+    while pending:  # everything outside function bodies (if/try/class blocks included)
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        bad = [n for n in names if n.split(".")[0] in HEAVY]
+        assert not bad, f"{path.name}:{getattr(node, 'lineno', '?')} imports {bad} at module level"
+        pending.extend(ast.iter_child_nodes(node))
 
 
 def test_cli_start_does_not_import_heavy_or_qt_libraries() -> None:

@@ -21,6 +21,7 @@ def fake_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     eps = [
         EntryPoint("echo", "studio.plugins.fakes:EchoGenerator", GROUP),
         EntryPoint("fail", "studio.plugins.fakes:FailingGenerator", GROUP),
+        EntryPoint("buggy", "studio.plugins.fakes:BuggyGenerator", GROUP),
     ]
     original = Registry.__init__
 

@@ -63,7 +63,7 @@ def test_schema_and_list(capsys: pytest.CaptureFixture[str], fake_plugins: None)
     assert code == 0 and json.loads(out)["title"] == "Emotion Studio condition"
     code, out, _ = run(capsys, "list", "--json")
     listed = json.loads(out)
-    assert code == 0 and [g["id"] for g in listed["generators"]] == ["echo", "fail"]
+    assert code == 0 and [g["id"] for g in listed["generators"]] == ["buggy", "echo", "fail"]
     backends = {b["name"]: b for b in listed["generators"][0]["backends"]}
     assert backends["neural"]["reason"] == "needs a local model directory"
     code, out, _ = run(capsys, "list")
@@ -190,3 +190,66 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert bad.stderr.strip() == "error: valence must be in [-1, 1], got 1.5"
+
+
+def test_value_error_inside_render_is_a_failure_not_bad_input(
+    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "generate", "buggy", "-o", str(tmp_path / "x.json"))
+    assert code == 1 and "generation failed: buggy: ValueError: math domain error" in err
+
+
+def test_output_that_is_a_folder_is_bad_input(
+    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+) -> None:
+    (tmp_path / "d.json").mkdir()
+    code, _, err = run(capsys, "generate", "echo", "-o", str(tmp_path / "d.json"))
+    assert code == 2 and "is a folder" in err
+
+
+def test_inspect_without_state_and_condition_from_sidecar(
+    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+) -> None:
+    (tmp_path / "s.json").write_text('{"a": 1}')
+    code, _, err = run(capsys, "inspect", str(tmp_path / "s.json"))
+    assert code == 2 and "no emotion state" in err
+    arc = Trajectory.of([(0, Condition.from_vad(0.5, 0.5)), (5, Condition.from_vad(-0.5, -0.5))])
+    (tmp_path / "arc.json").write_text(arc.to_json())
+    code, _, err = run(
+        capsys,
+        "generate",
+        "echo",
+        "-o",
+        str(tmp_path / "a.txt"),
+        "--trajectory",
+        str(tmp_path / "arc.json"),
+        "--no-history",
+    )
+    assert code == 0, err
+    # the sidecar of a generated file is a valid --trajectory source
+    code, _, err = run(
+        capsys,
+        "generate",
+        "echo",
+        "-o",
+        str(tmp_path / "b.txt"),
+        "--trajectory",
+        str(tmp_path / "a.txt.json"),
+        "--no-history",
+    )
+    assert code == 0, err
+    code, _, err = run(capsys, "condition", "--condition", str(tmp_path / "a.txt.json"))
+    assert code == 2 and "holds no condition; try --trajectory" in err
+
+
+def test_huge_and_deep_json_are_bad_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "big.json").write_text(
+        '{"vad": {"valence": 1' + "0" * 400 + ', "arousal": 0, "dominance": 0}}'
+    )
+    code, _, err = run(capsys, "condition", "--condition", str(tmp_path / "big.json"))
+    assert code == 2 and "valence" in err
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = run(capsys, "condition", "--condition", str(tmp_path / "deep.json"))
+    assert code == 2 and "nested too deeply" in err

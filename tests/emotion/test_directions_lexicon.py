@@ -7,8 +7,8 @@ import csv
 import numpy as np
 import pytest
 
-from studio._paths import assets_dir
 from studio.emotion import PRIMARY_IDS, Condition, DirectionSpace, lexicon
+from studio.emotion._assets import assets_dir
 
 CONTROLS = ("pitch", "rate", "energy")
 DIRS = {

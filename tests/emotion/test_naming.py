@@ -84,7 +84,25 @@ def test_minor_second_emotion_keeps_primary_name() -> None:
     assert name_state({"joy": 0.8, "trust": 0.2}, 0.6) == "joy"
 
 
-def test_pad_corners_have_sensible_names() -> None:
-    assert Condition.from_vad(0.8, 0.7, 0.3).mixture.keys() & {"joy", "surprise"}
-    assert "sadness" in Condition.from_vad(-0.7, -0.5, -0.5).mixture
-    assert "anger" in Condition.from_vad(-0.6, 0.7, 0.4).mixture
+@pytest.mark.parametrize(
+    ("vad", "names"),
+    [
+        ((0.8, 0.6, 0.5), {"joy", "ecstasy", "delight", "optimism", "love"}),
+        ((-0.7, -0.5, -0.5), {"sadness", "grief"}),
+        ((-0.6, 0.7, 0.4), {"anger", "rage"}),
+        ((0.7, 0.1, 0.4), {"trust", "admiration", "hope", "love"}),
+    ],
+)
+def test_pad_regions_have_sensible_names(vad: tuple[float, float, float], names: set[str]) -> None:
+    assert Condition.from_vad(*vad).name in names
+
+
+@pytest.mark.parametrize("p", PRIMARIES, ids=lambda p: p.id)
+def test_each_prototype_point_names_its_primary_or_its_twin(p) -> None:  # type: ignore[no-untyped-def]
+    """Fear and disgust are nearly collinear in the NRC norms (cos 0.994), so their points
+    read as their dyad "shame"; every other prototype names itself."""
+    name = Condition.from_vad(*p.vad).name
+    expected = {p.id, p.weak_name, p.strong_name}
+    if p.id in ("fear", "disgust"):
+        expected.add("shame")
+    assert name in expected

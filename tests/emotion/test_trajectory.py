@@ -18,6 +18,8 @@ def test_needs_keyframes_with_increasing_times() -> None:
     with pytest.raises(ValueError, match=r"keyframes\[0\].time must be >= 0"):
         Trajectory.of([(-1.0, JOY)])
     with pytest.raises(ValueError, match="finite"):
+        Trajectory((Keyframe(10**400, JOY),))
+    with pytest.raises(ValueError, match="finite"):
         Trajectory((Keyframe(float("nan"), JOY),))
     with pytest.raises(ValueError, match="interpolation"):
         Trajectory.of([(0.0, JOY)], "cubic")  # type: ignore[arg-type]
@@ -64,6 +66,12 @@ def test_json_round_trip_and_errors() -> None:
     arc = Trajectory.of([(0.0, JOY), (3.5, Condition.from_vad(0.1, -0.5, 0.2)), (8.0, SAD)])
     assert Trajectory.from_json(arc.to_json()) == arc
     with pytest.raises(ValueError, match=r"keyframes\[0\].condition: valence"):
-        Trajectory.from_dict({"keyframes": [{"time": 0, "condition": {"vad": [3, 0, 0]}}]})
+        Trajectory.from_dict(
+            {
+                "keyframes": [
+                    {"time": 0, "condition": {"vad": {"valence": 3, "arousal": 0, "dominance": 0}}}
+                ]
+            }
+        )
     with pytest.raises(ValueError, match="keyframes must be a list"):
         Trajectory.from_dict({"keyframes": "soon"})

@@ -65,7 +65,29 @@ def test_get_unknown_and_broken() -> None:
         reg.get("missing")
 
 
-def test_installed_entry_points_load() -> None:
+def test_installed_entry_points_load_cleanly() -> None:
     reg = Registry()
     reg.load_all()
     assert not reg.errors, [str(e) for e in reg.errors]
+
+
+def test_first_party_wins_a_clash(monkeypatch: pytest.MonkeyPatch) -> None:
+    import studio.plugins.registry as registry
+
+    ours = ep("echo", "studio.plugins.fakes:EchoGenerator")
+    theirs = ep("echo", "studio.plugins.fakes:StubbornGenerator")
+    monkeypatch.setattr(registry, "_dist_name", lambda e: "emotion-studio" if e is ours else "x")
+    reg = Registry([theirs, ours])
+    assert reg.names() == ["echo"] and reg.entry_point("echo") is ours
+    (error,) = reg.errors
+    assert "kept studio.plugins.fakes:EchoGenerator" in error.message
+
+
+def test_plugin_calling_sys_exit_on_import_is_contained(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "exits_on_import.py").write_text("raise SystemExit(3)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reg = Registry(
+        [ep("bad", "exits_on_import:Gen"), ep("echo", "studio.plugins.fakes:EchoGenerator")]
+    )
+    assert list(reg.load_all()) == ["echo"]
+    assert "SystemExit" in reg.errors[0].message
