@@ -17,7 +17,7 @@ import numpy as np
 
 from studio.cli import KIND_OPTIONS, MAX_GRID, GenerationError, UsageError, resolve_state
 from studio.emotion import Condition, Trajectory
-from studio.library.atomic import atomic_write
+from studio.library.atomic import ExportError, atomic_write
 from studio.library.export import write_sidecar
 from studio.library.history import History, HistoryError
 from studio.library.metadata import embed, supports_embedding
@@ -98,8 +98,8 @@ def generate_one(
             embed(artifact.path, payload)
         else:
             write_sidecar(artifact.path, payload)
-    except (InputError, Cancelled, KeyboardInterrupt):
-        raise
+    except (InputError, ExportError, Cancelled, KeyboardInterrupt):
+        raise  # bad input or an unwritable output path (exit 2), or the user stopped it
     except Exception as exc:
         raise GenerationError(f"{gen.id}: {type(exc).__name__}: {exc}") from exc
     seconds = time.perf_counter() - started
