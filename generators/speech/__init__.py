@@ -1,0 +1,9 @@
+"""Speech generator: text → Piper neural voice → emotional prosody (WORLD) → WAV/FLAC.
+
+Kept light to import: piper, onnxruntime, pyworld, scipy and soundfile load inside the
+functions that need them, so ``studio list`` starts fast.
+"""
+
+from generators.speech.generator import SpeechGenerator, SpeechParams
+
+__all__ = ["SpeechGenerator", "SpeechParams"]

@@ -1,0 +1,112 @@
+"""The ``speech`` generator plugin: text → Piper → WORLD prosody → WAV/FLAC.
+
+Emotion comes from the request (a condition, or a trajectory whose time axis is the
+output time; after its last keyframe the last state holds) and from inline tags, which
+override it for the text after them. Phoneme timings (output seconds, after every time
+scaling and pause) go into the metadata for lip sync.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Final
+
+from pydantic import Field, field_validator
+
+from generators.speech import coqui, tags
+from generators.speech.voice import DEFAULT_VOICE, resolve_voice
+from studio.plugins.contract import (
+    Backend,
+    CancelToken,
+    Generator,
+    MediaType,
+    Params,
+    ProgressCallback,
+    Rendered,
+    Request,
+    check_cancel,
+)
+
+MAX_TEXT: Final = 5000
+SAMPLE_RATES: Final = (22050, 48000)
+
+
+class SpeechParams(Params):
+    text: str = Field(
+        description=(
+            "what to say, 1–5000 characters counted as typed (tags included); inline tags "
+            "such as [joy] or [sadness:0.6] switch the emotion for the text after them"
+        )
+    )
+    voice: str = Field(
+        DEFAULT_VOICE,
+        description="'joe' (the embedded en_US voice) or a path to a local Piper .onnx model",
+    )
+    sample_rate: int = Field(22050, description="output sample rate: 22050 or 48000 Hz")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        if len(value) > MAX_TEXT:
+            raise ValueError(
+                f"text is {len(value)} characters; the limit is {MAX_TEXT} — "
+                "split it into several files"
+            )
+        if "\x00" in value:
+            raise ValueError("text contains a NUL character")
+        parts = tags.parse(value)  # unknown or malformed tags fail here, before any work
+        if not parts:
+            raise ValueError("text is empty: there is nothing to say")
+        return value
+
+    @field_validator("voice")
+    @classmethod
+    def _voice(cls, value: str) -> str:
+        resolve_voice(value)
+        return value
+
+    @field_validator("sample_rate", mode="before")
+    @classmethod
+    def _rate(cls, value: Any) -> int:
+        try:
+            rate = int(str(value).strip()) if not isinstance(value, int) else value
+        except ValueError:
+            rate = -1
+        if isinstance(value, bool) or rate not in SAMPLE_RATES:
+            raise ValueError(f"sample_rate must be 22050 or 48000, got {value!r}")
+        return rate
+
+
+class SpeechGenerator(Generator):
+    id: ClassVar[str] = "speech"
+    display_name: ClassVar[str] = "Speech"
+    media_type: ClassVar[MediaType] = MediaType.AUDIO
+    params_model: ClassVar[type[Params]] = SpeechParams
+    extensions: ClassVar[tuple[str, ...]] = (".wav", ".flac")
+    supports_trajectory: ClassVar[bool] = True
+    version: ClassVar[str] = "1"
+
+    def backends(self) -> list[Backend]:
+        return [
+            Backend(
+                "piper",
+                "Piper neural voice (embedded en_US 'joe', CC0) with a WORLD prosody "
+                "transformation along emotion direction vectors",
+                default=True,
+            ),
+            coqui.backend(),
+        ]
+
+    def render(
+        self,
+        request: Request,
+        params: Any,
+        backend: Backend,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Rendered:
+        check_cancel(cancel)
+        from generators.speech.pipeline import speak
+
+        progress(0.02, "loading the voice")
+        take = speak(request, params, progress, cancel)
+        return take

@@ -1,0 +1,116 @@
+"""One speech generation from validated params to a written file (see generator.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from generators.speech import assemble, features, prosody, tags, voice, world
+from studio.emotion import Condition
+from studio.plugins.contract import (
+    CancelToken,
+    InputError,
+    ProgressCallback,
+    Rendered,
+    Request,
+    check_cancel,
+)
+
+TRAJECTORY_STEP_S: Final = 0.05  # trajectories are sampled this finely, then interpolated
+
+
+def controls_for(request: Request, part: tags.Part) -> world.ControlsAt:
+    """Output time → prosody controls, for a tagged part, a condition or a trajectory."""
+    fixed: Condition | None = part.condition or request.condition
+    if fixed is not None:
+        values = prosody.controls(fixed)
+        return lambda times: {k: np.full(len(times), v) for k, v in values.items()}
+    arc = request.trajectory
+    assert arc is not None
+
+    def at(times: np.ndarray) -> dict[str, np.ndarray]:
+        lo, hi = float(np.min(times)), float(np.max(times))
+        grid = np.arange(lo, hi + TRAJECTORY_STEP_S, TRAJECTORY_STEP_S)
+        table = prosody.controls_over(arc.sample([float(g) for g in grid]))
+        return {k: np.interp(times, grid, v) for k, v in table.items()}
+
+    return at
+
+
+def speak(
+    request: Request, params: Any, progress: ProgressCallback, cancel: CancelToken
+) -> Rendered:
+    model = voice.resolve_voice(params.voice)
+    try:
+        spoken = voice.load(model)
+    except Exception as exc:  # a corrupt or foreign model file is the user's input
+        raise InputError(f"voice: cannot load {model.name}: {exc}") from None
+    check_cancel(cancel)
+    parts = tags.parse(params.text)
+    plan = [(part, list(voice.sentences(spoken, part.text))) for part in parts]
+    total = sum(len(s) for _, s in plan)
+    if total == 0:
+        raise InputError("text: the voice found nothing to say in it")
+    fs = spoken.sample_rate
+    take = assemble.Take(fs)
+    segments: list[dict[str, Any]] = []
+    prosody_log: list[dict[str, Any]] = []
+    done = 0
+    for part, sentences in plan:
+        controls_at = controls_for(request, part)
+        seg_start = take.seconds
+        for phonemes in sentences:
+            check_cancel(cancel)
+            start = take.seconds
+            c0 = {k: float(v[0]) for k, v in controls_at(np.asarray([start])).items()}
+            rng = np.random.default_rng([request.seed, done])
+            sentence = spoken.speak(
+                phonemes,
+                rng,
+                length_scale=1.0 / c0["rate"],
+                noise_scale=c0["noise_scale"],
+                noise_w=c0["noise_w"],
+            )
+            shaped = world.transform(
+                sentence.audio, fs, sentence.alignments, controls_at, start, rng
+            )
+            gap = assemble.gap_after(sentence.alignments, c0["pause"])
+            take.add(shaped.audio, sentence.alignments, shaped.boundaries, gap)
+            prosody_log.append({"start": round(start, 4), **_rounded(shaped.controls)})
+            done += 1
+            progress(0.05 + 0.85 * done / total, f"sentence {done} of {total}")
+        condition = part.condition or request.condition_at(seg_start)
+        segments.append(
+            {
+                "text": part.text,
+                "start": round(seg_start, 4),
+                "end": round(take.seconds, 4),
+                "condition": condition.to_dict(),
+            }
+        )
+    check_cancel(cancel)
+    progress(0.92, "levelling and writing")
+    raw = take.audio()
+    limited = assemble.limit(raw)
+    final = assemble.resample(limited, fs, params.sample_rate)
+    check_cancel(cancel)
+    assemble.write(request.output, final, params.sample_rate)
+    measured = features.measure(limited, fs, take.phonemes, final, params.sample_rate)
+    measured["sentences"] = total
+    name = params.voice if params.voice in voice.builtin_voices() else Path(model).stem
+    extra = {
+        "speech": {
+            "phonemes": take.phonemes,
+            "segments": segments,
+            "sample_rate": params.sample_rate,
+            "voice": name,
+        },
+        "prosody": prosody_log,
+    }
+    return Rendered(files=[request.output], features=measured, extra=extra)
+
+
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in values.items()}

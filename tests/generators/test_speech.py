@@ -1,0 +1,205 @@
+"""Tests of the speech generator: the conformance suite plus voice behaviour."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile
+
+from generators.speech import SpeechGenerator
+from generators.speech import tags as speech_tags
+from generators.speech.assemble import PEAK_DBFS
+from studio.cli import main as cli_main
+from studio.emotion import Condition, Trajectory
+from studio.plugins.contract import Request
+from studio.plugins.testing import GeneratorConformance
+
+TEXT = "Hello there."
+
+
+class TestSpeechConformance(GeneratorConformance):
+    generator_class = SpeechGenerator
+    extension = ".wav"
+    params = {"text": TEXT}
+    invalid_params = [
+        {"text": ""},
+        {"text": "   [joy]  "},
+        {"text": "x" * 100_000},
+        {"text": "[joyy] hello"},
+        {"voice": "nobody"},
+        {"sample_rate": 44100},
+    ]
+
+
+def _say(tmp: Path, text: str, cond: Condition | None = None, name: str = "x", **kw: Any) -> Any:
+    out = tmp / f"{name}{kw.pop('ext', '.wav')}"
+    traj = kw.pop("trajectory", None)
+    seed = kw.pop("seed", 1)
+    req = Request(
+        "speech",
+        out,
+        condition=None if traj else (cond or Condition.neutral()),
+        trajectory=traj,
+        params={"text": text, **kw},
+        seed=seed,
+    )
+    return SpeechGenerator().generate(req)
+
+
+def _reject(tmp: Path, match: str, **params: Any) -> str:
+    req = Request("speech", tmp / "bad.wav", condition=Condition.neutral(), params=params)
+    with pytest.raises(ValueError, match=match) as info:
+        SpeechGenerator().generate(req)
+    assert not (tmp / "bad.wav").exists()
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def test_clear_errors(tmp_path: Path) -> None:
+    msg = _reject(tmp_path, "limit is 5000", text="a" * 100_000)
+    assert "100000 characters" in msg and "split" in msg
+    assert "did you mean joy" in _reject(tmp_path, "unknown emotion tag", text="[joyy] Hi.")
+    assert "joe" in _reject(tmp_path, "unknown voice", text="Hi.", voice="nobody")
+    _reject(tmp_path, "nothing to say", text="  ")
+    _reject(tmp_path, "does not exist", text="Hi.", voice=str(tmp_path / "missing.onnx"))
+    _reject(tmp_path, "sample_rate", text="Hi.", sample_rate="fast")
+
+
+def test_string_options_as_the_cli_passes_them(tmp_path: Path) -> None:
+    art = _say(tmp_path, TEXT, ext=".flac", sample_rate="48000")
+    data, rate = soundfile.read(str(art.path))
+    assert rate == 48000 and art.metadata["speech"]["sample_rate"] == 48000
+    assert abs(len(data) / rate - art.features["duration_s"]) < 0.01
+
+
+def test_emotion_moves_pitch_rate_and_level(tmp_path: Path) -> None:
+    text = "I told you about it yesterday, and you said nothing at all."
+    feats = {
+        name: _say(tmp_path, text, cond, name).features
+        for name, cond in (
+            ("neutral", Condition.neutral()),
+            ("anger", Condition.from_mixture({"anger": 1.0}, 0.8)),
+            ("sadness", Condition.from_mixture({"sadness": 1.0}, 0.8)),
+        )
+    }
+    f0 = {k: v["median_f0_hz"] for k, v in feats.items()}
+    dur = {k: v["duration_s"] for k, v in feats.items()}
+    rms = {k: v["rms_dbfs"] for k, v in feats.items()}
+    assert f0["anger"] > f0["neutral"] > f0["sadness"], f0
+    assert dur["sadness"] > dur["neutral"] > dur["anger"], dur
+    assert rms["anger"] > rms["neutral"] > rms["sadness"], rms
+
+
+def test_strongest_emotion_never_clips(tmp_path: Path) -> None:
+    cond = Condition.from_mixture({"anger": 1.0}, 1.0)
+    art = _say(tmp_path, "Get out of here, right now! I mean it!", cond)
+    data, _ = soundfile.read(str(art.path))
+    assert np.all(np.isfinite(data))
+    assert float(np.max(np.abs(data))) <= 10 ** (PEAK_DBFS / 20) + 1e-3
+
+
+def test_tags_make_segments_and_phonemes_fit_the_audio(tmp_path: Path) -> None:
+    art = _say(tmp_path, "[joy] Good morning! [sadness:0.6] But it rained.")
+    meta = art.metadata["speech"]
+    segs = meta["segments"]
+    assert [s["text"] for s in segs] == ["Good morning!", "But it rained."]
+    assert segs[0]["condition"]["mixture"] == {"joy": 1.0}
+    assert segs[1]["condition"]["intensity"] == pytest.approx(0.6)
+    assert segs[0]["end"] == segs[1]["start"]
+    phonemes = meta["phonemes"]
+    starts = [p["start"] for p in phonemes]
+    assert starts == sorted(starts) and all(p["end"] > p["start"] for p in phonemes)
+    assert all(len(p["phoneme"]) == 1 and p["phoneme"] not in "^$ ˈˌ" for p in phonemes)
+    assert phonemes[-1]["end"] == pytest.approx(art.features["duration_s"], abs=0.01)
+    spoken = [p["phoneme"] for p in phonemes if p["phoneme"] != "_"]
+    assert spoken[:4] == ["ɡ", "ʊ", "d", "m"]
+    assert meta["voice"] == "joe" and meta["sample_rate"] == 22050
+    json.dumps(art.metadata)  # all plain JSON
+
+
+def test_joins_are_click_free_and_level_continuous(tmp_path: Path) -> None:
+    text = "[anger] Stop that right now. [anger] I said stop it now. [sadness] Oh well."
+    art = _say(tmp_path, text)
+    data, rate = soundfile.read(str(art.path))
+    segs = art.metadata["speech"]["segments"]
+    for seg in segs[1:]:
+        i = int(seg["start"] * rate)
+        window = data[max(0, i - int(0.02 * rate)) : i + int(0.02 * rate)]
+        assert float(np.max(np.abs(window))) < 0.02, "a join is not in silence"
+        assert float(np.max(np.abs(np.diff(window)))) < 0.01, "a click at a join"
+
+    def level(seg: dict[str, Any]) -> float:
+        part = data[int(seg["start"] * rate) : int(seg["end"] * rate)]
+        blocks = part[: len(part) // 441 * 441].reshape(-1, 441)
+        power = np.mean(blocks**2, axis=1)
+        return float(10 * np.log10(np.mean(power[power > power.max() * 1e-3])))
+
+    # The same emotion on both sides of a join keeps the level.
+    assert abs(level(segs[0]) - level(segs[1])) < 3.0
+
+
+def test_trajectory_follows_output_time(tmp_path: Path) -> None:
+    arc = Trajectory.of(
+        [
+            (0.0, Condition.from_mixture({"joy": 1.0}, 0.8)),
+            (4.0, Condition.from_mixture({"sadness": 1.0}, 0.8)),
+        ],
+        interpolation="linear",
+    )
+    text = "The morning was bright. Then the clouds came in. Now it is dark and cold."
+    art = _say(tmp_path, text, trajectory=arc)
+    log = art.metadata["prosody"]
+    assert len(log) == 3
+    shifts = [row["f0_shift"] for row in log]
+    assert shifts[0] > shifts[1] > shifts[2]
+    assert art.features["duration_s"] > 4.0  # past the end, the last keyframe holds
+    assert art.metadata["speech"]["segments"][0]["condition"]["mixture"] == {"joy": 1.0}
+
+
+def test_seed_changes_the_take_but_not_the_words(tmp_path: Path) -> None:
+    a = _say(tmp_path, TEXT, name="a", seed=1)
+    b = _say(tmp_path, TEXT, name="b", seed=2)
+    assert a.path.read_bytes() != b.path.read_bytes()
+    names = [[p["phoneme"] for p in x.metadata["speech"]["phonemes"]] for x in (a, b)]
+    assert [n for n in names[0] if n != "_"] == [n for n in names[1] if n != "_"]
+
+
+def test_tag_parser() -> None:
+    parts = speech_tags.parse("Hi. [joy:0.3,trust:0.3] Love. [neutral] Plain. [calm] Calm.")
+    assert parts[0].condition is None
+    love = parts[1].condition
+    assert love is not None and love.mixture == {"joy": 0.5, "trust": 0.5}
+    assert love is not None and love.intensity == pytest.approx(0.6)
+    assert parts[2].condition == Condition.neutral()
+    assert parts[3].condition is not None and parts[3].condition.label == "calm"
+    for bad, match in (
+        ("[joy:2] x", "weight"),
+        ("[joy:0.8,anger:0.8] x", "add up"),
+        ("[] x", "empty"),
+        ("[neutral:0.5] x", "no weight"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            speech_tags.parse(bad)
+    assert speech_tags.spoken_text("[joy] Hi [[ h ]] there") == "Hi [[ h ]] there"
+
+
+def test_cli_generate_with_emotion_and_tags(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "a.wav"
+    base = ["generate", "speech", "--no-history", "--json", "-o", str(out)]
+    assert (
+        cli_main([*base, "--text", "Leave me alone.", "--emotion", "anger", "--intensity", "0.9"])
+        == 0
+    )
+    record = json.loads(capsys.readouterr().out)
+    assert record["condition"]["mixture"] == {"anger": 1.0} and out.is_file()
+    assert (
+        cli_main([*base, "--text", "[fear] Who is there?", "--valence", "0.2", "--arousal", "0.5"])
+        == 0
+    )
+    capsys.readouterr()
+    assert cli_main([*base, "--text", "[fearr] Who?"]) == 2
+    assert "did you mean fear" in capsys.readouterr().err
