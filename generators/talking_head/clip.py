@@ -1,0 +1,134 @@
+"""One clip from start to finish: audio + timings → tracks → frames → MP4 + metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from generators.talking_head import audio as sound
+from generators.talking_head import lipsync, timeline
+from generators.talking_head.character import load_character
+from studio.plugins.contract import CancelToken, ProgressCallback, Rendered, Request, check_cancel
+
+PROGRESS_EVERY: Final = 10
+TRACK_NAMES: Final = (*timeline.TRACK_AUS, "mouth_open", "gaze_x", "gaze_y", "yaw", "pitch", "roll")
+
+
+@dataclass(frozen=True)
+class Source:
+    samples: NDArray[np.float32]
+    rate: int
+    phonemes: Sequence[Mapping[str, Any]] | None
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.rate
+
+
+def load_source(path: Path, phonemes: Sequence[Mapping[str, Any]] | None) -> Source:
+    samples, rate = sound.read_audio(path)
+    return Source(samples, rate, phonemes or None)
+
+
+def make(
+    request: Request,
+    params: Any,
+    source: Source,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    start: float,
+) -> Rendered:
+    from generators.talking_head.encode import write_mp4
+    from generators.talking_head.rig import Rig
+
+    fps, size = int(params.fps), int(params.size)
+    n = max(1, round(source.seconds * fps))
+    times = (np.arange(n) + 0.5) / fps
+    if request.trajectory is not None:
+        conditions = request.trajectory.sample(times.tolist())
+    else:
+        conditions = [request.condition_at(0.0)] * n
+    db = sound.frame_rms_db(source.samples, source.rate, fps, n)
+    envelope = sound.loudness_envelope(db, fps)
+    if source.phonemes:
+        mouth, visemes = lipsync.from_phonemes(source.phonemes, n, fps)
+        lipsync.follow_loudness(mouth, envelope)
+        mode = "phonemes"
+    else:
+        tilt = sound.spectral_tilt(source.samples, source.rate, fps, n)
+        mouth, visemes = lipsync.from_audio(envelope, tilt)
+        mode = "audio"
+    rng = np.random.default_rng(request.seed)
+    tl = timeline.build(conditions, mouth, visemes, envelope, fps, rng)
+    check_cancel(cancel)
+    rig = Rig(load_character(params.character), size)
+    states = tl.states()
+    frames = (rig.draw(s) for s in states)
+    samples, rate = sound.for_aac(source.samples, source.rate)
+    span = 0.99 - start
+
+    def on_frame(i: int) -> None:
+        if (i + 1) % PROGRESS_EVERY == 0 or i + 1 == n:
+            progress(start + span * (i + 1) / n, f"frame {i + 1} of {n}")
+            check_cancel(cancel)
+
+    progress(start, "drawing")
+    write_mp4(request.output, frames, n, size, fps, samples, rate, on_frame)
+    return Rendered(
+        files=[request.output],
+        features=_features(tl, source, params, mode),
+        extra={"talking_head": _tracks(tl, params, mode)},
+    )
+
+
+def _series(tl: timeline.Timeline) -> dict[str, NDArray[np.float64]]:
+    t = tl.tracks
+    return {
+        **{k: t[k] for k in timeline.TRACK_AUS},
+        "mouth_open": t["jaw"],
+        "gaze_x": t["gaze_x"],
+        "gaze_y": t["gaze_y"],
+        "yaw": t["yaw"],
+        "pitch": t["pitch"],
+        "roll": t["roll"],
+    }
+
+
+def _tracks(tl: timeline.Timeline, params: Any, mode: str) -> dict[str, Any]:
+    series: dict[str, Any] = {k: np.round(v, 3).tolist() for k, v in _series(tl).items()}
+    series["viseme"] = list(tl.visemes)
+    return {
+        "fps": tl.fps,
+        "frames": tl.n_frames,
+        "character": params.character,
+        "lip_sync": mode,
+        "tracks": series,
+    }
+
+
+def _features(tl: timeline.Timeline, source: Source, params: Any, mode: str) -> dict[str, Any]:
+    series = _series(tl)
+    minutes = tl.n_frames / tl.fps / 60.0
+    out: dict[str, Any] = {
+        "duration_s": round(tl.n_frames / tl.fps, 4),
+        "audio_s": round(source.seconds, 4),
+        "frames": tl.n_frames,
+        "fps": tl.fps,
+        "size": int(params.size),
+        "character": params.character,
+        "lip_sync": mode,
+        "blinks": len(tl.blink_onsets),
+        "blinks_per_minute": round(len(tl.blink_onsets) / minutes, 2),
+        "mouth_open_mean": round(float(series["mouth_open"].mean()), 4),
+        "head_motion_deg": round(
+            float(np.mean([series[k].std() for k in ("yaw", "pitch", "roll")])), 3
+        ),
+    }
+    for k in timeline.TRACK_AUS:
+        out[f"mean_{k}"] = round(float(series[k].mean()), 4)
+    return out

@@ -1,0 +1,75 @@
+"""H.264 (yuv420p) + AAC in one MP4, muxed in one pass with PyAV, written atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from studio.library.atomic import atomic_path
+
+# veryfast + CRF 20: visually clean flat-colour animation at a fraction of the cost of the
+# slower presets (x264 preset guide); yuv420p + main-compatible output plays everywhere.
+X264_OPTIONS: Final = {"preset": "veryfast", "crf": "20", "tune": "animation"}
+AAC_BITRATE: Final = 128_000
+AUDIO_BLOCK: Final = 1024
+
+
+def write_mp4(
+    path: Path,
+    frames: Iterator[NDArray[np.uint8]],
+    n_frames: int,
+    size: int,
+    fps: int,
+    audio: NDArray[np.float32],
+    rate: int,
+    on_frame: Callable[[int], None],
+) -> None:
+    """Encode ``n_frames`` RGBA frames and mono ``audio`` into ``path``.
+
+    ``on_frame(i)`` runs after each frame (progress, cancel); anything it raises aborts
+    the write and leaves no file.
+    """
+    import av
+
+    with atomic_path(path) as tmp, av.open(str(tmp), "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=fps, options=dict(X264_OPTIONS))
+        video.width = video.height = size
+        video.pix_fmt = "yuv420p"
+        video.codec_context.time_base = Fraction(1, fps)
+        # Deterministic output: x264's own threads only (no frame-order races).
+        video.codec_context.thread_count = 2
+        sound = container.add_stream("aac", rate=rate)
+        sound.layout = "mono"
+        sound.bit_rate = AAC_BITRATE
+        samples = np.ascontiguousarray(audio, dtype=np.float32)
+        sent = 0
+        for i, rgba in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(rgba, format="rgba")
+            frame.pts = i
+            container.mux(video.encode(frame))
+            # Interleave: send audio up to the end of this frame.
+            upto = min(len(samples), round((i + 1) * rate / fps))
+            while sent < upto:
+                block = samples[sent : min(upto, sent + AUDIO_BLOCK)]
+                chunk = av.AudioFrame.from_ndarray(block[None, :], format="flt", layout="mono")
+                chunk.sample_rate = rate
+                chunk.pts = sent
+                container.mux(sound.encode(chunk))
+                sent += len(block)
+            on_frame(i)
+            if i + 1 >= n_frames:
+                break
+        while sent < len(samples):
+            block = samples[sent : sent + AUDIO_BLOCK]
+            chunk = av.AudioFrame.from_ndarray(block[None, :], format="flt", layout="mono")
+            chunk.sample_rate = rate
+            chunk.pts = sent
+            container.mux(sound.encode(chunk))
+            sent += len(block)
+        container.mux(video.encode(None))
+        container.mux(sound.encode(None))

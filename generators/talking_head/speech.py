@@ -1,0 +1,57 @@
+"""``--text``: the voice comes from the ``speech`` plugin, found through the registry (so
+any speech plugin honouring the contract can stand in), with the same emotional state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from studio.plugins.contract import (
+    CancelToken,
+    InputError,
+    ProgressCallback,
+    Request,
+)
+
+
+def synthesize(
+    text: str,
+    voice: str | None,
+    request: Request,
+    folder: Path,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    share: float,
+) -> tuple[Path, list[Mapping[str, Any]]]:
+    """Speak ``text`` into ``folder/speech.wav``; return the file and its phoneme timings."""
+    from studio.plugins.registry import PluginNotFound, Registry
+
+    try:
+        speech = Registry().get("speech")
+    except (PluginNotFound, RuntimeError) as exc:
+        raise RuntimeError(f"--text needs the speech generator: {exc}") from None
+    params: dict[str, Any] = {"text": text}
+    if voice is not None:
+        params["voice"] = voice
+    inner = Request(
+        generator=speech.id,
+        output=folder / "speech.wav",
+        condition=request.condition,
+        trajectory=request.trajectory,
+        params=params,
+        seed=request.seed,
+    )
+
+    def scaled(fraction: float, message: str = "", preview: Path | None = None) -> None:
+        progress(share * fraction, f"voice: {message}" if message else "voice")
+
+    try:
+        artifact = speech.generate(inner, scaled, cancel)
+    except InputError:
+        raise
+    except ValueError as exc:  # the speech plugin rejected text or voice: bad input
+        raise InputError(f"speech: {exc}") from None
+    info = artifact.metadata.get("speech") or {}
+    phonemes: Sequence[Mapping[str, Any]] = info.get("phonemes") or []
+    return artifact.path, [p for p in phonemes if isinstance(p, Mapping)]

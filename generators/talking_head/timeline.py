@@ -1,0 +1,77 @@
+"""Every per-frame control of a clip: expression (AUs), mouth, blinks, gaze, head, breath."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from generators.talking_head import expression, life
+from studio.emotion import Condition
+
+Array = NDArray[np.float64]
+TRACK_AUS = (*expression.AUS, "AU45")
+
+
+@dataclass
+class Timeline:
+    fps: int
+    tracks: dict[str, Array]  # every control the rig reads, one value per frame
+    visemes: list[str]
+    blink_onsets: list[float]
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.visemes)
+
+    def states(self) -> list[dict[str, float]]:
+        """One control dict per frame, in frame order."""
+        names = list(self.tracks)
+        columns = [self.tracks[k].tolist() for k in names]
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def build(
+    conditions: Sequence[Condition],
+    mouth: dict[str, Array],
+    visemes: list[str],
+    envelope: Array,
+    fps: int,
+    rng: np.random.Generator,
+) -> Timeline:
+    n = len(conditions)
+    expr = expression.expression_tracks(conditions)
+    arousal = np.array([c.arousal for c in conditions])
+    au = {k: np.clip(expr[k], 0.0, 1.0) for k in expression.AUS}
+    # While speaking, the lips must move: held mouth postures (surprise's jaw drop,
+    # anger's pressed lips) give way to speech in proportion to how loud it is.
+    speaking = np.clip((envelope - 0.05) / 0.15, 0.0, 1.0)
+    hold = 1.0 - 0.75 * speaking
+    expr_jaw = np.clip(0.8 * au["AU26"] + 0.2 * au["AU25"], 0.0, 1.0) * hold
+    jaw = np.clip(np.maximum(mouth["open"], expr_jaw) * (1.0 - mouth["press"]), 0.0, 1.0)
+    au["AU26"] = np.maximum(au["AU26"] * hold, mouth["open"])
+    au["AU25"] = np.maximum(au["AU25"] * hold, np.clip(mouth["open"] * 3.0, 0.0, 1.0))
+    au["AU23"] = au["AU23"] * (1.0 - 0.5 * speaking)
+    au["AU24"] = np.maximum(au["AU24"] * (1.0 - 0.5 * speaking), mouth["press"])
+    blink, onsets = life.blinks(arousal, fps, rng)
+    au["AU45"] = blink
+    gx, gy = life.gaze(n, fps, arousal, rng)
+    yaw, pitch, roll = life.head_motion(envelope, arousal, fps, rng)
+    tracks: dict[str, Array] = {
+        **au,
+        "jaw": jaw,
+        "spread": mouth["spread"],
+        "round": mouth["round"],
+        "press": mouth["press"],
+        "teeth": mouth["teeth"],
+        "tongue": mouth["tongue"],
+        "gaze_x": np.clip(gx, -1.0, 1.0),
+        "gaze_y": np.clip(gy + expr["gaze_down"], -1.0, 1.0),
+        "yaw": yaw,
+        "pitch": pitch + expr["head_pitch"],
+        "roll": roll,
+        "breath": life.breathing(n, fps, arousal, rng),
+    }
+    return Timeline(fps=fps, tracks=tracks, visemes=visemes, blink_onsets=onsets)

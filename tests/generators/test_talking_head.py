@@ -1,0 +1,133 @@
+"""Tests of the talking-head generator: conformance, the MP4 it writes, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+import soundfile
+
+from generators.talking_head import TalkingHeadGenerator
+from studio.emotion import Condition, Trajectory
+from studio.plugins.contract import InputError, Request
+from studio.plugins.testing import GeneratorConformance
+
+RATE = 22050
+
+
+def speech_like(seconds: float, silent_tail: float = 0.0, seed: int = 0) -> np.ndarray:
+    """Voiced syllables (a harmonic tone with formant-like partials) at ~4 per second,
+    amplitude-modulated like speech, then an optional silent tail."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * RATE)) / RATE
+    f0 = 120 + 20 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / RATE
+    voice = sum(np.sin(k * phase) / k for k in range(1, 12))
+    syllables = np.clip(np.sin(2 * np.pi * 4.0 * t + rng.uniform(0, 6)), 0, None) ** 2
+    out = 0.25 * voice * syllables + 0.002 * rng.standard_normal(len(t))
+    tail = np.zeros(int(silent_tail * RATE))
+    return np.concatenate([out, tail]).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def voice_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("voice") / "voice.wav"
+    soundfile.write(path, speech_like(1.6), RATE)
+    return path
+
+
+class TestTalkingHeadConformance(GeneratorConformance):
+    generator_class = TalkingHeadGenerator
+    extension = ".mp4"
+    params: dict[str, Any] = {"size": 256}
+    invalid_params = [
+        {"fps": 0},
+        {"size": 10000},
+        {"size": 257},
+        {"character": "nobody"},
+        {"audio": None},
+        {"audio": "/no/such/voice.wav"},
+        {"text": "   "},
+    ]
+
+    @pytest.fixture(autouse=True)
+    def _with_audio(self, voice_wav: Path) -> None:
+        self.params = {"size": 256, "audio": str(voice_wav)}  # type: ignore[misc]
+
+
+def _generate(folder: Path, audio: Path, condition: Condition | None = None, **params: Any) -> Any:
+    params = {"size": 256, "audio": str(audio), **params}
+    request = Request(
+        "talking-head",
+        folder / "clip.mp4",
+        condition=condition or Condition.from_mixture({"joy": 1.0}),
+        params=params,
+        seed=3,
+    )
+    return TalkingHeadGenerator().generate(request)
+
+
+def test_mp4_has_one_h264_and_one_aac_stream_of_the_audio_length(
+    tmp_path: Path, voice_wav: Path
+) -> None:
+    art = _generate(tmp_path, voice_wav, fps=30, character="milo")
+    with av.open(str(art.path)) as container:
+        kinds = sorted((s.type, s.codec_context.name) for s in container.streams)
+        assert kinds == [("audio", "aac"), ("video", "h264")]
+        video = container.streams.video[0]
+        assert video.codec_context.pix_fmt == "yuv420p"
+        assert (video.codec_context.width, video.codec_context.height) == (256, 256)
+        frames = sum(1 for _ in container.decode(video=0))
+    audio_s = soundfile.info(str(voice_wav)).duration
+    assert abs(frames / 30 - audio_s) <= 1 / 30
+    meta = art.metadata["talking_head"]
+    assert meta["frames"] == frames and meta["fps"] == 30
+    for name in ("AU1", "AU12", "AU45", "viseme", "mouth_open", "gaze_x", "yaw", "roll"):
+        assert len(meta["tracks"][name]) == frames, name
+    assert art.features["duration_s"] == pytest.approx(audio_s, abs=1 / 30)
+
+
+def test_mouth_closes_in_silence_and_moves_with_speech(tmp_path: Path) -> None:
+    wav = tmp_path / "talk_then_silence.wav"
+    soundfile.write(wav, speech_like(1.5, silent_tail=1.0), RATE)
+    art = _generate(tmp_path, wav, condition=Condition.neutral())
+    mouth = np.array(art.metadata["talking_head"]["tracks"]["mouth_open"])
+    fps = art.metadata["talking_head"]["fps"]
+    talking, silent = mouth[: int(1.4 * fps)], mouth[int(1.7 * fps) :]
+    assert talking.max() > 0.4 and talking.std() > 0.1
+    assert silent.max() < 0.05
+
+
+def test_corrupt_audio_is_a_one_line_input_error(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt garbage" * 3)
+    with pytest.raises(InputError, match=r"cannot read audio .*broken\.wav") as info:
+        _generate(tmp_path, bad)
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "clip.mp4").exists()
+
+
+def test_unknown_character_lists_the_known_ones(tmp_path: Path, voice_wav: Path) -> None:
+    with pytest.raises(ValueError, match="ava, milo"):
+        _generate(tmp_path, voice_wav, character="zed")
+
+
+def test_expression_follows_a_trajectory(tmp_path: Path, voice_wav: Path) -> None:
+    arc = Trajectory.of(
+        [
+            (0.0, Condition.from_mixture({"joy": 1.0})),
+            (1.2, Condition.from_mixture({"sadness": 1.0})),
+        ]
+    )
+    request = Request(
+        "talking-head",
+        tmp_path / "arc.mp4",
+        trajectory=arc,
+        params={"size": 256, "audio": str(voice_wav)},
+    )
+    tracks = TalkingHeadGenerator().generate(request).metadata["talking_head"]["tracks"]
+    assert tracks["AU12"][0] > 0.5 > tracks["AU12"][-1]
+    assert tracks["AU15"][-1] > 0.4 > tracks["AU15"][0]
