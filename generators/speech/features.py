@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from generators.speech.world import F0_CEIL, F0_FLOOR, FRAME_MS, active_rms_db
+from generators.speech.world import active_rms_db, track_f0
 
 
 def measure(
@@ -17,11 +17,8 @@ def measure(
 
     F0 is tracked on the take at the voice's rate (``y``); levels on what is written
     (``final`` at ``out_rate``)."""
-    import pyworld as pw
-
     x = np.ascontiguousarray(y, dtype=np.float64)
-    f0, t = pw.dio(x, rate, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
-    f0 = pw.stonemask(x, f0, t, rate)
+    f0, _t = track_f0(x, rate)
     voiced = f0[f0 > 0]
     st = 12.0 * np.log2(voiced / np.median(voiced)) if voiced.size else np.zeros(0)
     sounds = [p for p in phonemes if p["phoneme"] != "_"]
