@@ -1,0 +1,150 @@
+"""The ``image`` generator plugin: emotion → a mood piece, a colour grade, or a
+diffusion image."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+from generators.image import models
+from generators.image.params import ImageParams
+from studio.plugins.contract import (
+    Backend,
+    CancelToken,
+    Generator,
+    InputError,
+    MediaType,
+    Params,
+    ProgressCallback,
+    Rendered,
+    Request,
+    check_cancel,
+)
+
+PROCEDURAL = "procedural"
+DIFFUSERS = "diffusers"
+
+
+class ImageGenerator(Generator):
+    id: ClassVar[str] = "image"
+    display_name: ClassVar[str] = "Image"
+    media_type: ClassVar[MediaType] = MediaType.IMAGE
+    params_model: ClassVar[type[Params]] = ImageParams
+    extensions: ClassVar[tuple[str, ...]] = (".png", ".jpg", ".jpeg", ".webp")
+    version: ClassVar[str] = "1"
+
+    def backends(self) -> list[Backend]:
+        return [
+            Backend(
+                PROCEDURAL,
+                "embedded procedural renderer (skia): colour, light, form and texture from "
+                "the emotion; grade mode recolours a photo given as input",
+                default=True,
+            ),
+            self._diffusers_backend(None),
+        ]
+
+    def _diffusers_backend(self, model: str | None) -> Backend:
+        reason = models.unavailable_reason(model)
+        return Backend(
+            DIFFUSERS,
+            "Stable Diffusion 1.5 / SDXL / SD-Turbo pipelines from a local folder or the "
+            "local Hugging Face cache, with the emotion injected into the prompt embeddings",
+            available=not reason,
+            reason=reason,
+        )
+
+    def check_request(self, request: Request) -> tuple[Params, Backend]:
+        """As the base class, but a ``model`` param makes the diffusers backend available
+        for this request (and picks it when no backend is named)."""
+        model = request.params.get("model")
+        if not model or request.backend not in (None, DIFFUSERS):
+            return super().check_request(request)
+        params, _ = super().check_request(dataclasses.replace(request, backend=PROCEDURAL))
+        backend = self._diffusers_backend(params.model)  # type: ignore[attr-defined]
+        if not backend.available:
+            raise ValueError(f"backend: {DIFFUSERS!r} is not available: {backend.reason}")
+        return params, backend
+
+    def check_params(self, params: Params, request: Request) -> None:
+        assert isinstance(params, ImageParams)
+        if params.input is not None and request.backend == DIFFUSERS:
+            raise ValueError("input: grade mode runs on the procedural backend")
+
+    def render(
+        self,
+        request: Request,
+        params: Any,
+        backend: Backend,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Rendered:
+        from generators.image import attributes, features, output, vocabulary
+
+        check_cancel(cancel)
+        condition = request.condition_at(0.0)
+        look = attributes.look(condition)
+
+        def stage(fraction: float, message: str) -> None:
+            check_cancel(cancel)
+            progress(fraction, message)
+            check_cancel(cancel)
+
+        width, height = params.dimensions
+        extra: dict[str, Any]
+        if backend.name == DIFFUSERS:
+            from generators.image import diffusion
+
+            pipe = models.load_pipeline(params.model)
+            stage(0.05, "encoding the prompt")
+            rgb, extra = diffusion.run(
+                pipe,
+                params.prompt,
+                condition,
+                look,
+                width=width,
+                height=height,
+                steps=params.steps,
+                guidance=params.guidance,
+                negative_prompt=params.negative_prompt,
+                seed=request.seed,
+                progress=lambda f, m: stage(0.05 + 0.85 * f, m),
+                cancel=cancel,
+            )
+            extra["model"] = params.model
+        elif params.input is not None:
+            from generators.image import grade
+
+            photo = output.read(params.input)
+            if "size" in params.model_fields_set:
+                photo = _fit(photo, width, height)
+            stage(0.1, "reading the photo")
+            rgb, extra = grade.grade(photo, look, params.strength, request.seed, stage)
+            extra["input"] = params.input
+        else:
+            from generators.image import render
+
+            motif = vocabulary.parse(params.prompt)
+            rgb, extra = render.compose(
+                look, motif, params.style, width, height, request.seed, stage
+            )
+        stage(0.92, "measuring")
+        measured = features.measure(rgb)
+        stage(0.95, "writing")
+        try:
+            output.write(request.output, rgb)
+        except ValueError as exc:  # Pillow refuses odd encoder settings for the file
+            raise InputError(f"output: {exc}") from None
+        extra["look"] = look.to_dict()
+        return Rendered(files=[request.output], features=measured, extra={"image": extra})
+
+
+def _fit(photo: Any, width: int, height: int) -> Any:
+    """Scale a photo to fit inside width × height, keeping its aspect ratio."""
+    import numpy as np
+    from PIL import Image
+
+    h, w = photo.shape[:2]
+    scale = min(width / w, height / h)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.asarray(Image.fromarray(photo).resize(size, Image.Resampling.LANCZOS))

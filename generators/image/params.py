@@ -1,0 +1,120 @@
+"""``ImageParams``: the image generator's validated parameters.
+
+Kind options arrive from the command line as strings, so ``size`` parses "1024",
+"1024x768" or an integer, and the numeric fields rely on pydantic's lax coercion.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Final
+
+from pydantic import Field, field_validator
+
+from studio.plugins.contract import Params
+
+MIN_SIDE: Final = 64
+MAX_SIDE: Final = 2048
+BASE_STYLES: Final = ("flow", "wash", "shards", "landscape")
+_SIZE = re.compile(r"^\s*(\d{1,5})\s*(?:[x×*]\s*(\d{1,5}))?\s*$", re.IGNORECASE)
+
+
+def parse_size(value: object) -> tuple[int, int]:
+    """(width, height) from 1024, "1024", "1024x768" or a 2-item list."""
+    if isinstance(value, bool):
+        raise ValueError("size must be a number of pixels or WIDTHxHEIGHT")
+    if isinstance(value, int):
+        w = h = value
+    elif isinstance(value, list | tuple) and len(value) == 2:
+        w, h = (int(v) for v in value)
+    elif isinstance(value, str) and (m := _SIZE.match(value)):
+        w = int(m.group(1))
+        h = int(m.group(2)) if m.group(2) else w
+    else:
+        raise ValueError("size must be a number of pixels or WIDTHxHEIGHT, e.g. 1024x768")
+    for side in (w, h):
+        if not MIN_SIDE <= side <= MAX_SIDE:
+            raise ValueError(f"each side must be {MIN_SIDE}–{MAX_SIDE} pixels")
+    return w, h
+
+
+class ImageParams(Params):
+    prompt: str | None = Field(
+        None, max_length=1000, description="what the picture shows; known words steer motif"
+    )
+    style: str = Field(
+        "auto",
+        description="auto | flow | wash | shards | landscape, or two joined by '+' to mix "
+        "(e.g. landscape+flow)",
+    )
+    size: str = Field(
+        "1024", description="pixels: 1024 (square) or WIDTHxHEIGHT; each side 64–2048"
+    )
+    input: str | None = Field(
+        None, description="a photo to grade toward the emotion (PNG, JPEG, WebP, …)"
+    )
+    strength: float = Field(
+        1.0, ge=0.0, le=1.0, allow_inf_nan=False, description="grade mode: how far to move"
+    )
+    model: str | None = Field(
+        None,
+        max_length=500,
+        description="diffusers: a local pipeline folder or a Hugging Face repo id already "
+        "in the local cache",
+    )
+    steps: int = Field(25, ge=1, le=150, description="diffusers: denoising steps")
+    guidance: float = Field(
+        7.0, ge=0.0, le=30.0, allow_inf_nan=False, description="diffusers: guidance scale"
+    )
+    negative_prompt: str | None = Field(
+        None, max_length=1000, description="diffusers: what to keep out of the picture"
+    )
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _size(cls, value: object) -> str:
+        w, h = parse_size(value)
+        return str(w) if w == h else f"{w}x{h}"
+
+    @field_validator("style")
+    @classmethod
+    def _style(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name == "auto":
+            return name
+        parts = [p.strip() for p in name.split("+")]
+        bad = [p for p in parts if p not in BASE_STYLES]
+        if bad or not 1 <= len(parts) <= 2 or len(set(parts)) != len(parts):
+            raise ValueError(
+                f"style must be auto, one of {', '.join(BASE_STYLES)}, or two joined by '+'"
+            )
+        return "+".join(parts)
+
+    @field_validator("prompt", "negative_prompt")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        return value.strip() or None
+
+    @field_validator("input")
+    @classmethod
+    def _input(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ValueError(f"input: no such file {value!r}")
+        return str(path)
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def dimensions(self) -> tuple[int, int]:
+        return parse_size(self.size)

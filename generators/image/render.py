@@ -1,0 +1,250 @@
+"""The procedural compositor: sky, style layers, central mass, light, tone and grain.
+
+Order of work (each a stage for progress and cancel):
+1. palette and layout from the look, the prompt's motif and the seed;
+2. sky gradient (time of day), sun or moon, stars, clouds;
+3. the chosen style(s) — a second style is layered translucently when mixing;
+4. glow (a blurred low-resolution copy screened over the image) and vignette;
+5. tone: an exposure/contrast curve and a saturation matrix solved on a 96² thumbnail so
+   the image lands on the look's target mean L* and chroma (Valdez & Mehrabian 1994:
+   brightness → pleasure, saturation → arousal), applied by skia as colour filters;
+6. film grain (an overlay noise tile).
+Drawing is vector work in skia at full resolution; blurs run at reduced size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Final
+
+import numpy as np
+import skia
+from numpy.typing import NDArray
+
+from generators.image import color, landscape, styles, tone
+from generators.image import drawing as d
+from generators.image.attributes import Look
+from generators.image.vocabulary import Motif
+
+STYLES: Final = {
+    "flow": styles.flow,
+    "wash": styles.wash,
+    "shards": styles.shards,
+    "landscape": landscape.landscape,
+}
+Stage = Callable[[float, str], None]
+_THUMB = 96
+
+
+def choose_styles(name: str, look: Look, motif: Motif, rng: np.random.Generator) -> list[str]:
+    """Resolve the style request: one name, "a+b" (mixed), or "auto" — the prompt's
+    motif first, otherwise by emotion (calm → wash, angular and aroused → shards,
+    aroused → flow), with a second style mixed in for some seeds."""
+    if name != "auto":
+        return name.split("+")
+    if motif.styles:
+        first = motif.styles[0]
+    else:
+        scores = {
+            "wash": 1.2 * (1 - look.turbulence) + 0.4 * look.curvature,
+            "flow": 0.6 + 0.8 * look.turbulence + 0.3 * look.curvature,
+            "shards": 0.3 + 1.2 * (1 - look.curvature) + 0.3 * look.turbulence,
+            "landscape": 0.9,
+        }
+        names = list(scores)
+        w = np.exp(3.0 * np.array([scores[n] for n in names]))
+        first = names[int(rng.choice(len(names), p=w / w.sum()))]
+    rest = [s for s in (*motif.styles[1:], "wash", "flow", "shards") if s != first]
+    if rng.random() < 0.55 and rest:
+        return [first, rest[int(rng.integers(min(2, len(rest))))]]
+    return [first]
+
+
+def _layout(look: Look, motif: Motif, w: int, h: int, rng: np.random.Generator) -> d.Scene:
+    day = float(np.clip(look.daylight + motif.daylight, -1, 1))
+    look = replace(look, daylight=day)
+    palette = color.build(look, rng, motif.hue)
+    s = d.Scene(w, h, look, palette, motif, rng)
+    s.mass_x = w * (0.5 + rng.uniform(-0.22, 0.22))
+    s.mass_size = s.unit * look.mass_scale * rng.uniform(0.85, 1.15)
+    s.mass_y = s.horizon_y + s.unit * 0.04
+    s.light_x = w * rng.uniform(0.15, 0.85)
+    s.light_y = s.horizon_y * rng.uniform(0.2, 0.7)
+    return s
+
+
+def _sky(canvas: skia.Canvas, s: d.Scene, ground: bool) -> None:
+    """Sky gradient; with ``ground`` a horizon line, otherwise one continuous field."""
+    p = s.palette
+    paint = skia.Paint()
+    below = s.look.horizon + (0.02 if ground else 0.35)
+    paint.setShader(
+        skia.GradientShader.MakeLinear(
+            [skia.Point(0, 0), skia.Point(0, s.height)],
+            [d.color(c).toColor() for c in (p.sky_top, p.sky_horizon, p.ground, p.shadow)],
+            [0.0, s.look.horizon, min(0.99, below), 1.0],
+        )
+    )
+    canvas.drawPaint(paint)
+
+
+def _focal(canvas: skia.Canvas, s: d.Scene, soft: bool) -> None:
+    """The central mass for abstract styles: an orb when rounded, a crystal when angular;
+    its size follows dominance (the mass_scale control)."""
+    lk = s.look
+    cx, cy, r = s.mass_x, s.mass_y - s.mass_size * 0.6, s.mass_size * 0.6
+    n = 64 if lk.curvature > 0.5 else int(s.rng.integers(5, 8))
+    pts = d.blob(s.rng, (cx, cy), r, 0.05 if n == 64 else 0.25, n, 0.9 if n < 64 else 1.0)
+    paint = d.fill(s.palette.light)
+    paint.setShader(
+        d.radial(
+            (cx - r * 0.3, cy - r * 0.3),
+            r * 1.6,
+            [
+                d.color(s.palette.light, 0.95),
+                d.color(s.palette.hues[0], 0.9),
+                d.color(s.palette.shadow, 0.9),
+            ],
+        )
+    )
+    if soft:  # a painted disc: blurred rim, no modelling
+        paint.setImageFilter(skia.ImageFilters.Blur(r * 0.06, r * 0.06))
+        paint.setAlphaf(0.85)
+    canvas.drawPath(d.polygon(pts, True, 0.9 if n == 64 else 0.0), paint)
+
+
+def _glow(surface: skia.Surface, s: d.Scene) -> None:
+    if s.look.glow < 0.02:
+        return
+    small_w, small_h = max(8, s.width // 8), max(8, s.height // 8)
+    small = skia.Surface(small_w, small_h)
+    lin = skia.SamplingOptions(skia.FilterMode.kLinear)
+    snap = surface.makeImageSnapshot()
+    # Only the highlights bloom: a threshold curve before the blur keeps shadows clean.
+    x = np.linspace(0.0, 1.0, 256)
+    knee = np.round(255 * np.clip((x - 0.45) / 0.55, 0, 1) ** 1.3).astype(np.uint8)
+    bright = skia.Paint(ColorFilter=skia.TableColorFilter.MakeARGB(None, knee, knee, knee))
+    small.getCanvas().drawImageRect(snap, skia.Rect.MakeWH(small_w, small_h), lin, bright)
+    blurred = skia.Surface(small_w, small_h)
+    sigma = max(small_w, small_h) * 0.04
+    blurred.getCanvas().drawImage(
+        small.makeImageSnapshot(),
+        0,
+        0,
+        lin,
+        skia.Paint(ImageFilter=skia.ImageFilters.Blur(sigma, sigma)),
+    )
+    paint = skia.Paint(BlendMode=skia.BlendMode.kScreen)
+    paint.setAlphaf(float(min(1.0, 1.2 * s.look.glow)))
+    surface.getCanvas().drawImageRect(
+        blurred.makeImageSnapshot(), skia.Rect.MakeWH(s.width, s.height), lin, paint
+    )
+
+
+def _vignette(canvas: skia.Canvas, s: d.Scene) -> None:
+    if s.look.vignette < 0.01:
+        return
+    c = (s.width / 2, s.height / 2)
+    r = math.hypot(*c)
+    paint = skia.Paint()
+    paint.setShader(
+        skia.GradientShader.MakeRadial(
+            skia.Point(*c),
+            r,
+            [
+                skia.Color4f(0, 0, 0, 0).toColor(),
+                skia.Color4f(0, 0, 0, float(0.9 * s.look.vignette)).toColor(),
+            ],
+            [0.45 - 0.2 * s.look.vignette, 1.0],
+        )
+    )
+    canvas.drawPaint(paint)
+
+
+def _saturation(sat: float) -> list[float]:
+    """A 4×5 colour matrix scaling chroma around Rec. 709 luma (alpha unchanged)."""
+    lr, lg, lb = 0.2126, 0.7152, 0.0722
+    a = 1.0 - sat
+    return [
+        a * lr + sat, a * lg, a * lb, 0, 0,
+        a * lr, a * lg + sat, a * lb, 0, 0,
+        a * lr, a * lg, a * lb + sat, 0, 0,
+        0, 0, 0, 1, 0,
+    ]  # fmt: skip
+
+
+def _grain_tile(rng: np.random.Generator, size: int) -> skia.Image:
+    noise = np.clip(128 + rng.normal(0, 48, (size, size)), 0, 255).astype(np.uint8)
+    rgba = np.repeat(noise[:, :, None], 4, axis=2)
+    rgba[:, :, 3] = 255
+    return skia.Image.fromarray(rgba)
+
+
+def compose(
+    look: Look,
+    motif: Motif,
+    style: str,
+    width: int,
+    height: int,
+    seed: int,
+    stage: Stage,
+) -> tuple[NDArray[np.uint8], dict[str, object]]:
+    """Render one image (H, W, 3 uint8) and describe how it was made."""
+    rng = np.random.default_rng(seed)
+    s = _layout(look, motif, width, height, rng)
+    chosen = choose_styles(style, s.look, motif, rng)
+    stage(0.1, "sky")
+    surface = skia.Surface(width, height)
+    canvas = surface.getCanvas()
+    _sky(canvas, s, ground=chosen[0] == "landscape")
+    landscape.sky_elements(canvas, s)
+    for i, name in enumerate(chosen):
+        stage(0.2 + 0.45 * i / len(chosen), f"drawing {name}")
+        if i == 0:
+            STYLES[name](canvas, s, 1.0)
+            if name in ("shards", "wash"):
+                _focal(canvas, s, soft=name == "wash")
+        else:
+            STYLES[name](canvas, s, 0.45)
+    stage(0.7, "light")
+    _glow(surface, s)
+    _vignette(canvas, s)
+    stage(0.8, "tone")
+    snap = surface.makeImageSnapshot()
+    thumb_surface = skia.Surface(_THUMB, _THUMB)
+    thumb_surface.getCanvas().drawImageRect(
+        snap.withDefaultMipmaps(),
+        skia.Rect.MakeWH(_THUMB, _THUMB),
+        skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear),
+    )
+    thumb = thumb_surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)[:, :, :3]
+    lut, sat = tone.solve(thumb, look.lightness, look.chroma, look.contrast)
+    table = skia.TableColorFilter.MakeARGB(None, lut, lut, lut)
+    matrix = skia.ColorFilters.Matrix(_saturation(sat))
+    out = skia.Surface(width, height)
+    oc = out.getCanvas()
+    oc.drawImage(
+        snap,
+        0,
+        0,
+        skia.SamplingOptions(),
+        skia.Paint(ColorFilter=skia.ColorFilters.Compose(matrix, table)),
+    )
+    if look.grain > 0.005:
+        tile = _grain_tile(rng, 256 if max(width, height) <= 512 else 512)
+        paint = skia.Paint(BlendMode=skia.BlendMode.kOverlay)
+        paint.setShader(
+            tile.makeShader(skia.TileMode.kRepeat, skia.TileMode.kRepeat, skia.SamplingOptions())
+        )
+        paint.setAlphaf(float(min(1.0, look.grain * 1.8)))
+        oc.drawPaint(paint)
+    stage(0.9, "finishing")
+    pixels = out.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)
+    info: dict[str, object] = {
+        "styles": chosen,
+        "motif": motif.to_dict(),
+        "saturation": round(sat, 3),
+    }
+    return np.ascontiguousarray(pixels[:, :, :3]), info

@@ -1,0 +1,193 @@
+"""Abstract styles: flow fields, watercolour washes and geometric shards.
+
+Each style draws its elements onto a skia canvas over the sky the compositor painted.
+Emotion enters through the scene's ``Look``: density sets how many elements, turbulence
+how they move, curvature whether contours are rounded or angular (Bar & Neta 2006), and
+the palette carries lightness, chroma and hue.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import skia
+
+from generators.image import drawing as d
+from generators.image.color import mix
+
+
+def flow(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
+    """Streamlines through a smooth vector field; angular moods snap the heading to a
+    few directions, giving zigzag, crystalline flow instead of soft curls."""
+    lk, rng = s.look, s.rng
+    area = s.width * s.height / 1024.0**2
+    n = int((160 + 1300 * lk.density) * (0.35 + 0.65 * math.sqrt(area)) * amount)
+    steps = int(24 + 26 * (1 - lk.density))
+    step = s.px * (5.0 + 5.0 * (1 - lk.density))
+    base = rng.uniform(-0.4, 0.4) + (math.pi if rng.random() < 0.5 else 0.0)
+    params = d.angle_field(rng, s.unit, lk.turbulence, base)
+    pts = rng.random((n, 2)) * [s.width * 1.1, s.height * 1.1] - [s.width * 0.05, s.height * 0.05]
+    # Swirl around the central mass: the field bends round it (focal point of the piece).
+    centre = np.array([s.mass_x, s.mass_y - s.mass_size * 0.5])
+    snap = (1 - lk.curvature) ** 2  # 0 = free curves, 1 = eight-way heading
+    trail = np.empty((steps + 1, n, 2))
+    trail[0] = pts
+    for i in range(steps):
+        theta = d.field_angle(params, pts)
+        rel = pts - centre
+        dist = np.hypot(rel[:, 0], rel[:, 1]) + 1e-6
+        swirl = np.exp(-((dist / (s.mass_size + 1e-6)) ** 2))
+        theta = theta + swirl * (np.arctan2(rel[:, 1], rel[:, 0]) + math.pi / 2 - theta)
+        if snap > 0.05:
+            q = np.round(theta / (math.pi / 4)) * (math.pi / 4)
+            theta = theta + snap * (q - theta)
+        pts = pts + step * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+        trail[i + 1] = pts
+    width_base = max(0.7, s.px * (2.0 + 9.0 * (1 - lk.density) ** 1.5))
+    hues = s.palette.hues
+    groups = len(hues) + 1
+    paths = [skia.Path() for _ in range(groups)]
+    # Lines near the light are lit: colour group by distance to the light source.
+    light_d = np.hypot(trail[0, :, 0] - s.light_x, trail[0, :, 1] - s.light_y) / s.unit
+    group = np.where(light_d < 0.18 + 0.2 * lk.glow, len(hues), rng.integers(0, len(hues), n))
+    stride = 2 if snap < 0.5 else 1  # angular zigzags keep every vertex
+    for j in range(n):
+        line = trail[::stride, j]
+        paths[group[j]].addPoly([skia.Point(float(x), float(y)) for x, y in line], False)
+    for g, path in enumerate(paths):
+        rgb = s.palette.light if g == len(hues) else hues[g]
+        alpha = (0.45 + 0.4 * lk.density) * (0.9 if g == len(hues) else 1.0) * amount
+        width = width_base * (0.6 + 0.8 * (g % 3) / 2)
+        canvas.drawPath(path, d.stroke(rgb, width, alpha, round_=lk.curvature > 0.4))
+
+
+def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
+    """Watercolour washes: horizontal bands and pools, each drawn as many independently
+    deformed translucent copies (the layered midpoint-displacement technique). Painted
+    at half resolution and blurred once: pigment edges are soft anyway."""
+    lk, rng = s.look, s.rng
+    lw, lh = max(2, s.width // 2), max(2, s.height // 2)
+    layer = skia.Surface(lw, lh)
+    lc = layer.getCanvas()
+    lc.clear(skia.ColorTRANSPARENT)
+    lc.scale(lw / s.width, lh / s.height)
+    bands = 3 + int(4 * lk.density)
+    copies = 7 + int(6 * (1 - lk.density))
+    wobble = 0.04 + 0.16 * lk.turbulence
+    hues = s.palette.hues
+    for b in range(bands):
+        y = s.height * (0.12 + 0.8 * (b + rng.uniform(0.2, 0.8)) / bands)
+        thick = s.height * rng.uniform(0.08, 0.22) * (1.2 - 0.5 * lk.density)
+        xs = np.linspace(-0.1 * s.width, 1.1 * s.width, 9)
+        top = y - thick / 2 + d.profile(rng, 9, lk.turbulence, 1 - lk.curvature) * thick * 0.4
+        bottom = y + thick / 2 + rng.normal(0, thick * 0.15, 9)
+        base = np.vstack([np.stack([xs, top], 1), np.stack([xs[::-1], bottom[::-1]], 1)])
+        base = d.deform(rng, base, wobble * (1.6 - lk.curvature), 2)
+        paint = d.fill(hues[b % len(hues)], 0.08 * (1.3 - 0.5 * lk.density))
+        for _ in range(copies):
+            lc.drawPath(d.polygon(d.deform(rng, base, wobble * 0.7, 2), True, 0.0), paint)
+        # Pigment pools at the edge of a wash: a thin darker outline.
+        edge = d.stroke(s.palette.shadow, s.px * 2.0, 0.12, True)
+        lc.drawPath(d.polygon(base, True, 0.0), edge)
+    pools = int(2 + 10 * lk.density)
+    for _ in range(pools):
+        c = (rng.uniform(0, s.width), rng.uniform(0, s.height))
+        r = s.unit * rng.uniform(0.03, 0.12) * (1.3 - 0.6 * lk.density)
+        shape = d.blob(rng, c, r, 0.2 + 0.5 * lk.turbulence, 16)
+        paint = d.fill(hues[int(rng.integers(len(hues)))], 0.1)
+        for _ in range(4):
+            lc.drawPath(d.polygon(d.deform(rng, shape, wobble, 2), True, 0.0), paint)
+    sigma = 0.6 + 2.0 * lk.curvature * s.px
+    paint = skia.Paint(ImageFilter=skia.ImageFilters.Blur(sigma, sigma))
+    paint.setAlphaf(float(amount))
+    canvas.drawImageRect(
+        layer.makeImageSnapshot(),
+        skia.Rect.MakeWH(s.width, s.height),
+        skia.SamplingOptions(skia.FilterMode.kLinear),
+        paint,
+    )
+
+
+def _split(poly: d.Points, p: d.Points, n: d.Points) -> tuple[d.Points, d.Points]:
+    """Cut a convex polygon by the line through ``p`` with normal ``n``."""
+    side = (poly - p) @ n
+    a: list[d.Points] = []
+    b: list[d.Points] = []
+    k = len(poly)
+    for i in range(k):
+        cur, nxt = poly[i], poly[(i + 1) % k]
+        sc, sn = side[i], side[(i + 1) % k]
+        (a if sc >= 0 else b).append(cur)
+        if (sc >= 0) != (sn >= 0):
+            t = sc / (sc - sn)
+            cut = cur + t * (nxt - cur)
+            a.append(cut)
+            b.append(cut)
+    return np.array(a), np.array(b)
+
+
+def shards(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
+    """A shattered plane: the frame is split recursively by lines through a focal point's
+    neighbourhood into convex shards, shaded by distance to the light; rounded moods
+    soften the corners into pebbles."""
+    lk, rng = s.look, s.rng
+    cells = int(10 + 170 * lk.density**1.3)
+    focal = np.array([s.mass_x, s.mass_y - s.mass_size * 0.5])
+    frame = np.array([[0, 0], [s.width, 0], [s.width, s.height], [0, s.height]], dtype=float)
+    polys = [frame]
+    areas = [abs(_area(frame))]
+    spread = s.unit * (0.15 + 0.5 * lk.turbulence)
+    while len(polys) < cells:
+        i = int(np.argmax(np.asarray(areas) * rng.uniform(0.6, 1.0, len(areas))))
+        if areas[i] < 8.0:
+            break
+        poly = polys.pop(i)
+        areas.pop(i)
+        centre = poly.mean(axis=0)
+        p = centre + (focal - centre) * rng.uniform(0.0, 0.5) + rng.normal(0, spread * 0.2, 2)
+        # Mostly radial cuts (lines through the focal region) give a burst; turbulence
+        # randomises them.
+        radial = math.atan2(centre[1] - focal[1], centre[0] - focal[0])
+        ang = radial + rng.normal(0, 0.3 + 1.2 * lk.turbulence)
+        normal = np.array([math.cos(ang + math.pi / 2), math.sin(ang + math.pi / 2)])
+        for part in _split(poly, p, normal):
+            if len(part) >= 3:
+                polys.append(part)
+                areas.append(abs(_area(part)))
+    hues = s.palette.hues
+    corner = s.px * 40 * lk.curvature**1.5
+    effect = skia.CornerPathEffect.Make(corner) if corner > 0.5 else None
+    edge_w = s.px * (0.8 + 1.5 * (1 - lk.density))
+    for poly in polys:
+        c = poly.mean(axis=0)
+        dist = math.hypot(c[0] - s.light_x, c[1] - s.light_y) / s.unit
+        lit = max(0.0, 1.0 - dist / (0.35 + 0.4 * lk.glow))
+        rgb = mix(hues[int(rng.integers(len(hues)))], s.palette.light, 0.7 * lit)
+        inset = c + (poly - c) * (0.97 - 0.08 * lk.curvature)
+        path = d.polygon(inset, True, 0.0)
+        paint = d.fill(rgb, (0.55 + 0.4 * rng.random()) * amount)
+        far = poly[np.argmax(np.hypot(*(poly - focal).T))]
+        paint.setShader(
+            d.linear(
+                (float(focal[0]), float(focal[1])),
+                (float(far[0]), float(far[1])),
+                [
+                    d.color(mix(rgb, s.palette.light, 0.25)),
+                    d.color(mix(rgb, s.palette.shadow, 0.45)),
+                ],
+            )
+        )
+        paint.setAlphaf((0.6 + 0.35 * rng.random()) * amount)
+        if effect is not None:
+            paint.setPathEffect(effect)
+        canvas.drawPath(path, paint)
+        line = d.stroke(s.palette.light, edge_w, 0.35 * amount * (0.5 + lit), lk.curvature > 0.4)
+        if effect is not None:
+            line.setPathEffect(effect)
+        canvas.drawPath(path, line)
+
+
+def _area(poly: d.Points) -> float:
+    x, y = poly[:, 0], poly[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))

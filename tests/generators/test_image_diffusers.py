@@ -1,0 +1,228 @@
+"""The diffusers backend on a tiny random Stable Diffusion pipeline built in code.
+
+Runs offline on CPU torch in well under a second per generation; never skipped when torch
+and diffusers are installed (the ``neural`` extra, installed in CI).
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from generators.image import ImageGenerator, diffusion, models
+from generators.image.attributes import look
+from studio.emotion import Condition
+from studio.plugins.contract import Cancelled, NeverCancel, Request
+from studio.plugins.testing import CancelAfter, RecordingProgress
+
+
+def write_tokenizer(folder: Path) -> Path:
+    """A character-level CLIP BPE vocabulary (every letter alone and word-final)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    symbols = list(string.ascii_lowercase + string.digits + ",.-'")
+    tokens = ["<|startoftext|>", "<|endoftext|>", *symbols, *(f"{c}</w>" for c in symbols)]
+    (folder / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(tokens)}))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    return folder
+
+
+def tiny_pipeline(tmp: Path) -> Any:
+    import torch
+    from diffusers import (
+        AutoencoderKL,
+        DDIMScheduler,
+        StableDiffusionPipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(4, 8),
+        layers_per_block=1,
+        sample_size=16,
+        in_channels=4,
+        out_channels=4,
+        attention_head_dim=(2, 4),
+        cross_attention_dim=8,
+        norm_num_groups=2,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+    )
+    vae = AutoencoderKL(
+        block_out_channels=(4, 8),
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        latent_channels=4,
+        norm_num_groups=2,
+        layers_per_block=1,
+    )
+    folder = write_tokenizer(tmp / "tokenizer")
+    tokenizer = CLIPTokenizer(
+        str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77
+    )
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=8,
+            intermediate_size=16,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            max_position_embeddings=77,
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
+        )
+    )
+    scheduler = DDIMScheduler(steps_offset=1, clip_sample=False)
+    pipe = StableDiffusionPipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+ANGRY = Condition.from_vad(-0.6, 0.7)
+SERENE = Condition.from_vad(0.7, -0.5)
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tiny_pipeline(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="module")
+def saved(pipe: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("saved") / "tiny-sd"
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def _run(pipe: Any, cond: Condition, seed: int = 0, **kw: Any) -> np.ndarray:
+    rgb, _ = diffusion.run(
+        pipe,
+        "a lighthouse",
+        cond,
+        look(cond),
+        width=64,
+        height=64,
+        steps=2,
+        guidance=kw.pop("guidance", 5.0),
+        seed=seed,
+        progress=kw.pop("progress", lambda f, m: None),
+        cancel=kw.pop("cancel", NeverCancel()),
+    )
+    return rgb
+
+
+def test_emotion_offset_changes_embeddings(pipe: Any) -> None:
+    import torch
+
+    text = "a lighthouse"
+    neutral = diffusion.emotion_embeddings(pipe, text, "", Condition.neutral())
+    angry = diffusion.emotion_embeddings(pipe, text, "", ANGRY)
+    serene = diffusion.emotion_embeddings(pipe, text, "", SERENE)
+    base = neutral["prompt_embeds"]
+    assert angry["prompt_embeds"].shape == base.shape
+    assert not torch.allclose(angry["prompt_embeds"], base)
+    assert not torch.allclose(angry["prompt_embeds"], serene["prompt_embeds"])
+    # The negative branch is left as encoded; only the prompt side carries the emotion.
+    assert torch.allclose(angry["negative_prompt_embeds"], neutral["negative_prompt_embeds"])
+    # Intensity scales the offset linearly.
+    half = Condition.from_mixture(ANGRY.mixture, ANGRY.intensity / 2)
+    half_off = diffusion.emotion_embeddings(pipe, text, "", half)["prompt_embeds"] - base
+    full_off = angry["prompt_embeds"] - base
+    assert torch.allclose(half_off * 2, full_off, atol=1e-5)
+
+
+def test_prompt_rewrite_carries_colour_light_and_form() -> None:
+    dark = diffusion.rewrite("a lighthouse", look(Condition.from_vad(-0.8, -0.7)))
+    bright = diffusion.rewrite(None, look(Condition.from_vad(0.8, 0.8)))
+    assert dark.startswith("a lighthouse, ") and "dark low-key lighting" in dark
+    assert "muted desaturated colours" in dark
+    assert "bright high-key lighting" in bright and "vivid saturated colours" in bright
+
+
+def test_emotion_changes_output_and_seed_repeats(pipe: Any) -> None:
+    a = _run(pipe, ANGRY)
+    b = _run(pipe, ANGRY)
+    c = _run(pipe, SERENE)
+    assert a.shape == (64, 64, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_progress_per_step_and_cancel_interrupts(pipe: Any) -> None:
+    seen: list[float] = []
+    _run(pipe, ANGRY, progress=lambda f, m: seen.append(f))
+    assert seen == [0.5, 1.0]
+    token = CancelAfter(1)
+    with pytest.raises(Cancelled):
+        _run(pipe, ANGRY, progress=token.progress, cancel=token)
+    assert pipe.interrupt  # the pipeline's own interrupt flag was raised
+
+
+def test_generator_loads_a_saved_pipeline_folder(saved: Path, tmp_path: Path) -> None:
+    gen = ImageGenerator()
+    out = tmp_path / "x.png"
+    params = {"model": str(saved), "steps": 2, "size": "64x80", "prompt": "a lighthouse"}
+    progress = RecordingProgress()
+    art = gen.generate(Request("image", out, condition=ANGRY, params=params, seed=3), progress)
+    assert art.metadata["backend"] == "diffusers"
+    assert art.metadata["image"]["pipeline"] == "StableDiffusionPipeline"
+    assert "lighthouse" in art.metadata["image"]["prompt"]
+    assert art.features["width"] == 64 and art.features["height"] == 80
+    assert any("denoising step 2 of 2" in m for _, m in progress.reports)
+    token = CancelAfter(3)
+    cancelled = tmp_path / "cancelled.png"
+    with pytest.raises(Cancelled):
+        gen.generate(
+            Request("image", cancelled, condition=ANGRY, params=params, seed=3),
+            token.progress,
+            token,
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]
+
+
+def test_model_folder_without_index_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    assert "model_index.json" in models.unavailable_reason(str(empty))
+    req = Request(
+        "image",
+        tmp_path / "x.png",
+        condition=ANGRY,
+        params={"model": str(empty)},
+        backend="diffusers",
+    )
+    with pytest.raises(ValueError, match=r"model_index\.json"):
+        ImageGenerator().generate(req)
+
+
+def test_repo_id_found_in_local_cache(
+    saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "hub"
+    snap = cache / "models--someone--tiny-sd" / "snapshots" / "abc123"
+    snap.parent.mkdir(parents=True)
+    snap.symlink_to(saved, target_is_directory=True)
+    (cache / "models--someone--tiny-sd" / "refs").mkdir()
+    (cache / "models--someone--tiny-sd" / "refs" / "main").write_text("abc123")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    assert models.resolve("someone/tiny-sd") == snap
+    assert models.unavailable_reason("someone/tiny-sd") == ""
+    assert models.unavailable_reason("someone/other") != ""
