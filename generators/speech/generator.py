@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Final
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from generators.speech import coqui, tags
 from generators.speech.voice import DEFAULT_VOICE, resolve_voice
@@ -30,6 +30,23 @@ MAX_TEXT: Final = 5000
 SAMPLE_RATES: Final = (22050, 48000)
 
 
+def check_text(value: str) -> None:
+    """Length, tags and content of the text (ValueError naming the problem)."""
+    if len(value) > MAX_TEXT:
+        raise ValueError(
+            f"text is {len(value)} characters; the limit is {MAX_TEXT} — "
+            "split it into several files"
+        )
+    if "\x00" in value:
+        raise ValueError("text contains a NUL character")
+    try:
+        parts = tags.parse(value)  # unknown or malformed tags fail here, before any work
+    except ValueError as exc:
+        raise ValueError(f"text: {exc}") from None
+    if not parts:
+        raise ValueError("text is empty: there is nothing to say")
+
+
 class SpeechParams(Params):
     text: str = Field(
         description=(
@@ -43,20 +60,13 @@ class SpeechParams(Params):
     )
     sample_rate: int = Field(22050, description="output sample rate: 22050 or 48000 Hz")
 
-    @field_validator("text")
+    @model_validator(mode="before")
     @classmethod
-    def _text(cls, value: str) -> str:
-        if len(value) > MAX_TEXT:
-            raise ValueError(
-                f"text is {len(value)} characters; the limit is {MAX_TEXT} — "
-                "split it into several files"
-            )
-        if "\x00" in value:
-            raise ValueError("text contains a NUL character")
-        parts = tags.parse(value)  # unknown or malformed tags fail here, before any work
-        if not parts:
-            raise ValueError("text is empty: there is nothing to say")
-        return value
+    def _text(cls, data: Any) -> Any:
+        # A model-level check, so the one-line error does not echo a 100k-character input.
+        if isinstance(data, dict) and isinstance(data.get("text"), str):
+            check_text(data["text"])
+        return data
 
     @field_validator("voice")
     @classmethod
