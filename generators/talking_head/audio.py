@@ -90,12 +90,12 @@ def frame_rms_db(samples: Audio, rate: int, fps: int, n_frames: int) -> NDArray[
 def loudness_envelope(db: NDArray[np.float64], fps: int) -> NDArray[np.float64]:
     """Loudness 0..1 relative to the clip's own speaking level, with attack/release.
 
-    The top (95th percentile) maps to 1 and 40 dB below it to 0, so a quiet recording
+    The top (95th percentile) maps to 1 and 32 dB below it to 0, so a quiet recording
     moves the mouth as much as a loud one. Attack ~20 ms, release ~60 ms: the mouth opens
     fast on an onset and closes a little slower (project calibration).
     """
     top = float(np.percentile(db, 95))
-    level = np.clip((db - (top - 40.0)) / 40.0, 0.0, 1.0) ** 1.6
+    level = np.clip((db - (top - 32.0)) / 32.0, 0.0, 1.0) ** 1.6
     attack = 1.0 - np.exp(-1.0 / (0.02 * fps))
     release = 1.0 - np.exp(-1.0 / (0.06 * fps))
     out = np.empty_like(level)

@@ -61,14 +61,14 @@ def draw_eye(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, 
     upper = spec["upper"] * max(
         0.15,
         1.0
-        + 0.55 * s["AU5"]
-        - 0.3 * s["AU7"]
-        - 0.18 * s["AU6"]
-        - 0.5 * s["AU41"]
-        - 0.15 * s["AU4"]
+        + 0.95 * s["AU5"]
+        - 0.5 * s["AU7"]
+        - 0.25 * s["AU6"]
+        - 0.75 * s["AU41"]
+        - 0.2 * s["AU4"]
         - 0.3 * gaze_down,
     )
-    lower = spec["lower"] * (1.0 - 0.45 * s["AU6"] - 0.5 * s["AU7"] + 0.15 * s["AU5"])
+    lower = spec["lower"] * max(0.2, 1.0 - 0.6 * s["AU6"] - 0.75 * s["AU7"] + 0.25 * s["AU5"])
     blink = _clip01(s["AU45"])
     closed_y = ey + lower * 0.45
     top = ey - upper + (closed_y - (ey - upper)) * blink
@@ -131,12 +131,12 @@ def draw_eye(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, 
 def draw_brow(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, side: int) -> None:
     au1, au2, au4, au9 = s["AU1"], s["AU2"], s["AU4"], s["AU9"]
     y = spec["y"]
-    xi = side * (spec["inner_x"] - 5.0 * au4)
-    yi = y - 13.0 * au1 + 8.0 * au4 + 3.0 * au9 - 2.0 * s["AU5"]
+    xi = side * (spec["inner_x"] - 8.0 * au4 + 2.0 * au1)
+    yi = y - 24.0 * au1 + 20.0 * au4 + 5.0 * au9 - 2.0 * s["AU5"]
     xo = side * spec["outer_x"]
-    yo = y + 2.0 - 12.0 * au2 + 3.0 * au4 + 3.0 * au1 - 1.5 * s["AU5"]
+    yo = y + 2.0 - 18.0 * au2 + 3.0 * au4 + 7.0 * au1 - 1.5 * s["AU5"]
     xp = side * (spec["inner_x"] + (spec["outer_x"] - spec["inner_x"]) * 0.58)
-    yp = y - spec["arch"] - 11.0 * au2 - 6.0 * au1 + 6.0 * au4 - 1.5 * s["AU5"]
+    yp = y - spec["arch"] - 17.0 * au2 - 9.0 * au1 + 7.0 * au4 - 1.5 * s["AU5"]
     t = spec["thickness"]
     t_out = t * spec["taper"]
     top = skia.Path()
@@ -200,22 +200,22 @@ def mouth_geometry(spec: Mapping[str, Any], s: State) -> dict[str, float]:
     jaw = s["jaw"]
     hw = spec["half_w"] * (
         1.0
-        + 0.2 * smile
-        + 0.25 * stretch
+        + 0.28 * smile
+        + 0.45 * stretch
         + 0.08 * dimple
         + 0.1 * spread
-        - 0.16 * tight
-        - 0.08 * press
+        - 0.25 * tight
+        - 0.12 * press
         - 0.42 * rnd
         - 0.06 * jaw
     )
     y0 = spec["mouth_y"]
-    corner = y0 - 10.0 * smile + 9.0 * frown + 2.0 * stretch + 2.0 * s["AU10"] + 4.0 * jaw
-    thin = 1.0 - 0.55 * press - 0.35 * tight + 0.35 * rnd
-    gap = 30.0 * jaw * (1.0 - 0.7 * s["press"])
-    upper_in = y0 - 4.0 * s["AU10"] - gap * 0.22 - 1.5 * smile
+    corner = y0 - 16.0 * smile + 15.0 * frown + 5.0 * stretch + 2.0 * s["AU10"] + 4.0 * jaw
+    thin = 1.0 - 0.6 * press - 0.45 * tight + 0.35 * rnd
+    gap = 26.0 * jaw * (1.0 - 0.7 * s["press"])
+    upper_in = y0 - 9.0 * s["AU10"] - gap * 0.22 - 1.5 * smile + 2.0 * frown
     lower_in = y0 + gap * 0.78 - 3.0 * s["AU17"] * (1 - jaw) - 3.0 * s["teeth"]
-    upper_out = upper_in - spec["upper_lip"] * thin - 2.0 * s["AU10"]
+    upper_out = upper_in - spec["upper_lip"] * thin - 1.0 * s["AU10"]
     lower_out = lower_in + spec["lower_lip"] * thin + 2.0 * s["AU17"] * (1 - jaw)
     return {
         "hw": hw,
@@ -241,7 +241,7 @@ def draw_mouth(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State
             line.cubicTo(
                 side * 26, spec["nose_y"] + 12, side * (hw + 7), cy - 10, side * (hw + 5), cy + 2
             )
-            canvas.drawPath(line, p.s("skin_shade", 1.8, fold * 0.8))
+            canvas.drawPath(line, p.s("skin_shade", 1.6, fold * 0.5))
     if s["AU14"] > 0.1:  # dimples
         for side in (-1, 1):
             line = skia.Path()

@@ -109,9 +109,11 @@ def from_phonemes(
 
 
 def follow_loudness(tracks: Tracks, envelope: NDArray[np.float64]) -> None:
-    """Scale the viseme jaw by the voice's loudness: stressed, loud syllables open wider
-    and trailing quiet ones barely move (project calibration)."""
-    tracks["open"] = tracks["open"] * (0.3 + 0.9 * envelope)
+    """The jaw follows the voice's loudness, the viseme sets how far it may open: loud
+    open vowels open widest, quiet or closed sounds barely move (the jaw is the main
+    articulator behind vowel loudness; the weights are project calibration)."""
+    relative = np.clip(tracks["open"] / 0.8, 0.0, 1.0)
+    tracks["open"] = envelope * (0.35 + 0.65 * relative) * (1.0 - tracks["press"])
 
 
 def from_audio(

@@ -46,9 +46,10 @@ def build(
     arousal = np.array([c.arousal for c in conditions])
     au = {k: np.clip(expr[k], 0.0, 1.0) for k in expression.AUS}
     # While speaking, the lips must move: held mouth postures (surprise's jaw drop,
-    # anger's pressed lips) give way to speech in proportion to how loud it is.
-    speaking = np.clip((envelope - 0.05) / 0.15, 0.0, 1.0)
-    hold = 1.0 - 0.75 * speaking
+    # anger's pressed lips) give way to speech for the whole phrase, short pauses
+    # included, and come back only when the speaker stops.
+    speaking = phrase_gate(envelope, fps)
+    hold = 1.0 - 0.85 * speaking
     expr_jaw = np.clip(0.8 * au["AU26"] + 0.2 * au["AU25"], 0.0, 1.0) * hold
     jaw = np.clip(np.maximum(mouth["open"], expr_jaw) * (1.0 - mouth["press"]), 0.0, 1.0)
     au["AU26"] = np.maximum(au["AU26"] * hold, mouth["open"])
@@ -75,3 +76,15 @@ def build(
         "breath": life.breathing(n, fps, arousal, rng),
     }
     return Timeline(fps=fps, tracks=tracks, visemes=visemes, blink_onsets=onsets)
+
+
+def phrase_gate(envelope: Array, fps: int, bridge_s: float = 0.45) -> Array:
+    """1 inside a spoken phrase (pauses shorter than ~2×``bridge_s`` bridged), else 0,
+    with soft edges."""
+    voiced = np.clip((envelope - 0.05) / 0.15, 0.0, 1.0)
+    k = max(1, int(bridge_s * fps))
+    padded = np.pad(voiced, k)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1)
+    held = windows.max(axis=1)
+    kernel = np.hanning(max(3, k)) / np.hanning(max(3, k)).sum()
+    return np.clip(np.convolve(held, kernel, mode="same"), 0.0, 1.0)
