@@ -201,12 +201,18 @@ class Artifact:
         return self.metadata.get("features", {})
 
 
+_ECHO_LIMIT = 60
+
+
 def _one_line(exc: ValidationError, prefix: str) -> str:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
     where = f"{prefix}.{loc}" if loc else prefix
+    if isinstance(got, str) and len(got) > _ECHO_LIMIT:
+        # A 100k-character text must not come back as a 100k-character error line.
+        return f"{where}: {msg}, got {len(got)} characters starting {got[:_ECHO_LIMIT]!r}…"
     if isinstance(got, str | int | float) and not isinstance(got, bool):
         return f"{where}: {msg}, got {got!r}"
     return f"{where}: {msg}"
