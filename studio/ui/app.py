@@ -1,0 +1,63 @@
+"""Start the studio window: ``studio`` / ``studio gui [--smoke-test OUT_DIR]``.
+
+Nothing here runs at import time: job workers are spawned processes that re-import the
+main module, so the window is built only inside :func:`run`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ORG = "Emotion Studio"
+APP = "Emotion Studio"
+
+
+def make_settings() -> object:
+    """QSettings: an INI file inside ``$STUDIO_HOME`` when it is set (tests, portable
+    installs), the platform's usual place otherwise."""
+    from PySide6.QtCore import QSettings
+
+    home = os.environ.get("STUDIO_HOME")
+    if home:
+        return QSettings(str(Path(home).expanduser() / "settings.ini"), QSettings.Format.IniFormat)
+    return QSettings(ORG, APP)
+
+
+def ensure_app() -> object:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setOrganizationName(ORG)
+    app.setApplicationName(APP)
+    app.setApplicationDisplayName(APP)
+    app.setDesktopFileName("emotion-studio")
+    return app
+
+
+def build_window() -> object:
+    from studio.ui.main_window import MainWindow
+
+    ensure_app()
+    return MainWindow(make_settings())  # type: ignore[arg-type]
+
+
+def run(smoke_test: Path | None = None) -> int:
+    from PySide6.QtCore import QTimer
+
+    app = ensure_app()
+    window = build_window()
+    window.show()  # type: ignore[attr-defined]
+    # Boot the job workers once the window is on screen, so the first Generate is warm.
+    QTimer.singleShot(200, window.bridge.start)  # type: ignore[attr-defined]
+    if smoke_test is not None:
+        from studio.ui.smoke import SmokeTest
+
+        smoke = SmokeTest(window, Path(smoke_test))  # type: ignore[arg-type]
+        QTimer.singleShot(0, smoke.start)
+        app.exec()  # type: ignore[attr-defined]
+        return smoke.exit_code
+    return int(app.exec())  # type: ignore[attr-defined]

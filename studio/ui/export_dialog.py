@@ -1,0 +1,172 @@
+"""The export dialog: folder, file names, format, sidecar; copies out with the state that
+made each file embedded (``studio.library.export``). A format other than the file's own
+is produced by rendering the same request again (same seed ⇒ the same content)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.library.history import Entry
+from studio.ui.qt_util import combo_data
+
+SAME = ""
+
+
+def entry_title(entry: Entry) -> str:
+    """The word the artist chose ("serene") where there was one, else the derived name."""
+    condition = entry.metadata.get("condition")
+    label = condition.get("label") if isinstance(condition, dict) else None
+    return (
+        label if isinstance(label, str) and label else entry.name
+    )  # the format combo's "as generated" choice
+
+
+def safe_stem(text: str) -> str:
+    """A file-name-safe version of an emotion name ("joy → sadness" → "joy-to-sadness")."""
+    text = text.replace("→", "to").replace("–", "-")
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._") or "emotion"
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    folder: Path
+    pattern: str
+    extension: str  # "" = each file's own
+    sidecar: bool
+    overwrite: bool
+
+    def target(self, entry: Entry) -> Path:
+        assert entry.path is not None
+        ext = self.extension or entry.path.suffix
+        stem = self.pattern.format(
+            name=safe_stem(entry_title(entry)),
+            generator=entry.generator,
+            id=entry.id,
+            seed=entry.seed if entry.seed is not None else 0,
+        )
+        return self.folder / f"{safe_stem(stem)}{ext}"
+
+
+class ExportDialog(QDialog):
+    def __init__(
+        self,
+        entries: list[Entry],
+        extensions: list[str],
+        settings: Any = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.entries = entries
+        self.settings = settings
+        self.setWindowTitle(
+            "Export clip" if len(entries) == 1 else f"Export {len(entries)} generations"
+        )
+        default = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+        remembered = settings.value("export/folder", default) if settings is not None else default
+        self.folder = QLineEdit(str(remembered or Path.home()))
+        self.folder.setAccessibleName("Export folder")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+        self.pattern = QLineEdit("{name}-{generator}-{id}")
+        self.pattern.setToolTip("File name: {name} emotion, {generator}, {id}, {seed}")
+        self.format = QComboBox()
+        self.format.addItem("As generated", SAME)
+        for ext in extensions:
+            self.format.addItem(ext.lstrip(".").upper(), ext)
+        self.format.setToolTip(
+            "Another format than the generated one is rendered again from the same request"
+        )
+        self.sidecar = QCheckBox("Write a JSON sidecar beside each file")
+        self.sidecar.setChecked(True)
+        self.sidecar.setToolTip(
+            "The emotion state is embedded in the file too, where the format allows"
+        )
+        self.overwrite = QCheckBox("Replace existing files")
+        self.preview = QLabel()
+        self.preview.setObjectName("hint")
+        self.preview.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Folder", folder_row)
+        form.addRow("File name", self.pattern)
+        form.addRow("Format", self.format)
+        form.addRow(self.sidecar)
+        form.addRow(self.overwrite)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.preview)
+        layout.addWidget(buttons)
+        for signal in (self.folder.textChanged, self.pattern.textChanged):
+            signal.connect(self._update)
+        self.format.currentIndexChanged.connect(self._update)
+        self.setMinimumWidth(520)
+        self._update()
+
+    def _browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Export to", self.folder.text())
+        if chosen:
+            self.folder.setText(chosen)
+
+    def plan(self) -> ExportPlan:
+        return ExportPlan(
+            folder=Path(self.folder.text().strip()).expanduser(),
+            pattern=self.pattern.text().strip() or "{name}-{id}",
+            extension=combo_data(self.format),
+            sidecar=self.sidecar.isChecked(),
+            overwrite=self.overwrite.isChecked(),
+        )
+
+    def problem(self) -> str:
+        plan = self.plan()
+        if not self.folder.text().strip():
+            return "Choose a folder"
+        if not plan.folder.is_dir():
+            return f"The folder does not exist: {plan.folder}"
+        try:
+            plan.target(self.entries[0])
+        except (KeyError, IndexError, ValueError) as exc:
+            return f"File name: unknown field {exc}"
+        return ""
+
+    def _update(self) -> None:
+        problem = self.problem()
+        self.ok.setEnabled(not problem)
+        if problem:
+            self.preview.setText(problem)
+        else:
+            first = self.plan().target(self.entries[0])
+            more = f" (and {len(self.entries) - 1} more)" if len(self.entries) > 1 else ""
+            self.preview.setText(f"→ {first}{more}")
+
+    def accept(self) -> None:
+        if self.settings is not None:
+            self.settings.setValue("export/folder", self.folder.text().strip())
+        super().accept()

@@ -1,0 +1,426 @@
+"""One panel per registered generator: backend, format, seed, a form built from its params
+model, Generate, live preview, and the preview of its latest result."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.emotion import Condition
+from studio.jobs import EventKind, Job, JobState
+from studio.plugins.contract import MAX_SEED, Artifact, Generator, Request
+from studio.ui.condition_model import ConditionModel, display_name
+from studio.ui.job_bridge import JobBridge, JobUpdate
+from studio.ui.params_form import ParamsForm
+from studio.ui.previews import PreviewStack
+from studio.ui.qt_util import combo_data
+from studio.ui.trajectory_model import TrajectoryModel
+
+LIVE, RELEASE, MANUAL = "live", "release", "manual"
+MODES = (
+    (LIVE, "Live while dragging"),
+    (RELEASE, "When I let go"),
+    (MANUAL, "Only on Generate"),
+)
+# Image and music render in tens of milliseconds: they can follow the pointer. Voice and
+# video take seconds: by default they wait for Generate.
+FAST_MEDIA = frozenset({"image", "music"})
+SAMPLE_TEXT = "I never thought the day would turn out like this."
+SEED_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
+
+
+def _same_work(a: Request, b: Request) -> bool:
+    """Two requests that would make the same file (only the output name differs)."""
+    return (
+        a.condition == b.condition
+        and a.trajectory == b.trajectory
+        and dict(a.params) == dict(b.params)
+        and (a.seed, a.backend, a.output.suffix) == (b.seed, b.backend, b.output.suffix)
+    )
+
+
+class GeneratorPanel(QWidget):
+    """``job_submitted(job, title)`` lets the window list the job; ``result_shown(path)``."""
+
+    job_submitted = Signal(object, str)
+    result_shown = Signal(object)
+    export_requested = Signal(object)  # this panel: export its latest result
+
+    def __init__(
+        self,
+        generator: Generator,
+        spec: str,
+        condition: ConditionModel,
+        trajectory: TrajectoryModel,
+        bridge: JobBridge,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.generator = generator
+        self.spec = spec
+        self.condition = condition
+        self.trajectory = trajectory
+        self.bridge = bridge
+        self.active = False
+        self.current_job: Job | None = None
+        self.preview_job: Job | None = None
+        self.last_entry_id: int | None = None
+        self.last_path: Path | None = None
+        self.last_artifact: Artifact | None = None
+        self._build()
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(0)  # coalesce the moves of one event-loop turn
+        self._debounce.timeout.connect(self.preview)
+        condition.changed.connect(self._on_condition)
+        condition.settled.connect(self._on_settled)
+        trajectory.changed.connect(self._refresh_trajectory)
+        bridge.updated.connect(self._on_update)
+        self._validate()
+
+    # -- building -----------------------------------------------------------------------
+    def _build(self) -> None:
+        g = self.generator
+        title = QLabel(g.display_name)
+        title.setObjectName("emotionName")
+        subtitle = QLabel(f"{g.media_type} · {', '.join(g.extensions)}")
+        subtitle.setObjectName("muted")
+
+        self.backend = QComboBox()
+        self.backend.setToolTip("How this generator runs")
+        self.backend_note = QLabel()
+        self.backend_note.setObjectName("hint")
+        self.backend_note.setWordWrap(True)
+        for b in g.backends():
+            label = b.name if b.available else f"{b.name} (unavailable)"
+            self.backend.addItem(label, b.name)
+            i = self.backend.count() - 1
+            tip = b.description + ("" if b.available else f"\nUnavailable: {b.reason}")
+            self.backend.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+            if not b.available:
+                item = self.backend.model().item(i)  # type: ignore[attr-defined]
+                item.setEnabled(False)
+        usable = [b for b in g.backends() if b.available]
+        default = next((b for b in usable if b.default), usable[0] if usable else None)
+        if default is not None:
+            self.backend.setCurrentIndex(self.backend.findData(default.name))
+        self.backend.currentIndexChanged.connect(self._validate)
+
+        self.format = QComboBox()
+        self.format.setToolTip("File format of the result")
+        for ext in g.extensions:
+            self.format.addItem(ext.lstrip(".").upper(), ext)
+
+        self.seed = QSpinBox()
+        self.seed.setRange(0, SEED_MAX)
+        self.seed.setToolTip("Same emotion + same seed + same options ⇒ the same result")
+        dice = QToolButton()
+        dice.setText("⚄")
+        dice.setToolTip("A new random seed")
+        dice.setAccessibleName("Random seed")
+        dice.clicked.connect(lambda: self.seed.setValue(random.randint(0, SEED_MAX)))
+        seed_row = QHBoxLayout()
+        seed_row.setSpacing(4)
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(dice)
+
+        self.mode = QComboBox()
+        for key, text in MODES:
+            self.mode.addItem(text, key)
+        self.mode.setCurrentIndex(
+            self.mode.findData(LIVE if str(g.media_type) in FAST_MEDIA else MANUAL)
+        )
+        self.mode.setToolTip(
+            "When to refresh the preview as the emotion changes. Live previews are not kept "
+            "in the history; Generate keeps the result."
+        )
+        self.follow = QCheckBox("Follow the emotional arc")
+        self.follow.setToolTip("Use the trajectory's keyframes instead of the single emotion")
+        self.follow.setVisible(g.supports_trajectory)
+        self.follow.toggled.connect(self._validate)
+
+        top = QFormLayout()
+        top.setHorizontalSpacing(12)
+        top.setVerticalSpacing(8)
+        top.addRow("Backend", self.backend)
+        top.addRow(self.backend_note)
+        top.addRow("Format", self.format)
+        top.addRow("Seed", seed_row)
+        top.addRow("Preview", self.mode)
+        self.form = ParamsForm(g.params_model)
+        text_editor = self.form.editors.get("text")
+        if text_editor is not None and not text_editor.get():
+            # A first Generate should just work: a neutral sentence the artist replaces.
+            text_editor.put(SAMPLE_TEXT)
+        self.form.changed.connect(self._validate)
+        self.problem = QLabel()
+        self.problem.setObjectName("error")
+        self.problem.setWordWrap(True)
+
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setObjectName("primary")
+        self.generate_button.setToolTip("Generate and keep the result in the history (Ctrl+Enter)")
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button, 1)
+        buttons.addWidget(self.cancel_button)
+
+        options = QWidget()
+        col = QVBoxLayout(options)
+        col.setContentsMargins(12, 12, 12, 12)
+        col.setSpacing(10)
+        col.addWidget(title)
+        col.addWidget(subtitle)
+        col.addLayout(top)
+        col.addWidget(self.follow)
+        sep = QLabel("Options")
+        sep.setObjectName("muted")
+        col.addWidget(sep)
+        col.addWidget(self.form)
+        col.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(options)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumWidth(320)
+        left = QWidget()  # the options scroll; the problem line and buttons stay in view
+        lcol = QVBoxLayout(left)
+        lcol.setContentsMargins(0, 0, 0, 12)
+        lcol.addWidget(scroll, 1)
+        lcol.addWidget(self.problem)
+        lcol.addLayout(buttons)
+        self.problem.setContentsMargins(12, 0, 12, 0)
+        buttons.setContentsMargins(12, 0, 12, 0)
+
+        self.preview_stack = PreviewStack()
+        self.caption = QLabel("")
+        self.caption.setObjectName("muted")
+        self.caption.setTextFormat(Qt.TextFormat.PlainText)
+        self.export_button = QPushButton("Export clip…")
+        self.export_button.setToolTip("Save this result with its emotion embedded (Ctrl+E)")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._export)
+        foot = QHBoxLayout()
+        foot.addWidget(self.caption, 1)
+        foot.addWidget(self.export_button)
+        right = QWidget()
+        rcol = QVBoxLayout(right)
+        rcol.setContentsMargins(8, 8, 8, 8)
+        rcol.addWidget(self.preview_stack, 1)
+        rcol.addLayout(foot)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([340, 700])
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self._refresh_trajectory()
+
+    # -- state ----------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """What to remember between sessions."""
+        return {
+            "backend": combo_data(self.backend),
+            "format": combo_data(self.format),
+            "seed": self.seed.value(),
+            "mode": combo_data(self.mode),
+            "follow": self.follow.isChecked(),
+            "params": self.form.values(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        for combo, key in ((self.backend, "backend"), (self.format, "format"), (self.mode, "mode")):
+            value = state.get(key)
+            i = combo.findData(value) if isinstance(value, str) else -1
+            if (
+                i >= 0
+                and combo.model().flags(combo.model().index(i, 0)) & Qt.ItemFlag.ItemIsEnabled
+            ):
+                combo.setCurrentIndex(i)
+        if isinstance(state.get("seed"), int):
+            self.seed.setValue(state["seed"])
+        self.follow.setChecked(bool(state.get("follow")))
+        if isinstance(state.get("params"), dict):
+            self.form.set_values(state["params"])
+        self._validate()
+
+    def load_request(self, data: dict[str, Any]) -> None:
+        """Fill the panel from a past generation's stored metadata."""
+        ext = Path(str(data.get("output", ""))).suffix.lower()
+        self.restore(
+            {
+                "backend": data.get("backend"),
+                "format": ext or combo_data(self.format),
+                "seed": data.get("seed"),
+                "mode": combo_data(self.mode),
+                "follow": "trajectory" in data,
+                "params": data.get("params") or {},
+            }
+        )
+
+    # -- requests -------------------------------------------------------------------------
+    def build_request(self, *, preview: bool = False, output: Path | None = None) -> Request:
+        """The request for the current emotion and options; ``ValueError`` if invalid."""
+        problem = self.form.problem()
+        if problem:
+            raise ValueError(problem)
+        arc = self.trajectory.trajectory() if self.follow.isChecked() else None
+        ext = combo_data(self.format)
+        target = output or self.bridge.output_path(self.generator.id, ext, preview=preview)
+        request = Request(
+            generator=self.generator.id,
+            output=target,
+            condition=None if arc is not None else self.condition.condition,
+            trajectory=arc,
+            params=self.form.values(),
+            seed=self.seed.value(),
+            backend=combo_data(self.backend) or None,
+        )
+        return request
+
+    def _validate(self) -> bool:
+        problem = self.form.problem()
+        b = next((b for b in self.generator.backends() if b.name == combo_data(self.backend)), None)
+        if b is None:
+            reasons = "; ".join(f"{x.name}: {x.reason}" for x in self.generator.backends())
+            problem = problem or f"No backend can run here ({reasons or 'none declared'})"
+            self.backend_note.setText("")
+        else:
+            self.backend_note.setText(b.description)
+        if self.follow.isChecked() and self.trajectory.trajectory() is None:
+            problem = problem or "The arc has no keyframes yet (or is switched off)"
+        if not problem:
+            problem = self._contract_problem()
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        self.generate_button.setEnabled(not problem)
+        return not problem
+
+    def _contract_problem(self) -> str:
+        """The generator's own checks (cross-field rules a form cannot know)."""
+        try:
+            self.generator.check_request(self.build_request(preview=True))
+        except ValueError as exc:
+            text = str(exc).removeprefix("params.").removeprefix("params: ")
+            return text[:1].upper() + text[1:]
+        except Exception as exc:  # foreign validation code must not break the window
+            return f"{type(exc).__name__}: {exc}"
+        return ""
+
+    def title(self) -> str:
+        arc = self.trajectory.trajectory() if self.follow.isChecked() else None
+        what = "arc" if arc is not None else display_name(self.condition.condition)
+        return f"{self.generator.display_name} · {what}"
+
+    # -- actions --------------------------------------------------------------------------
+    def generate(self) -> Job | None:
+        """Submit a kept generation through the job queue."""
+        if not self._validate():
+            return None
+        try:
+            request = self.build_request()
+        except ValueError as exc:
+            self.problem.setText(str(exc))
+            self.problem.show()
+            return None
+        job = self.bridge.submit(request, self.spec, record=True)
+        self.current_job = job
+        self.cancel_button.setEnabled(True)
+        self.job_submitted.emit(job, self.title())
+        return job
+
+    def preview(self) -> Job | None:
+        """A live preview: supersedes this panel's previous one; never recorded."""
+        if not self._validate():
+            return None
+        try:
+            request = self.build_request(preview=True)
+        except ValueError:
+            return None
+        previous = self.preview_job
+        if (
+            previous is not None
+            and previous.state not in (JobState.FAILED, JobState.CANCELLED)
+            and _same_work(previous.request, request)
+        ):
+            return previous  # e.g. the release after a drag: that position is already coming
+        job = self.bridge.supersede(request, self.spec, key=f"preview:{self.generator.id}")
+        self.preview_job = job
+        return job
+
+    def cancel(self) -> None:
+        for job in (self.current_job, self.preview_job):
+            if job is not None and not job.state.is_final:
+                self.bridge.cancel(job)
+
+    def _export(self) -> None:
+        self.export_requested.emit(self)
+
+    # -- reacting -------------------------------------------------------------------------
+    def _on_condition(self, condition: Condition, source: str) -> None:
+        if self.active and combo_data(self.mode) == LIVE and not self.follow.isChecked():
+            self._debounce.start()
+
+    def _on_settled(self, condition: Condition) -> None:
+        mode = combo_data(self.mode)
+        if self.active and mode in (LIVE, RELEASE) and not self.follow.isChecked():
+            self._debounce.start()
+
+    def _refresh_trajectory(self) -> None:
+        has = self.trajectory.trajectory() is not None
+        self.follow.setEnabled(has or self.follow.isChecked())
+        self._validate()
+
+    def _on_update(self, update: JobUpdate) -> None:
+        job, event = update.job, update.event
+        mine = job is self.current_job
+        if not (mine or job is self.preview_job):
+            return
+        if mine and event.is_final:
+            self.cancel_button.setEnabled(
+                self.preview_job is not None and not self.preview_job.done
+            )
+        if event.kind is EventKind.FINISHED and event.artifact is not None:
+            self.show_result(event.artifact.path, job, update.entry.id if update.entry else None)
+        elif event.kind is EventKind.FAILED and (mine or job is self.preview_job):
+            self.caption.setText(f"Failed: {event.error}")
+        elif event.kind is EventKind.PROGRESS and mine:
+            self.caption.setText(f"{event.fraction:.0%} {event.message}")
+
+    def show_result(self, path: Path, job: Job | None = None, entry_id: int | None = None) -> None:
+        self.preview_stack.show_file(path)
+        self.last_path = path
+        self.last_entry_id = entry_id
+        self.last_artifact = job.result if job is not None else None
+        kept = entry_id is not None
+        self.export_button.setEnabled(True)
+        name = display_name(job.request.condition_at(0.0)) if job else path.name
+        seconds = ""
+        if job is not None and job.state is JobState.FINISHED and job.events:
+            seconds = f" · {job.events[-1].timestamp - job.events[0].timestamp:.2f} s"
+        self.caption.setText(f"{name}{seconds} · {'kept in history' if kept else 'preview'}")
+        self.result_shown.emit(path)

@@ -1,0 +1,203 @@
+"""The history browser: past generations with thumbnails, filtered by emotion and
+generator; re-open a past condition, show, export, delete."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.library.history import Entry, History, HistoryError
+from studio.ui.export_dialog import entry_title
+from studio.ui.qt_util import combo_data
+from studio.ui.thumbnails import SIZE, ThumbnailLoader, colour_of
+
+PAGE = 200  # newest entries listed; the filter narrows the rest
+
+
+class QtHistoryBrowser(QWidget):
+    reopen = Signal(object)  # Entry: put its condition (and options) back
+    show_entry = Signal(object)  # Entry: show it in its panel's preview
+    export_entries = Signal(list)  # [Entry]
+
+    def __init__(self, history: History | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history = history
+        self.thumbs = ThumbnailLoader(self)
+        self.thumbs.ready.connect(self._set_icon)
+        self.items: dict[int, QListWidgetItem] = {}
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter by emotion (joy, love, melancholy…)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Filter by emotion")
+        self.generator = QComboBox()
+        self.generator.addItem("All generators", "")
+        self.generator.setToolTip("Show one generator's results")
+        self._refilter = QTimer(self)
+        self._refilter.setSingleShot(True)
+        self._refilter.setInterval(150)
+        self._refilter.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _: self._refilter.start())
+        self.generator.currentIndexChanged.connect(lambda _: self.refresh())
+        self.list = QListWidget()
+        self.list.setAccessibleName("History")
+        self.list.setIconSize(SIZE)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setUniformItemSizes(True)
+        self.list.setSpacing(2)
+        self.list.itemDoubleClicked.connect(lambda item: self.show_entry.emit(self.entry_of(item)))
+        self.list.itemSelectionChanged.connect(self._selection)
+        self.status = QLabel()
+        self.status.setObjectName("hint")
+        self.status.setWordWrap(True)
+        self.reopen_button = QPushButton("Re-open")
+        self.reopen_button.setToolTip("Put this emotion and its options back (Enter)")
+        self.reopen_button.clicked.connect(self._reopen)
+        self.export_button = QPushButton("Export…")
+        self.export_button.clicked.connect(
+            lambda: self.export_entries.emit(self.selected_entries())
+        )
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Remove from the history and delete its files (Del)")
+        self.delete_button.clicked.connect(self.delete_selected)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.generator)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reopen_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.delete_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(filters)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self._selection()
+
+    def set_generators(self, names: list[tuple[str, str]]) -> None:
+        for gid, label in names:
+            self.generator.addItem(label, gid)
+
+    # -- content ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.list.clear()
+        self.items.clear()
+        if self.history is None:
+            self.status.setText("The history is unavailable; results are not being kept.")
+            return
+        name = self.search.text().strip() or None
+        gen = combo_data(self.generator) or None
+        try:
+            entries = self.history.list(PAGE, generator=gen, name=name)
+            total = self.history.count(generator=gen, name=name)
+        except HistoryError as exc:
+            self.status.setText(str(exc))
+            return
+        for entry in entries:
+            self._add(entry, at_top=False)
+        shown = f"{len(entries)} of {total}" if total > len(entries) else str(total)
+        self.status.setText(f"{shown} generation{'s' if total != 1 else ''}")
+
+    def add_entry(self, entry: Entry) -> None:
+        """A new generation was recorded: show it first (if it passes the filter)."""
+        name = self.search.text().strip().casefold()
+        gen = combo_data(self.generator) or None
+        if (gen and entry.generator != gen) or (name and name not in entry.name.casefold()):
+            return
+        self._add(entry, at_top=True)
+        n = self.list.count()
+        self.status.setText(f"{n} generation{'s' if n != 1 else ''}")
+
+    def _add(self, entry: Entry, at_top: bool) -> None:
+        when = entry.created_at.astimezone().strftime("%d %b %H:%M")
+        item = QListWidgetItem(f"{entry_title(entry)}\n{entry.generator} · {when}")
+        item.setData(Qt.ItemDataRole.UserRole, entry)
+        item.setToolTip(
+            f"{entry_title(entry)} ({entry.name})\n"
+            f"valence {entry.valence:+.2f}, arousal {entry.arousal:+.2f}, "
+            f"dominance {entry.dominance:+.2f}, intensity {entry.intensity:.2f}\n"
+            f"{entry.generator} ({entry.backend}), seed {entry.seed}\n{entry.path}"
+        )
+        mixture = (
+            entry.metadata.get("condition", {}).get("mixture", {})
+            if entry.state_kind == "condition"
+            else {}
+        )
+        item.setIcon(self.thumbs.icon_for(entry.id, entry.path, colour_of(mixture)))
+        item.setSizeHint(QSize(200, SIZE.height() + 8))
+        if at_top:
+            self.list.insertItem(0, item)
+        else:
+            self.list.addItem(item)
+        self.items[entry.id] = item
+
+    def _set_icon(self, key: int, icon: QIcon) -> None:
+        item = self.items.get(key)
+        if item is not None:
+            item.setIcon(icon)
+
+    @staticmethod
+    def entry_of(item: QListWidgetItem) -> Entry:
+        return item.data(Qt.ItemDataRole.UserRole)
+
+    def selected_entries(self) -> list[Entry]:
+        return [self.entry_of(i) for i in self.list.selectedItems()]
+
+    def _selection(self) -> None:
+        n = len(self.list.selectedItems())
+        self.reopen_button.setEnabled(n == 1)
+        self.export_button.setEnabled(n >= 1)
+        self.delete_button.setEnabled(n >= 1)
+
+    def _reopen(self) -> None:
+        chosen = self.selected_entries()
+        if len(chosen) == 1:
+            self.reopen.emit(chosen[0])
+
+    def delete_selected(self, confirm: bool = True) -> int:
+        chosen = self.selected_entries()
+        if not chosen or self.history is None:
+            return 0
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Delete generations",
+                f"Delete {len(chosen)} generation{'s' if len(chosen) > 1 else ''} and "
+                "their files? This cannot be undone.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return 0
+        deleted = 0
+        for entry in chosen:
+            try:
+                self.history.delete(entry.id, delete_files=True)
+                deleted += 1
+            except (KeyError, HistoryError) as exc:
+                self.status.setText(f"Could not delete: {exc}")
+            item = self.items.pop(entry.id, None)
+            if item is not None:
+                self.list.takeItem(self.list.row(item))
+        return deleted
+
+    def keyPressEvent(self, event: object) -> None:  # type: ignore[override]
+        key = event.key()  # type: ignore[attr-defined]
+        if key == Qt.Key.Key_Delete:
+            self.delete_selected()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._reopen()
+        else:
+            super().keyPressEvent(event)  # type: ignore[arg-type]

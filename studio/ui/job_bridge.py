@@ -1,0 +1,150 @@
+"""The job system as Qt signals (krita-ai-diffusion's one event stream, napari's workers).
+
+``JobQueue`` calls subscribers on its own event thread. There, before anything reaches the
+UI thread, a finished generation that should be kept gets the state that made it embedded
+into its file (or a sidecar) and is recorded in the history: so the slow file work never
+runs on the UI thread, and a crash of the window right after loses nothing that finished.
+The update is then re-emitted as a Qt signal, which Qt queues onto the UI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.jobs import EventKind, Job, JobEvent, JobQueue
+from studio.library.export import write_sidecar
+from studio.library.history import Entry, History, HistoryError
+from studio.library.metadata import embed, supports_embedding
+from studio.plugins.contract import Artifact, Request
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    """One event for one job, with what the app made of it."""
+
+    job: Job
+    event: JobEvent
+    entry: Entry | None = None  # the history row, for a recorded finished job
+    warning: str = ""  # e.g. the history could not be written (the file is still there)
+
+
+def embedded_payload(artifact: Artifact) -> dict[str, Any]:
+    """What goes inside the file: everything that made it, not how long it took (as the
+    headless ``studio generate`` does)."""
+    return {k: v for k, v in artifact.metadata.items() if k != "timings"}
+
+
+def keep(artifact: Artifact) -> None:
+    """Embed the state into the generated file, or write a sidecar beside it."""
+    payload = embedded_payload(artifact)
+    if supports_embedding(artifact.path):
+        embed(artifact.path, payload)
+    else:
+        write_sidecar(artifact.path, payload)
+
+
+class JobBridge(QObject):
+    """Submits generations and reports their events as ``updated(JobUpdate)``."""
+
+    updated = Signal(object)
+
+    def __init__(
+        self,
+        history: History | None,
+        queue: JobQueue | None = None,
+        workers: int = 2,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.history = history
+        self.queue = queue or JobQueue(workers=workers, grace_seconds=1.0)
+        self._record: set[str] = set()
+        self._lock = threading.Lock()
+        self.jobs: dict[str, Job] = {}
+        self._previews = tempfile.TemporaryDirectory(prefix="emotion-studio-preview-")
+        self._unsubscribe = self.queue.subscribe(self._on_event)
+        self.closed = False
+
+    # -- where files go -----------------------------------------------------------------
+    def output_path(self, generator: str, ext: str, *, preview: bool = False) -> Path:
+        """A new file name: in the history's artifacts folder, or a scratch folder for
+        live previews (never recorded)."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        name = f"{generator}-{stamp}-{uuid.uuid4().hex[:6]}{ext}"
+        if preview or self.history is None:
+            return Path(self._previews.name) / name
+        return self.history.artifacts_dir() / name
+
+    # -- jobs ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Boot the workers now (in the background) so the first job starts warm."""
+        self.queue.start()
+
+    def submit(self, request: Request, spec: str, *, record: bool = True) -> Job:
+        # Held while submitting: the event thread waits for the job to be known, so no
+        # early event (a fast job may finish within milliseconds) is ever dropped.
+        with self._lock:
+            job = self.queue.submit(request, spec)
+            self._track(job, record)
+        return job
+
+    def supersede(self, request: Request, spec: str, key: str) -> Job:
+        """A live preview: cancels older jobs under ``key``; not recorded."""
+        with self._lock:
+            job = self.queue.supersede(request, spec, key=key)
+            self._track(job, record=False)
+        return job
+
+    def _track(self, job: Job, record: bool) -> None:
+        self.jobs[job.id] = job
+        if record:
+            self._record.add(job.id)
+
+    def cancel(self, job: Job) -> bool:
+        return self.queue.cancel(job)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._unsubscribe()
+        self.queue.close()
+        self._previews.cleanup()
+
+    # -- the event thread ---------------------------------------------------------------
+    def _on_event(self, event: JobEvent) -> None:
+        with self._lock:
+            job = self.jobs.get(event.job_id)
+            record = event.job_id in self._record
+        if job is None:
+            return  # a job someone else submitted to a shared queue
+        entry, warning = None, ""
+        if event.kind is EventKind.FINISHED and event.artifact is not None and record:
+            entry, warning = self._keep(job, event.artifact)
+        if event.is_final:
+            with self._lock:
+                self._record.discard(event.job_id)
+        self.updated.emit(JobUpdate(job, event, entry, warning))
+
+    def _keep(self, job: Job, artifact: Artifact) -> tuple[Entry | None, str]:
+        try:
+            keep(artifact)
+        except (OSError, ValueError) as exc:
+            return None, f"could not embed the emotion state: {exc}"
+        if self.history is None:
+            return None, "no history: the file was kept but not recorded"
+        try:
+            return self.history.record(artifact, request_dict=job.request_data), ""
+        except (HistoryError, OSError, ValueError) as exc:
+            return None, f"not recorded in the history: {exc}"

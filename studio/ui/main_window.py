@@ -1,0 +1,422 @@
+"""The studio window: emotion controls (left), one panel per generator (centre), jobs and
+history (right), the arc editor (bottom). Wires models to widgets and to the job system."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.emotion import Condition
+from studio.jobs import EventKind, Job
+from studio.library.export import export_file
+from studio.library.history import Entry, History, HistoryError
+from studio.plugins import Registry
+from studio.plugins.contract import Generator
+from studio.ui import theme
+from studio.ui.condition_model import ConditionModel
+from studio.ui.emotion_panel import QtEmotionPanel
+from studio.ui.export_dialog import ExportDialog
+from studio.ui.exporter import Exporter
+from studio.ui.generator_panel import GeneratorPanel
+from studio.ui.history_browser import QtHistoryBrowser
+from studio.ui.job_bridge import JobBridge, JobUpdate, embedded_payload
+from studio.ui.jobs_panel import QtJobsPanel
+from studio.ui.trajectory_editor import QtTrajectoryEditor
+from studio.ui.trajectory_model import TrajectoryModel
+
+log = logging.getLogger(__name__)
+LAYOUT_VERSION = 1
+
+
+def _unavailable_page(name: str, reason: str) -> QWidget:
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    title = QLabel(f"{name} is not available")
+    title.setObjectName("emotionName")
+    text = QLabel(reason)
+    text.setWordWrap(True)
+    text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    layout.addStretch(1)
+    layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
+    layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+    layout.addStretch(2)
+    return page
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        settings: QSettings,
+        registry: Registry | None = None,
+        history: History | None = None,
+        bridge: JobBridge | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.setWindowTitle("Emotion Studio")
+        self.setDockNestingEnabled(True)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history_error = ""
+        self.last_export: tuple[list[Path], list[str]] = ([], [])
+        if history is None:
+            try:
+                history = History()
+            except HistoryError as exc:
+                self.history_error = str(exc)
+        self.history = history
+        self.bridge = bridge or JobBridge(history)
+        self.registry = registry or Registry()
+        self.condition = ConditionModel(self._saved_condition(), self)
+        self.trajectory = TrajectoryModel(self)
+        self.panels: dict[str, GeneratorPanel] = {}
+        self.specs: dict[str, str] = {}
+        self.load_errors: dict[str, str] = {}
+
+        self.emotion_panel = QtEmotionPanel(self.condition)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setCentralWidget(self.tabs)
+        self.jobs_panel = QtJobsPanel(self.bridge)
+        self.jobs_panel.open_result.connect(self._show_job)
+        self.history_browser = QtHistoryBrowser(history)
+        self.history_browser.reopen.connect(self.reopen)
+        self.history_browser.show_entry.connect(self.show_entry)
+        self.history_browser.export_entries.connect(self.export_entries)
+        self.trajectory_editor = QtTrajectoryEditor(self.trajectory, self.condition)
+        self.trajectory.changed.connect(self._trajectory_changed)
+        self.exporter = Exporter(self.bridge, self.specs.get, self.jobs_panel.add, self)
+        self.exporter.finished.connect(self._export_done)
+        self.bridge.updated.connect(self._on_update)
+
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock("emotion", "Emotion", self.emotion_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("jobs", "Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock(
+            "history", "History", self.history_browser, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self._dock(
+            "arc", "Emotional arc", self.trajectory_editor, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.splitDockWidget(self.docks["jobs"], self.docks["history"], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["emotion"]], [420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["jobs"]], [340], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.docks["jobs"], self.docks["history"]], [260, 480], Qt.Orientation.Vertical
+        )
+        self.resizeDocks([self.docks["arc"]], [170], Qt.Orientation.Vertical)
+        self._load_generators()
+        self._menus()
+        self.statusBar().showMessage(
+            self.history_error or "Ready", 0 if self.history_error else 4000
+        )
+        self._restore()
+        self.history_browser.refresh()
+
+    # -- construction ---------------------------------------------------------------------
+    def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{key}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+
+    def _load_generators(self) -> None:
+        generators: dict[str, Generator] = {}
+        for name in self.registry.names():
+            try:
+                generators[name] = self.registry.get(name)
+                self.specs[name] = self.registry.entry_point(name).value
+            except Exception as exc:  # a broken plugin: listed with its reason, never a crash
+                self.load_errors[name] = f"{type(exc).__name__}: {exc}"
+        for err in self.registry.errors:
+            self.load_errors.setdefault(err.name, err.message)
+        order = ["image", "talking-head", "speech", "music"]
+        names = sorted(generators, key=lambda n: (order.index(n) if n in order else 99, n))
+        for name in names:
+            gen = generators[name]
+            panel = GeneratorPanel(
+                gen, self.specs[name], self.condition, self.trajectory, self.bridge
+            )
+            panel.job_submitted.connect(self.jobs_panel.add)
+            panel.export_requested.connect(self.export_panel_result)
+            self.panels[name] = panel
+            self.tabs.addTab(panel, gen.display_name)
+        for name, reason in sorted(self.load_errors.items()):
+            index = self.tabs.addTab(_unavailable_page(name, reason), f"{name} (unavailable)")
+            self.tabs.setTabToolTip(index, reason)
+        if not self.tabs.count():
+            self.tabs.addTab(
+                _unavailable_page("No generator", "No generator plugins are installed."), "—"
+            )
+        self.history_browser.set_generators([(n, generators[n].display_name) for n in names])
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        gen = QAction("&Generate", self)
+        gen.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        gen.triggered.connect(self.generate_current)
+        file_menu.addAction(gen)
+        export = QAction("&Export clip…", self)
+        export.setShortcut(QKeySequence("Ctrl+E"))
+        export.triggered.connect(self._export_current)
+        file_menu.addAction(export)
+        cancel = QAction("&Cancel all jobs", self)
+        cancel.setShortcut(QKeySequence("Ctrl+."))
+        cancel.triggered.connect(self.jobs_panel.cancel_everything)
+        file_menu.addAction(cancel)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        self.theme_actions: dict[str, QAction] = {}
+        for name in ("dark", "light"):
+            action = QAction(f"{name.capitalize()} theme", self, checkable=True)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            view.addAction(action)
+            self.theme_actions[name] = action
+        focus = bar.addMenu("&Go")
+        for text, key, target in (
+            ("Pad", "Ctrl+1", self.emotion_panel.pad),
+            ("Wheel", "Ctrl+2", self.emotion_panel.wheel),
+            ("Emotion word", "Ctrl+L", self.emotion_panel.word_box),
+            ("History filter", "Ctrl+F", self.history_browser.search),
+            ("Timeline", "Ctrl+3", self.trajectory_editor.timeline),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(
+                lambda _=False, w=target: w.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            )
+            focus.addAction(action)
+        add_kf = QAction("Add keyframe", self)
+        add_kf.setShortcut(QKeySequence("Ctrl+K"))
+        add_kf.triggered.connect(self.trajectory_editor.add_keyframe)
+        focus.addAction(add_kf)
+        help_menu = bar.addMenu("&Help")
+        about = QAction("About Emotion Studio", self)
+        about.triggered.connect(
+            lambda: QMessageBox.about(
+                self,
+                "Emotion Studio",
+                "Pick an emotion on the pad or the wheel and generate images, voice, a talking "
+                "head and music that carry it. Every file keeps the emotion that made it.",
+            )
+        )
+        help_menu.addAction(about)
+
+    # -- persistence ----------------------------------------------------------------------
+    def _saved_condition(self) -> Condition:
+        raw = self.settings.value("condition")
+        if isinstance(raw, str) and raw:
+            try:
+                return Condition.from_json(raw)
+            except ValueError:
+                log.warning("ignoring an unreadable saved condition")
+        return Condition.from_vad(0.45, 0.3, 0.1)
+
+    def _restore(self) -> None:
+        s = self.settings
+        name = str(s.value("theme", "dark"))
+        self.set_theme(name if name in theme.THEMES else "dark")
+        geometry = s.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1480, 940)
+        state = s.value("windowState")
+        if isinstance(state, QByteArray):
+            self.restoreState(state, LAYOUT_VERSION)
+        for gid, panel in self.panels.items():
+            raw = s.value(f"panels/{gid}")
+            if isinstance(raw, str):
+                with contextlib.suppress(ValueError, TypeError):
+                    panel.restore(json.loads(raw))
+        tab = s.value("tab")
+        if isinstance(tab, str) and tab in self.panels:
+            self.tabs.setCurrentWidget(self.panels[tab])
+        self._tab_changed(self.tabs.currentIndex())
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("windowState", self.saveState(LAYOUT_VERSION))
+        s.setValue("condition", self.condition.condition.to_json())
+        s.setValue("theme", theme.current().name)
+        for gid, panel in self.panels.items():
+            s.setValue(f"panels/{gid}", json.dumps(panel.state()))
+        current = self.current_panel()
+        if current is not None:
+            s.setValue("tab", current.generator.id)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        for panel in self.panels.values():
+            panel.preview_stack.stop()
+        self.history_browser.thumbs.wait()
+        self.bridge.close()
+        if self.history is not None:
+            self.history.close()
+        event.accept()
+
+    # -- behaviour ------------------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, name)
+        for key, action in getattr(self, "theme_actions", {}).items():
+            action.setChecked(key == name)
+        self.update()
+        for w in self.findChildren(QWidget):
+            w.update()
+
+    def current_panel(self) -> GeneratorPanel | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, GeneratorPanel) else None
+
+    def _tab_changed(self, index: int) -> None:
+        current = self.current_panel()
+        for panel in self.panels.values():
+            panel.active = panel is current
+
+    def generate_current(self) -> Job | None:
+        panel = self.current_panel()
+        return panel.generate() if panel is not None else None
+
+    def _trajectory_changed(self) -> None:
+        self.emotion_panel.pad.keyframes = [k.condition for k in self.trajectory.keyframes]
+        self.emotion_panel.pad.update()
+
+    def _on_update(self, update: JobUpdate) -> None:
+        if update.entry is not None:
+            self.history_browser.add_entry(update.entry)
+        if update.warning:
+            self.statusBar().showMessage(update.warning, 10000)
+        if update.event.kind is EventKind.FAILED:
+            self.statusBar().showMessage(
+                f"{update.job.request.generator}: {update.event.error}", 10000
+            )
+
+    def _show_job(self, job: Job) -> None:
+        panel = self.panels.get(job.request.generator)
+        if panel is not None and job.result is not None:
+            self.tabs.setCurrentWidget(panel)
+            panel.show_result(job.result.path, job)
+
+    def show_entry(self, entry: Entry) -> None:
+        panel = self.panels.get(entry.generator)
+        if panel is not None and entry.path is not None:
+            self.tabs.setCurrentWidget(panel)
+            panel.show_result(entry.path, None, entry.id)
+            panel.caption.setText(f"{entry.name} · from the history")
+
+    def reopen(self, entry: Entry) -> None:
+        """Put a past generation's emotion and options back, and show its result."""
+        arc = entry.trajectory()
+        if arc is not None:
+            self.trajectory.load(arc)
+            self.condition.set_condition(arc.keyframes[0].condition, source="history")
+        else:
+            self.condition.set_condition(entry.condition(), source="history")
+        panel = self.panels.get(entry.generator)
+        if panel is not None:
+            data: dict[str, Any] = dict(entry.request or {})
+            data.setdefault("params", entry.params)
+            data.setdefault("seed", entry.seed)
+            data.setdefault("backend", entry.backend)
+            if entry.path is not None:
+                data.setdefault("output", str(entry.path))
+            panel.load_request(data)
+        self.show_entry(entry)
+        self.statusBar().showMessage(f"Re-opened {entry.name}", 4000)
+
+    # -- export ---------------------------------------------------------------------------
+    def export_entries(self, entries: list[Entry], dialog: ExportDialog | None = None) -> bool:
+        if not entries:
+            return False
+        gens = {e.generator for e in entries}
+        exts = (
+            list(self.panels[next(iter(gens))].generator.extensions)
+            if len(gens) == 1 and next(iter(gens)) in self.panels
+            else []
+        )
+        dialog = dialog or ExportDialog(entries, exts, self.settings, self)
+        if dialog.exec() != ExportDialog.DialogCode.Accepted:
+            return False
+        self.exporter.run(dialog.plan(), entries)
+        return True
+
+    def export_panel_result(self, panel: GeneratorPanel) -> None:
+        if panel.last_entry_id is not None and self.history is not None:
+            try:
+                self.export_entries([self.history.get(panel.last_entry_id)])
+                return
+            except (KeyError, HistoryError):
+                pass
+        artifact = panel.last_artifact
+        if artifact is None:
+            return
+        suggested = str(
+            Path(str(self.settings.value("export/folder", Path.home()))) / artifact.path.name
+        )
+        target, _ = QFileDialog.getSaveFileName(self, "Export preview", suggested)
+        if target:
+            try:
+                export_file(artifact.path, Path(target), embedded_payload(artifact), overwrite=True)
+                self.statusBar().showMessage(f"Exported {target}", 6000)
+            except (OSError, ValueError) as exc:
+                QMessageBox.warning(self, "Export failed", str(exc))
+
+    def _export_current(self) -> None:
+        chosen = self.history_browser.selected_entries()
+        if chosen:
+            self.export_entries(chosen)
+        elif (panel := self.current_panel()) is not None and panel.last_path is not None:
+            self.export_panel_result(panel)
+
+    def _export_done(self, paths: list[Path], errors: list[str]) -> None:
+        self.last_export = (paths, errors)
+        if errors:  # non-modal: the window stays usable while the artist reads it
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                "Export",
+                "Some files were not exported:\n" + "\n".join(errors),
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
+            box.open()
+        if paths:
+            self.statusBar().showMessage(
+                f"Exported {len(paths)} file{'s' if len(paths) != 1 else ''} to {paths[0].parent}",
+                8000,
+            )

@@ -1,0 +1,333 @@
+"""The valence–arousal pad (Russell 1980 circumplex): a draggable point over a grid with
+emotion words placed at their lexicon VAD coordinates.
+
+Drag or click to move; arrow keys nudge by 0.05 (Shift: 0.01, Ctrl: 0.2); Home returns
+to neutral. The point's size shows dominance. Trajectory keyframes, when there are any,
+are drawn as a numbered path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Final
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QRadialGradient,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from studio.emotion import Condition
+from studio.emotion.lexicon import entries
+from studio.ui import theme
+from studio.ui.condition_model import ConditionModel, display_name
+
+# Words drawn on the pad, in priority order: Russell's (1980) circumplex terms that the
+# lexicon holds, then common neighbours; a word whose label would overlap one already drawn
+# is skipped, so the densest corners stay readable.
+PAD_WORDS: Final = (
+    "excited",
+    "happy",
+    "relaxed",
+    "sad",
+    "angry",
+    "afraid",
+    "calm",
+    "bored",
+    "tense",
+    "elated",
+    "content",
+    "serene",
+    "sleepy",
+    "tired",
+    "depressed",
+    "miserable",
+    "frustrated",
+    "alarmed",
+    "astonished",
+    "alert",
+    "satisfied",
+    "delighted",
+    "hopeful",
+    "lonely",
+    "nervous",
+    "furious",
+    "gloomy",
+    "proud",
+    "stressed",
+    "peaceful",
+    "melancholy",
+    "bitter",
+)
+NUDGE: Final = 0.05
+FINE: Final = 0.01
+COARSE: Final = 0.2
+MARGIN: Final = 34.0
+
+
+class QtPad(QWidget):
+    """Shows and edits the valence/arousal of a :class:`ConditionModel`."""
+
+    def __init__(self, model: ConditionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.keyframes: list[Condition] = []
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(280, 280)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Valence–arousal pad")
+        self.setToolTip(
+            "Valence (unpleasant ← → pleasant) and arousal (calm ↓ ↑ activated).\n"
+            "Drag the point, or use the arrow keys (Shift: fine, Ctrl: coarse; Home: neutral)."
+        )
+        self._words = [(w, entries()[w].vad) for w in PAD_WORDS if w in entries()]
+        model.changed.connect(lambda *_: self.update())
+
+    def sizeHint(self) -> QSize:
+        return QSize(380, 380)
+
+    def heightForWidth(self, width: int) -> int:
+        return width
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    # -- geometry -------------------------------------------------------------------------
+    def square(self) -> QRectF:
+        side = max(10.0, min(self.width(), self.height()) - 2 * MARGIN)
+        x = (self.width() - side) / 2
+        y = (self.height() - side) / 2
+        return QRectF(x, y, side, side)
+
+    def to_point(self, valence: float, arousal: float) -> QPointF:
+        r = self.square()
+        return QPointF(
+            r.left() + (valence + 1) / 2 * r.width(), r.top() + (1 - arousal) / 2 * r.height()
+        )
+
+    def to_va(self, pos: QPointF) -> tuple[float, float]:
+        r = self.square()
+        v = (pos.x() - r.left()) / r.width() * 2 - 1
+        a = 1 - (pos.y() - r.top()) / r.height() * 2
+        return max(-1.0, min(1.0, v)), max(-1.0, min(1.0, a))
+
+    # -- input ----------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+            self.model.begin_drag()
+            self.model.set_vad(*self.to_va(event.position()), source="pad")
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self.model.set_vad(*self.to_va(event.position()), source="pad")
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.model.end_drag()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        mods = event.modifiers()
+        step = NUDGE
+        if mods & Qt.KeyboardModifier.ShiftModifier:
+            step = FINE
+        elif mods & Qt.KeyboardModifier.ControlModifier:
+            step = COARSE
+        moves = {
+            Qt.Key.Key_Left: (-step, 0.0),
+            Qt.Key.Key_Right: (step, 0.0),
+            Qt.Key.Key_Up: (0.0, step),
+            Qt.Key.Key_Down: (0.0, -step),
+        }
+        key = Qt.Key(event.key())
+        c = self.model.condition
+        if key in moves:
+            dv, da = moves[key]
+            self.model.set_vad(round(c.valence + dv, 4), round(c.arousal + da, 4), source="pad")
+            self.model.settled.emit(self.model.condition)
+        elif key == Qt.Key.Key_Home:
+            self.model.set_vad(0.0, 0.0, source="pad")
+            self.model.settled.emit(self.model.condition)
+        else:
+            super().keyPressEvent(event)
+
+    # -- painting -------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        t = theme.current()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = self.square()
+        centre = r.center()
+        p.setPen(QPen(QColor(t.border), 1))
+        p.setBrush(QColor(t.pad_bg))
+        p.drawRoundedRect(r, 8, 8)
+        self._paint_tint(p, r)
+        grid = QPen(QColor(t.pad_grid), 1)
+        p.setPen(grid)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for k in (0.25, 0.5, 0.75, 1.0):  # circumplex rings at equal intensity steps
+            p.drawEllipse(centre, r.width() / 2 * k, r.height() / 2 * k)
+        for angle in range(0, 180, 45):
+            rad = math.radians(angle)
+            dx, dy = math.cos(rad) * r.width() / 2, math.sin(rad) * r.height() / 2
+            p.drawLine(
+                QPointF(centre.x() - dx, centre.y() - dy), QPointF(centre.x() + dx, centre.y() + dy)
+            )
+        self._paint_axes(p, r)
+        self._paint_words(p)
+        self._paint_keyframes(p)
+        self._paint_point(p)
+        if self.hasFocus():
+            p.setPen(QPen(QColor(t.accent), 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(r.adjusted(1, 1, -1, -1), 8, 8)
+        p.end()
+
+    def _paint_tint(self, p: QPainter, r: QRectF) -> None:
+        # A faint wash of each primary's colour around its prototype: where the eye expects
+        # warm joy, cold sadness, red anger. Decorative only; the grid carries the values.
+        from studio.emotion import PRIMARIES
+
+        p.save()
+        clip = QPainterPath()
+        clip.addRoundedRect(r, 8, 8)
+        p.setClipPath(clip)
+        p.setPen(Qt.PenStyle.NoPen)
+        for prim in PRIMARIES:
+            pt = self.to_point(prim.vad[0], prim.vad[1])
+            g = QRadialGradient(pt, r.width() * 0.32)
+            c = theme.emotion_colour(prim.id)
+            c.setAlphaF(0.16 if theme.current().name == "dark" else 0.12)
+            g.setColorAt(0, c)
+            c2 = QColor(c)
+            c2.setAlphaF(0.0)
+            g.setColorAt(1, c2)
+            p.setBrush(g)
+            p.drawEllipse(pt, r.width() * 0.32, r.width() * 0.32)
+        p.restore()
+
+    def _paint_axes(self, p: QPainter, r: QRectF) -> None:
+        t = theme.current()
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.85))
+        p.setFont(f)
+        p.setPen(QColor(t.muted))
+        fm = QFontMetricsF(f)
+        h = fm.height()
+        p.drawText(
+            QRectF(r.left(), r.top() - h - 4, r.width(), h),
+            Qt.AlignmentFlag.AlignCenter,
+            "activated",
+        )
+        p.drawText(
+            QRectF(r.left(), r.bottom() + 4, r.width(), h), Qt.AlignmentFlag.AlignCenter, "calm"
+        )
+        p.save()
+        p.translate(r.left() - 6, r.center().y())
+        p.rotate(-90)
+        p.drawText(
+            QRectF(-r.height() / 2, -h, r.height(), h), Qt.AlignmentFlag.AlignCenter, "unpleasant"
+        )
+        p.restore()
+        p.save()
+        p.translate(r.right() + 6, r.center().y())
+        p.rotate(90)
+        p.drawText(
+            QRectF(-r.height() / 2, -h, r.height(), h), Qt.AlignmentFlag.AlignCenter, "pleasant"
+        )
+        p.restore()
+
+    def _paint_words(self, p: QPainter) -> None:
+        t = theme.current()
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.9))
+        p.setFont(f)
+        fm = QFontMetricsF(f)
+        taken: list[QRectF] = []
+        text = QColor(t.text)
+        text.setAlphaF(0.72)
+        dot = QColor(t.muted)
+        for word, (v, a, _d) in self._words:
+            pt = self.to_point(v, a)
+            w = fm.horizontalAdvance(word)
+            box = QRectF(pt.x() - w / 2, pt.y() + 3, w, fm.height())
+            sq = self.square()  # keep labels inside the pad, clear of the axis titles
+            box.moveLeft(max(sq.left() + 3, min(sq.right() - 3 - w, box.left())))
+            if box.bottom() > sq.bottom() - 2:
+                box.moveBottom(pt.y() - 3)
+            if any(box.adjusted(-3, -2, 3, 2).intersects(o) for o in taken):
+                continue
+            taken.append(box)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(dot)
+            p.drawEllipse(pt, 2.0, 2.0)
+            p.setPen(text)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, word)
+
+    def _paint_keyframes(self, p: QPainter) -> None:
+        if not self.keyframes:
+            return
+        t = theme.current()
+        pts = [self.to_point(c.valence, c.arousal) for c in self.keyframes]
+        pen = QPen(QColor(t.accent), 1.5, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        for a, b in itertools.pairwise(pts):
+            p.drawLine(a, b)
+        f = QFont(self.font())
+        f.setPointSizeF(max(6.5, f.pointSizeF() * 0.75))
+        f.setBold(True)
+        p.setFont(f)
+        for i, pt in enumerate(pts, 1):
+            p.setPen(QPen(QColor(t.accent), 1.5))
+            p.setBrush(QColor(t.base))
+            p.drawEllipse(pt, 8, 8)
+            p.setPen(QColor(t.text))
+            p.drawText(QRectF(pt.x() - 8, pt.y() - 8, 16, 16), Qt.AlignmentFlag.AlignCenter, str(i))
+
+    def _paint_point(self, p: QPainter) -> None:
+        t = theme.current()
+        c = self.model.condition
+        pt = self.to_point(c.valence, c.arousal)
+        radius = 8 + 4 * (c.dominance + 1)  # 8..16 px: bigger = more in control
+        colour = theme.mixture_colour(c.mixture)
+        glow = QRadialGradient(pt, radius * 2.2)
+        g = QColor(colour)
+        g.setAlphaF(0.45)
+        glow.setColorAt(0, g)
+        g2 = QColor(colour)
+        g2.setAlphaF(0.0)
+        glow.setColorAt(1, g2)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(glow)
+        p.drawEllipse(pt, radius * 2.2, radius * 2.2)
+        p.setPen(QPen(QColor(t.text), 2))
+        p.setBrush(colour)
+        p.drawEllipse(pt, radius, radius)
+        # The live name beside the point, flipped to stay inside the widget.
+        f = QFont(self.font())
+        f.setBold(True)
+        p.setFont(f)
+        fm = QFontMetricsF(f)
+        name = display_name(c)
+        w = fm.horizontalAdvance(name) + 12
+        x = pt.x() + radius + 6
+        if x + w > self.width() - 2:
+            x = pt.x() - radius - 6 - w
+        box = QRectF(x, pt.y() - fm.height() / 2 - 3, w, fm.height() + 6)
+        bg = QColor(t.base)
+        bg.setAlphaF(0.85)
+        p.setPen(QPen(QColor(colour), 1))
+        p.setBrush(bg)
+        p.drawRoundedRect(box, 5, 5)
+        p.setPen(QColor(t.text))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, name)

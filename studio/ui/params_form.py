@@ -1,0 +1,293 @@
+"""A form built from a generator's pydantic params model (``model_fields``).
+
+Literal / Enum → combo; int / float with ge/le → spin boxes; bool → check box; str → line
+edit (a text area for "text"/"prompt"); paths ("input", "audio", ``Path``) → file picker;
+anything else → a line edit parsed as JSON. Optional fields get an "auto" state meaning
+"leave it to the generator". Descriptions become tooltips. Only values that differ from
+the model's defaults are returned, so a generator can tell what the artist chose.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+import annotated_types as at
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from studio.ui.qt_util import combo_data
+
+PATH_FIELDS: Final = frozenset({"input", "audio", "portrait", "image", "model_dir", "model"})
+TEXT_FIELDS: Final = frozenset({"text", "prompt", "negative_prompt", "lyrics"})
+AUTO: Final = "auto"
+# Item data for "auto" in a combo: never None, since reading None item data back through
+# QComboBox.currentData() leaks a reference count in PySide6 (crashes at exit).
+AUTO_DATA: Final = "\x00auto"
+
+
+def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(annotation))
+        if len(args) == 1:
+            return args[0], optional
+        return annotation, optional
+    return annotation, False
+
+
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for m in info.metadata:
+        if isinstance(m, at.Ge):
+            lo = float(m.ge)  # type: ignore[arg-type]
+        elif isinstance(m, at.Gt):
+            lo = float(m.gt)  # type: ignore[arg-type]
+        elif isinstance(m, at.Le):
+            hi = float(m.le)  # type: ignore[arg-type]
+        elif isinstance(m, at.Lt):
+            hi = float(m.lt)  # type: ignore[arg-type]
+    return lo, hi
+
+
+def label_for(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+class FieldEditor:
+    """One field's widget with uniform get/set; ``None`` means "the model's default"."""
+
+    def __init__(self, widget: QWidget, get: Callable[[], Any], put: Callable[[Any], None]):
+        self.widget = widget
+        self.get = get
+        self.put = put
+
+
+def _connect(widget: QWidget, notify: Callable[[], None]) -> None:
+    for signal in ("valueChanged", "currentIndexChanged", "textChanged", "toggled"):
+        sig = getattr(widget, signal, None)
+        if sig is not None:
+            sig.connect(lambda *_: notify())
+
+
+def build_editor(name: str, info: FieldInfo, notify: Callable[[], None]) -> FieldEditor:
+    annotation, optional = _unwrap_optional(info.annotation)
+    default = None if info.default is PydanticUndefined else info.default
+    optional = optional or default is None
+    origin = typing.get_origin(annotation)
+
+    choices: list[Any] | None = None
+    if origin is typing.Literal:
+        choices = list(typing.get_args(annotation))
+    elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        choices = [m.value for m in annotation]
+    if choices is not None:
+        combo = QComboBox()
+        if optional:
+            combo.addItem(f"{AUTO} (generator decides)", AUTO_DATA)
+        for c in choices:
+            combo.addItem(str(c), c)
+
+        def get_choice() -> Any:
+            value = combo_data(combo)
+            return None if value == AUTO_DATA else value
+
+        def put_choice(value: Any) -> None:
+            i = combo.findData(AUTO_DATA if value is None else value)
+            combo.setCurrentIndex(max(0, i))
+
+        put_choice(default)
+        _connect(combo, notify)
+        return FieldEditor(combo, get_choice, put_choice)
+
+    if annotation is bool:
+        box = QCheckBox()
+        box.setChecked(bool(default))
+        _connect(box, notify)
+        return FieldEditor(box, box.isChecked, lambda v: box.setChecked(bool(v)))
+
+    if annotation in (int, float):
+        lo, hi = _bounds(info)
+        spin: QSpinBox | QDoubleSpinBox
+        if annotation is int:
+            spin = QSpinBox()
+            lo_i = int(lo) if lo is not None else -(2**31) + 1
+            hi_i = int(hi) if hi is not None else 2**31 - 1
+            spin.setRange(lo_i - (1 if optional else 0), hi_i)
+        else:
+            spin = QDoubleSpinBox()
+            lo_f = lo if lo is not None else -1e6
+            hi_f = hi if hi is not None else 1e6
+            span = hi_f - lo_f
+            decimals = 1 if span >= 100 else 2 if span >= 1 else 3
+            step = 10 ** math.floor(math.log10(max(span, 1e-3) / 50))
+            spin.setDecimals(decimals)
+            spin.setSingleStep(step)
+            spin.setRange(lo_f - (step if optional else 0), hi_f)
+        spin.setAccelerated(True)
+        floor = spin.minimum()
+        if optional:
+            spin.setSpecialValueText(AUTO)  # shown at the minimum: "generator decides"
+
+        def get_number() -> Any:
+            if optional and spin.value() == floor:
+                return None
+            return spin.value()
+
+        def put_number(value: Any) -> None:
+            spin.setValue(floor if value is None else value)  # type: ignore[arg-type]
+
+        put_number(default)
+        _connect(spin, notify)
+        return FieldEditor(spin, get_number, put_number)
+
+    is_path = annotation is Path or name in PATH_FIELDS
+    if is_path:
+        holder = QWidget()
+        line = QLineEdit()
+        line.setPlaceholderText("no file" if optional else "choose a file")
+        browse = QPushButton("Browse…")
+        browse.setToolTip(f"Choose the {label_for(name).lower()} file")
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(line, 1)
+        row.addWidget(browse)
+
+        def pick() -> None:
+            chosen, _ = QFileDialog.getOpenFileName(holder, f"Choose {label_for(name).lower()}")
+            if chosen:
+                line.setText(chosen)
+
+        browse.clicked.connect(pick)
+        _connect(line, notify)
+        line.setText("" if default is None else str(default))
+        return FieldEditor(
+            holder, lambda: line.text().strip() or None, lambda v: line.setText(v or "")
+        )
+
+    if annotation is str and name in TEXT_FIELDS:
+        area = QPlainTextEdit()
+        area.setFixedHeight(72)
+        area.setTabChangesFocus(True)
+        area.setPlainText("" if default is None else str(default))
+        area.textChanged.connect(notify)
+
+        def get_area() -> Any:
+            text = area.toPlainText()
+            return None if optional and not text else text
+
+        return FieldEditor(area, get_area, lambda v: area.setPlainText(v or ""))
+
+    line = QLineEdit()
+    structured = annotation is not str
+    if default is not None:
+        line.setText(
+            json.dumps(default) if structured and not isinstance(default, str) else str(default)
+        )
+    if optional:
+        line.setPlaceholderText(AUTO)
+    _connect(line, notify)
+
+    def get_text() -> Any:
+        text = line.text()
+        if optional and not text.strip():
+            return None
+        if structured:  # lists, tuples, dicts: JSON if it parses, else let pydantic judge
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                return text
+        return text
+
+    def put_text(value: Any) -> None:
+        if value is None:
+            line.setText("")
+        elif structured and not isinstance(value, str):
+            line.setText(json.dumps(value))
+        else:
+            line.setText(str(value))
+
+    return FieldEditor(line, get_text, put_text)
+
+
+class ParamsForm(QWidget):
+    """Editors for every field of ``model``; ``changed`` fires on any edit."""
+
+    changed = Signal()
+
+    def __init__(self, model: type[BaseModel], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.editors: dict[str, FieldEditor] = {}
+        self.defaults: dict[str, Any] = {}
+        layout = QFormLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setHorizontalSpacing(12)
+        layout.setVerticalSpacing(8)
+        for name, info in model.model_fields.items():
+            editor = build_editor(name, info, self.changed.emit)
+            tip = info.description or ""
+            editor.widget.setToolTip(tip)
+            editor.widget.setAccessibleName(label_for(name))
+            label = QLabel(label_for(name))
+            label.setToolTip(tip)
+            label.setBuddy(editor.widget)
+            layout.addRow(label, editor.widget)
+            self.editors[name] = editor
+            self.defaults[name] = editor.get()
+        if not model.model_fields:
+            note = QLabel("This generator has no options.")
+            note.setObjectName("muted")
+            layout.addRow(note)
+
+    def values(self) -> dict[str, Any]:
+        """What the artist changed from the defaults (raw; the model validates)."""
+        out = {}
+        for name, editor in self.editors.items():
+            value = editor.get()
+            if value != self.defaults[name]:
+                out[name] = value
+        return out
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Fill the form (e.g. from a past generation's params); unknown keys are ignored."""
+        for name, editor in self.editors.items():
+            if name in values:
+                editor.put(values[name])
+
+    def reset(self) -> None:
+        for name, editor in self.editors.items():
+            editor.put(self.defaults[name])
+
+    def problem(self) -> str:
+        """A one-line validation error, or "" when the values are valid."""
+        try:
+            self.model.model_validate(self.values())
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "params"
+            return f"{label_for(where)}: {err['msg'].removeprefix('Value error, ')}"
+        return ""

@@ -1,0 +1,60 @@
+"""Play/pause, a position slider and the time, bound to a QMediaPlayer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+
+
+def clock(ms: int) -> str:
+    s = max(0, ms) // 1000
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class Transport(QWidget):
+    position_changed = Signal(float)  # seconds, for a playhead elsewhere
+
+    def __init__(self, player: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.player = player
+        self.play = QToolButton()
+        self.play.setText("▶")
+        self.play.setToolTip("Play / pause (Space)")
+        self.play.setAccessibleName("Play")
+        self.play.setShortcut(Qt.Key.Key_Space)
+        self.play.clicked.connect(self.toggle)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setAccessibleName("Position")
+        self.slider.sliderMoved.connect(lambda ms: player.setPosition(ms))
+        self.time = QLabel("0:00 / 0:00")
+        self.time.setObjectName("muted")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.play)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.time)
+        player.durationChanged.connect(self._duration)
+        player.positionChanged.connect(self._position)
+        player.playbackStateChanged.connect(self._state)
+
+    def toggle(self) -> None:
+        state = self.player.playbackState()
+        if state == type(state).PlayingState:
+            self.player.pause()
+        else:
+            self.player.play()
+
+    def _duration(self, ms: int) -> None:
+        self.slider.setRange(0, ms)
+        self.time.setText(f"{clock(self.player.position())} / {clock(ms)}")
+
+    def _position(self, ms: int) -> None:
+        if not self.slider.isSliderDown():
+            self.slider.setValue(ms)
+        self.time.setText(f"{clock(ms)} / {clock(self.player.duration())}")
+        self.position_changed.emit(ms / 1000.0)
+
+    def _state(self, state: Any) -> None:
+        self.play.setText("❚❚" if state == type(state).PlayingState else "▶")

@@ -1,0 +1,161 @@
+"""Dark and light themes: one palette each plus a small style sheet, and the emotion
+colours every widget shares.
+
+Primary colours follow the conventional colouring of Plutchik's wheel (Plutchik 2001,
+American Scientist 89:344, figure of the wheel); exact hex values are project calibration,
+chosen to stay distinguishable on both themes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+EMOTION_COLOURS: dict[str, str] = {
+    "joy": "#f4c430",
+    "trust": "#8cc63f",
+    "fear": "#2e9d5b",
+    "surprise": "#35a7d8",
+    "sadness": "#3d6fd1",
+    "disgust": "#9b59b6",
+    "anger": "#e0453a",
+    "anticipation": "#f08a24",
+}
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    window: str
+    base: str
+    alt_base: str
+    text: str
+    muted: str
+    accent: str
+    border: str
+    pad_bg: str
+    pad_grid: str
+    danger: str
+
+
+DARK = Theme(
+    name="dark",
+    window="#1f2126",
+    base="#16181c",
+    alt_base="#262930",
+    text="#e6e7ea",
+    muted="#9a9ea8",
+    accent="#6c9cff",
+    border="#353943",
+    pad_bg="#121418",
+    pad_grid="#2c3039",
+    danger="#ff6b61",
+)
+LIGHT = Theme(
+    name="light",
+    window="#f3f4f6",
+    base="#ffffff",
+    alt_base="#eceef1",
+    text="#1d1f24",
+    muted="#5d6370",
+    accent="#2f64d6",
+    border="#cfd3da",
+    pad_bg="#fbfbfc",
+    pad_grid="#dfe2e7",
+    danger="#c62828",
+)
+THEMES = {"dark": DARK, "light": LIGHT}
+
+_current: Theme = DARK
+
+
+def current() -> Theme:
+    return _current
+
+
+def emotion_colour(emotion_id: str) -> QColor:
+    return QColor(EMOTION_COLOURS.get(emotion_id, "#888888"))
+
+
+def mixture_colour(mixture: dict[str, float] | object) -> QColor:
+    """The weighted mean colour of a mixture (grey for neutral)."""
+    items = list(getattr(mixture, "items", dict)())
+    total = sum(w for _, w in items)
+    if not items or total <= 0:
+        return QColor(current().muted)
+    r = g = b = 0.0
+    for pid, w in items:
+        c = emotion_colour(pid)
+        r, g, b = r + w * c.redF(), g + w * c.greenF(), b + w * c.blueF()
+    return QColor.fromRgbF(r / total, g / total, b / total)
+
+
+def _style_sheet(t: Theme) -> str:
+    return f"""
+    QWidget {{ font-size: 10pt; }}
+    QMainWindow::separator {{ background: {t.border}; width: 1px; height: 1px; }}
+    QDockWidget {{ titlebar-close-icon: none; }}
+    QDockWidget::title {{ padding: 6px 8px; background: {t.alt_base}; color: {t.muted};
+        font-weight: 600; }}
+    QGroupBox {{ border: 1px solid {t.border}; border-radius: 6px; margin-top: 14px;
+        padding: 10px 8px 8px 8px; }}
+    QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px;
+        color: {t.muted}; font-weight: 600; }}
+    QPushButton {{ padding: 5px 14px; border-radius: 5px; border: 1px solid {t.border};
+        background: {t.alt_base}; }}
+    QPushButton:hover {{ border-color: {t.accent}; }}
+    QPushButton:disabled {{ color: {t.muted}; }}
+    QPushButton#primary {{ background: {t.accent}; color: white; border: none;
+        font-weight: 600; padding: 7px 18px; }}
+    QPushButton#primary:disabled {{ background: {t.border}; color: {t.muted}; }}
+    QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox, QPlainTextEdit {{
+        padding: 4px 6px; border-radius: 4px; border: 1px solid {t.border};
+        background: {t.base}; }}
+    QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus,
+    QPlainTextEdit:focus {{ border-color: {t.accent}; }}
+    QTabWidget::pane {{ border: 1px solid {t.border}; border-radius: 6px; top: -1px; }}
+    QTabBar::tab {{ padding: 6px 14px; border: 1px solid transparent; color: {t.muted}; }}
+    QTabBar::tab:selected {{ color: {t.text}; border-bottom: 2px solid {t.accent}; }}
+    QProgressBar {{ border: 1px solid {t.border}; border-radius: 4px; text-align: center;
+        background: {t.base}; max-height: 14px; font-size: 8pt; }}
+    QProgressBar::chunk {{ background: {t.accent}; border-radius: 3px; }}
+    QLabel#emotionName {{ font-size: 17pt; font-weight: 600; }}
+    QLabel#muted, QLabel#hint {{ color: {t.muted}; }}
+    QLabel#error {{ color: {t.danger}; }}
+    QListWidget {{ border: 1px solid {t.border}; border-radius: 4px; background: {t.base}; }}
+    QToolTip {{ color: {t.text}; background: {t.alt_base}; border: 1px solid {t.border}; }}
+    """
+
+
+def apply(app: QApplication, name: str) -> Theme:
+    """Install a theme on the application (Fusion style, palette and style sheet)."""
+    global _current
+    t = THEMES.get(name, DARK)
+    _current = t
+    app.setStyle("Fusion")
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: t.window,
+        QPalette.ColorRole.WindowText: t.text,
+        QPalette.ColorRole.Base: t.base,
+        QPalette.ColorRole.AlternateBase: t.alt_base,
+        QPalette.ColorRole.Text: t.text,
+        QPalette.ColorRole.Button: t.alt_base,
+        QPalette.ColorRole.ButtonText: t.text,
+        QPalette.ColorRole.Highlight: t.accent,
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: t.alt_base,
+        QPalette.ColorRole.ToolTipText: t.text,
+        QPalette.ColorRole.PlaceholderText: t.muted,
+        QPalette.ColorRole.Link: t.accent,
+    }
+    for role, colour in roles.items():
+        p.setColor(role, QColor(colour))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(t.muted))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(t.muted))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor(t.muted))
+    app.setPalette(p)
+    app.setStyleSheet(_style_sheet(t))
+    return t

@@ -1,0 +1,272 @@
+"""The arc editor: a timeline of emotion keyframes set from the pad or the wheel.
+
+Click the timeline to place the cursor; "Add keyframe" (K) stores the current emotion
+there. Click a keyframe to select it and load its emotion into the pad (edit it there, then
+"Update" stores it back); drag a keyframe to move it in time; Delete removes it. The curves
+show valence and arousal over time as generators will follow them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.emotion import Trajectory
+from studio.ui import theme
+from studio.ui.condition_model import ConditionModel, display_name
+from studio.ui.qt_util import combo_data
+from studio.ui.trajectory_model import TrajectoryModel
+
+PAD_X = 16.0
+HIT = 9.0
+
+
+class QtTimeline(QWidget):
+    def __init__(self, model: TrajectoryModel, condition: ConditionModel) -> None:
+        super().__init__()
+        self.model = model
+        self.condition = condition
+        self.cursor_time = 0.0
+        self.selected: int | None = None
+        self._drag: int | None = None
+        self.setMinimumHeight(110)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Emotion timeline")
+        self.setToolTip(__doc__.split("\n\n")[1] if __doc__ else "")
+        model.changed.connect(self.update)
+
+    def sizeHint(self) -> QSize:
+        return QSize(800, 130)
+
+    def x_of(self, t: float) -> float:
+        return PAD_X + t / self.model.duration * (self.width() - 2 * PAD_X)
+
+    def t_of(self, x: float) -> float:
+        span = max(1.0, self.width() - 2 * PAD_X)
+        return max(0.0, min(self.model.duration, (x - PAD_X) / span * self.model.duration))
+
+    def _hit(self, x: float) -> int | None:
+        for i, k in enumerate(self.model.keyframes):
+            if abs(self.x_of(k.time) - x) <= HIT:
+                return i
+        return None
+
+    def select(self, index: int | None) -> None:
+        self.selected = index
+        if index is not None:
+            kf = self.model.keyframes[index]
+            self.cursor_time = kf.time
+            self.condition.set_condition(kf.condition, source="timeline")
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        hit = self._hit(event.position().x())
+        if hit is not None:
+            self.select(hit)
+            self._drag = hit
+        else:
+            self.selected = None
+            self.cursor_time = round(self.t_of(event.position().x()), 2)
+            self.update()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag is not None:
+            self.model.move(self._drag, self.t_of(event.position().x()))
+            self.cursor_time = self.model.keyframes[self._drag].time
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:
+            self.model.remove(self.selected)
+            self.selected = None
+        elif key == Qt.Key.Key_K:
+            self.selected = self.model.put(self.cursor_time, self.condition.condition)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            step = self.model.duration / 100 * (1 if key == Qt.Key.Key_Right else -1)
+            self.cursor_time = max(0.0, min(self.model.duration, self.cursor_time + step))
+            self.update()
+        else:
+            super().keyPressEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        t = theme.current()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor(t.base))
+        top, bottom = 22.0, self.height() - 22.0
+        mid = (top + bottom) / 2
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.85))
+        p.setFont(f)
+        # time ruler
+        p.setPen(QPen(QColor(t.pad_grid), 1))
+        dur = self.model.duration
+        step = next(s for s in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600) if dur / s <= 12)
+        k = 0.0
+        while k <= dur + 1e-9:
+            x = self.x_of(k)
+            p.setPen(QPen(QColor(t.pad_grid), 1))
+            p.drawLine(QPointF(x, top), QPointF(x, bottom))
+            p.setPen(QColor(t.muted))
+            p.drawText(QRectF(x - 20, bottom + 2, 40, 18), Qt.AlignmentFlag.AlignCenter, f"{k:g}s")
+            k += step
+        p.setPen(QPen(QColor(t.pad_grid), 1, Qt.PenStyle.DashLine))
+        p.drawLine(QPointF(PAD_X, mid), QPointF(self.width() - PAD_X, mid))
+        frames = self.model.keyframes
+        if frames:
+            arc = Trajectory(tuple(frames), self.model.interpolation)
+            for axis, colour, _label in ((0, "#f4c430", "valence"), (1, "#e0453a", "arousal")):
+                path = QPainterPath()
+                n = 120
+                for i in range(n + 1):
+                    tt = dur * i / n
+                    value = arc.at(tt).vad[axis]
+                    pt = QPointF(self.x_of(tt), mid - value * (mid - top))
+                    if i == 0:
+                        path.moveTo(pt)
+                    else:
+                        path.lineTo(pt)
+                p.setPen(QPen(QColor(colour), 1.6))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawPath(path)
+            p.setPen(QColor("#f4c430"))
+            p.drawText(QRectF(PAD_X, 2, 80, 18), Qt.AlignmentFlag.AlignLeft, "— valence")
+            p.setPen(QColor("#e0453a"))
+            p.drawText(QRectF(PAD_X + 80, 2, 80, 18), Qt.AlignmentFlag.AlignLeft, "— arousal")
+        else:
+            p.setPen(QColor(t.muted))
+            p.drawText(
+                QRectF(0, top, self.width(), bottom - top),
+                Qt.AlignmentFlag.AlignCenter,
+                "No keyframes. Set an emotion on the pad, click a time here, press Add keyframe.",
+            )
+        for i, kf in enumerate(frames):
+            x = self.x_of(kf.time)
+            fill = theme.mixture_colour(kf.condition.mixture)
+            p.setPen(
+                QPen(
+                    QColor(t.accent if i == self.selected else t.text),
+                    2 if i == self.selected else 1,
+                )
+            )
+            p.setBrush(fill)
+            p.drawEllipse(QPointF(x, mid), 7, 7)
+            p.setPen(QColor(t.text))
+            p.drawText(
+                QRectF(x - 60, top - 18, 120, 16),
+                Qt.AlignmentFlag.AlignCenter,
+                display_name(kf.condition),
+            )
+        x = self.x_of(self.cursor_time)
+        p.setPen(QPen(QColor(t.accent), 1.5))
+        p.drawLine(QPointF(x, top - 2), QPointF(x, bottom + 2))
+        p.end()
+
+
+class QtTrajectoryEditor(QWidget):
+    def __init__(self, model: TrajectoryModel, condition: ConditionModel) -> None:
+        super().__init__()
+        self.model = model
+        self.condition = condition
+        self.timeline = QtTimeline(model, condition)
+        self.enabled = QCheckBox("Use the arc")
+        self.enabled.setToolTip(
+            "Generators that can follow an arc (music, voice, talking head) use these keyframes "
+            "when their 'Follow the emotional arc' box is ticked"
+        )
+        self.enabled.toggled.connect(model.set_enabled)
+        self.duration = QDoubleSpinBox()
+        self.duration.setRange(1.0, 600.0)
+        self.duration.setSuffix(" s")
+        self.duration.setDecimals(1)
+        self.duration.setValue(model.duration)
+        self.duration.setToolTip("Length of the timeline")
+        self.duration.valueChanged.connect(model.set_duration)
+        self.interp = QComboBox()
+        self.interp.addItem("Smooth", "smooth")
+        self.interp.addItem("Linear", "linear")
+        self.interp.setToolTip("How the emotion moves between keyframes")
+        self.interp.currentIndexChanged.connect(
+            lambda _: model.set_interpolation(combo_data(self.interp))
+        )
+        add = QPushButton("Add keyframe")
+        add.setToolTip("Store the current emotion at the cursor (K)")
+        add.clicked.connect(self.add_keyframe)
+        self.update_button = QPushButton("Update")
+        self.update_button.setToolTip("Store the current emotion into the selected keyframe")
+        self.update_button.clicked.connect(self.update_selected)
+        remove = QPushButton("Delete")
+        remove.clicked.connect(self.delete_selected)
+        clear = QPushButton("Clear")
+        clear.clicked.connect(model.clear)
+        self.count = QLabel()
+        self.count.setObjectName("muted")
+        bar = QHBoxLayout()
+        bar.addWidget(self.enabled)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("Length"))
+        bar.addWidget(self.duration)
+        bar.addWidget(self.interp)
+        bar.addStretch(1)
+        bar.addWidget(self.count)
+        bar.addWidget(add)
+        bar.addWidget(self.update_button)
+        bar.addWidget(remove)
+        bar.addWidget(clear)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.addLayout(bar)
+        layout.addWidget(self.timeline, 1)
+        model.changed.connect(self._sync)
+        self._sync()
+
+    def add_keyframe(self) -> int:
+        index = self.model.put(self.timeline.cursor_time, self.condition.condition)
+        self.timeline.selected = index
+        if not self.model.enabled:
+            self.enabled.setChecked(True)
+        return index
+
+    def update_selected(self) -> None:
+        if self.timeline.selected is not None:
+            self.model.replace(self.timeline.selected, self.condition.condition)
+
+    def delete_selected(self) -> None:
+        if self.timeline.selected is not None:
+            self.model.remove(self.timeline.selected)
+            self.timeline.selected = None
+
+    def _sync(self) -> None:
+        n = len(self.model.keyframes)
+        self.count.setText(f"{n} keyframe{'s' if n != 1 else ''}")
+        self.enabled.blockSignals(True)
+        self.enabled.setChecked(self.model.enabled)
+        self.enabled.blockSignals(False)
+        self.duration.blockSignals(True)
+        self.duration.setValue(self.model.duration)
+        self.duration.blockSignals(False)
+        if self.timeline.selected is not None and self.timeline.selected >= n:
+            self.timeline.selected = None

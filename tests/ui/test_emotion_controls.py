@@ -1,0 +1,171 @@
+"""The pad, the wheel and the word box drive one condition model and stay in sync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from studio.emotion import Condition
+from studio.ui.condition_model import ConditionModel, max_intensity
+from studio.ui.emotion_panel import QtEmotionPanel
+from studio.ui.wheel import blend_of, levels_for
+
+
+@pytest.fixture
+def panel(qtbot: Any) -> QtEmotionPanel:
+    model = ConditionModel(Condition.neutral())
+    widget = QtEmotionPanel(model)
+    qtbot.addWidget(widget)
+    widget.resize(420, 900)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_clicking_the_pad_moves_the_point_and_names_it(panel: QtEmotionPanel, qtbot: Any) -> None:
+    pad, model = panel.pad, panel.model
+    target = pad.to_point(0.6, 0.5).toPoint()
+    qtbot.mouseClick(pad, Qt.MouseButton.LeftButton, pos=target)
+    v, a = pad.to_va(target.toPointF())
+    assert model.condition.valence == pytest.approx(v, abs=1e-6)
+    assert model.condition.arousal == pytest.approx(a, abs=1e-6)
+    assert model.condition.valence > 0.5 and model.condition.arousal > 0.4
+    assert panel.name_label.text() == model.condition.name != "neutral"
+
+
+def test_dragging_reports_a_drag_then_settles(panel: QtEmotionPanel, qtbot: Any) -> None:
+    pad, model = panel.pad, panel.model
+    settled: list[Condition] = []
+    model.settled.connect(settled.append)
+    start = pad.to_point(-0.2, -0.2).toPoint()
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=start)
+    assert model.dragging
+    qtbot.mouseMove(pad, pad.to_point(-0.7, -0.5).toPoint())
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=pad.to_point(-0.7, -0.5).toPoint())
+    assert not model.dragging
+    assert len(settled) == 1
+    assert model.condition.valence < -0.6 and model.condition.arousal < -0.4
+
+
+def test_keyboard_nudges_the_point(panel: QtEmotionPanel, qtbot: Any) -> None:
+    pad, model = panel.pad, panel.model
+    pad.setFocus()
+    qtbot.keyClick(pad, Qt.Key.Key_Right)
+    assert model.condition.valence == pytest.approx(0.05)
+    qtbot.keyClick(pad, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    assert model.condition.arousal == pytest.approx(0.2)
+    qtbot.keyClick(pad, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert model.condition.valence == pytest.approx(0.04)
+    qtbot.keyClick(pad, Qt.Key.Key_Home)
+    assert model.condition.vad[:2] == (0.0, 0.0)
+
+
+def test_the_pad_is_clamped_to_its_square(panel: QtEmotionPanel) -> None:
+    panel.model.set_vad(3.0, -9.0)
+    assert panel.model.condition.vad[:2] == (1.0, -1.0)
+
+
+def test_wheel_click_weights_a_primary_and_names_the_blend(
+    panel: QtEmotionPanel, qtbot: Any
+) -> None:
+    wheel, model = panel.wheel, panel.model
+    joy = wheel.point_at(0, 0.6).toPoint()
+    qtbot.mouseClick(wheel, Qt.MouseButton.LeftButton, pos=joy)
+    assert set(model.condition.mixture) == {"joy"}
+    assert model.condition.intensity == pytest.approx(0.6, abs=0.05)
+    assert model.condition.name == "joy"
+    trust = wheel.point_at(1, 0.6).toPoint()
+    qtbot.mouseClick(wheel, Qt.MouseButton.LeftButton, pos=trust)
+    assert model.condition.name == "love"  # Plutchik's primary dyad joy + trust
+    assert panel.name_label.text() == "love"
+    qtbot.mouseClick(wheel, Qt.MouseButton.RightButton, pos=trust)
+    assert set(model.condition.mixture) == {"joy"}
+
+
+def test_wheel_outer_ring_is_the_strong_rung(panel: QtEmotionPanel, qtbot: Any) -> None:
+    wheel = panel.wheel
+    qtbot.mouseClick(wheel, Qt.MouseButton.LeftButton, pos=wheel.point_at(4, 0.95).toPoint())
+    assert panel.model.condition.name == "grief"  # sadness at intensity ≥ 0.8
+
+
+def test_wheel_keyboard(panel: QtEmotionPanel, qtbot: Any) -> None:
+    wheel = panel.wheel
+    wheel.setFocus()
+    qtbot.keyClick(wheel, Qt.Key.Key_Right)  # trust
+    for _ in range(10):
+        qtbot.keyClick(wheel, Qt.Key.Key_Up)
+    assert panel.model.condition.mixture == {"trust": 1.0}
+    assert panel.model.condition.intensity == pytest.approx(0.5)
+    qtbot.keyClick(wheel, Qt.Key.Key_Delete)
+    assert panel.model.condition.name == "neutral"
+
+
+def test_wheel_levels_round_trip() -> None:
+    c = Condition.from_mixture({"joy": 0.7, "anticipation": 0.3}, 0.55)
+    mix, intensity = blend_of(levels_for(c))
+    assert intensity == pytest.approx(0.55)
+    assert mix == pytest.approx(dict(c.mixture))
+
+
+def test_word_box_lands_on_the_word(panel: QtEmotionPanel, qtbot: Any) -> None:
+    box, model = panel.word_box, panel.model
+    box.setFocus()
+    qtbot.keyClicks(box, "Melancholy")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert model.condition.label == "melancholy"
+    assert panel.name_label.text() == "melancholy"
+    assert model.condition.valence < 0 and model.condition.arousal < 0
+    # the wheel followed the same model
+    assert panel.wheel.levels["sadness"] > 0
+
+
+def test_word_box_unknown_word_suggests(panel: QtEmotionPanel, qtbot: Any) -> None:
+    before = panel.model.condition
+    assert not panel.word_box.apply("melancholu")
+    assert "melancholy" in panel.word_problem.text()
+    assert panel.model.condition == before
+
+
+def test_word_box_completes_from_the_lexicon(panel: QtEmotionPanel) -> None:
+    completer = panel.word_box.completer()
+    completer.setCompletionPrefix("melan")
+    found = []
+    for row in range(completer.completionCount()):
+        completer.setCurrentRow(row)
+        found.append(completer.currentCompletion())
+    assert "melancholy" in found
+    assert all(w.startswith("melan") for w in found)
+
+
+def test_sliders_change_dominance_and_intensity(panel: QtEmotionPanel) -> None:
+    model = panel.model
+    model.set_vad(0.4, 0.3)
+    panel.dominance.slider.setValue(-50)
+    assert model.condition.dominance == pytest.approx(-0.5)
+    start = model.condition
+    top = max_intensity(start)
+    panel.intensity.slider.setValue(round(start.intensity * 50))
+    assert model.condition.intensity == pytest.approx(round(start.intensity * 50) / 100)
+    assert model.condition.valence < start.valence  # moved towards neutral along its ray
+    panel.intensity.slider.setValue(100)  # capped where the ray leaves the cube
+    assert model.condition.intensity <= top + 1e-9
+
+
+def test_the_pad_follows_the_wheel_and_the_word_box_clears(panel: QtEmotionPanel) -> None:
+    panel.word_box.apply("joy")
+    assert panel.word_box.text() == "joy"
+    panel.pad.setFocus()
+    panel.model.set_mixture({"anger": 1.0}, 0.7)
+    c = panel.model.condition
+    p = panel.pad.to_point(c.valence, c.arousal)
+    assert p.x() < panel.pad.square().center().x()  # anger is unpleasant: left half
+    assert panel.word_box.text() == ""
+
+
+def test_point_at_and_hit_agree(panel: QtEmotionPanel) -> None:
+    for index in range(8):
+        hit = panel.wheel.hit(panel.wheel.point_at(index, 0.5))
+        assert hit is not None and hit[1] == pytest.approx(0.5, abs=0.02)
+    assert panel.wheel.hit(panel.wheel.centre() + QPoint(0, 0).toPointF()) is None

@@ -1,0 +1,94 @@
+"""Forms built from any generator's params model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from pydantic import Field
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+)
+
+from generators.music import MusicParams
+from studio.plugins.contract import Params
+from studio.plugins.fakes import EchoParams
+from studio.ui.params_form import ParamsForm
+
+
+class Everything(Params):
+    mode: Literal["fast", "fine"] = Field("fast", description="how to draw")
+    count: int = Field(3, ge=1, le=9)
+    gain: float | None = Field(None, ge=0.0, le=2.0, description="loudness")
+    loud: bool = False
+    text: str = Field("", max_length=50)
+    input: Path | None = None
+    size: tuple[int, int] = (64, 64)
+
+
+def _form(qtbot: Any, model: type[Params]) -> ParamsForm:
+    form = ParamsForm(model)
+    qtbot.addWidget(form)
+    return form
+
+
+def test_widgets_follow_the_field_types(qtbot: Any) -> None:
+    form = _form(qtbot, Everything)
+    w = {name: e.widget for name, e in form.editors.items()}
+    assert isinstance(w["mode"], QComboBox)
+    assert isinstance(w["count"], QSpinBox)
+    assert (w["count"].minimum(), w["count"].maximum()) == (1, 9)
+    assert isinstance(w["gain"], QDoubleSpinBox)
+    assert isinstance(w["loud"], QCheckBox)
+    assert isinstance(w["text"], QPlainTextEdit)
+    assert w["input"].findChild(QLineEdit) is not None  # a file picker row
+    assert isinstance(w["size"], QLineEdit)
+    assert w["gain"].toolTip() == "loudness"
+
+
+def test_only_changed_values_are_returned(qtbot: Any) -> None:
+    form = _form(qtbot, Everything)
+    assert form.values() == {}
+    assert form.problem() == ""
+    form.editors["count"].widget.setValue(7)  # type: ignore[attr-defined]
+    form.editors["gain"].put(1.5)
+    form.editors["mode"].put("fine")
+    form.editors["size"].widget.setText("[32, 16]")  # type: ignore[attr-defined]
+    assert form.values() == {"count": 7, "gain": 1.5, "mode": "fine", "size": [32, 16]}
+    Everything.model_validate(form.values())
+    form.editors["gain"].put(None)
+    assert "gain" not in form.values()  # back to "auto"
+
+
+def test_invalid_values_give_one_line(qtbot: Any) -> None:
+    form = _form(qtbot, EchoParams)
+    form.editors["text"].put("x" * 2000)
+    problem = form.problem()
+    assert problem.startswith("Text:") and "\n" not in problem
+
+
+def test_music_form_round_trips_stored_params(qtbot: Any) -> None:
+    form = _form(qtbot, MusicParams)
+    stored = {"duration": 12.0, "key": "F#", "tempo": None, "instrumentation": "strings"}
+    form.set_values(stored)
+    assert form.values() == {"duration": 12.0, "key": "F#", "instrumentation": "strings"}
+    form.reset()
+    assert form.values() == {}
+
+
+def test_bad_key_is_reported(qtbot: Any) -> None:
+    form = _form(qtbot, MusicParams)
+    form.editors["key"].put("H##")
+    assert form.problem().startswith("Key:")
+
+
+@pytest.mark.parametrize("model", [EchoParams, MusicParams, Params])
+def test_any_model_builds(qtbot: Any, model: type[Params]) -> None:
+    form = _form(qtbot, model)
+    assert set(form.editors) == set(model.model_fields)
