@@ -64,7 +64,16 @@ def make(
         mouth, visemes = lipsync.from_audio(envelope, tilt)
         mode = "audio"
     rng = np.random.default_rng(request.seed)
-    tl = timeline.build(conditions, mouth, visemes, envelope, fps, rng)
+    tl = timeline.build(
+        conditions,
+        mouth,
+        visemes,
+        envelope,
+        fps,
+        rng,
+        expression=float(params.expression),
+        head_motion=float(params.head_motion),
+    )
     check_cancel(cancel)
     rig = Rig(load_character(params.character), size)
     states = tl.states()

@@ -145,6 +145,7 @@ def draw_brow(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State,
     top.cubicTo(xp + side * 8, yp - t * 0.4, xo - side * 4, yo - t_out * 0.7, xo, yo)
     top.cubicTo(xo - side * 6, yo + t_out * 0.6, xp + side * 8, yp + t * 0.5, xp, yp + t * 0.5)
     top.cubicTo(xp - side * 8, yp + t * 0.55, xi + side * 8, yi + t * 0.6, xi, yi + t * 0.5)
+    top.quadTo(xi - side * t * 0.55, yi, xi, yi - t * 0.5)  # rounded inner end
     top.close()
     canvas.drawPath(top, p.f("brow"))
 
@@ -180,7 +181,7 @@ def draw_nose(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State)
     base.moveTo(-w * 0.75, y - 2)
     base.cubicTo(-w * 0.5, y + 5, w * 0.5, y + 5, w * 0.75, y - 2)
     canvas.drawPath(base, p.s("skin_shade", 2.6 if spec.get("style") == "broad" else 2.2))
-    canvas.drawCircle(0, y - 2, w * 0.45, p.f("skin_light", 0.5))
+    canvas.drawCircle(-w * 0.15, y - 4, w * 0.3, p.f("skin_light", 0.3))
     wrinkle = s["AU9"] - 0.1
     if wrinkle > 0:  # AU9 nose wrinkles across the bridge
         for k in range(3):

@@ -36,6 +36,12 @@ class TalkingHeadParams(Params):
     fps: int = Field(25, description="frames per second: 24, 25 or 30")
     character: str = Field("ava", description="character id (assets/talking_head)")
     voice: str | None = Field(None, description="voice for --text (passed to `speech`)")
+    expression: float = Field(
+        1.0, ge=0.0, le=2.0, allow_inf_nan=False, description="expression strength (0–2)"
+    )
+    head_motion: float = Field(
+        1.0, ge=0.0, le=2.0, allow_inf_nan=False, description="head movement scale (0–2)"
+    )
 
     @field_validator("text")
     @classmethod

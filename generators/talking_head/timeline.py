@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from generators.talking_head import expression, life
+from generators.talking_head import life
+from generators.talking_head.expression import AUS
+from generators.talking_head.expression import expression_tracks as au_tracks
 from studio.emotion import Condition
 
 Array = NDArray[np.float64]
-TRACK_AUS = (*expression.AUS, "AU45")
+TRACK_AUS = (*AUS, "AU45")
 
 
 @dataclass
@@ -40,11 +42,17 @@ def build(
     envelope: Array,
     fps: int,
     rng: np.random.Generator,
+    *,
+    expression: float = 1.0,
+    head_motion: float = 1.0,
 ) -> Timeline:
+    """All tracks of a clip. ``expression`` scales the emotional AUs and pose biases,
+    ``head_motion`` the head's movement (both 1 = as calibrated): artists ask for both
+    to be separately adjustable (emotion-facts §3)."""
     n = len(conditions)
-    expr = expression.expression_tracks(conditions)
+    expr = {k: v * expression for k, v in au_tracks(conditions).items()}
     arousal = np.array([c.arousal for c in conditions])
-    au = {k: np.clip(expr[k], 0.0, 1.0) for k in expression.AUS}
+    au = {k: np.clip(expr[k], 0.0, 1.0) for k in AUS}
     # While speaking, the lips must move: held mouth postures (surprise's jaw drop,
     # anger's pressed lips) give way to speech for the whole phrase, short pauses
     # included, and come back only when the speaker stops.
@@ -59,12 +67,13 @@ def build(
     blink, onsets = life.blinks(arousal, fps, rng)
     au["AU45"] = blink
     gx, gy = life.gaze(n, fps, arousal, rng)
-    yaw, pitch, roll = life.head_motion(envelope, arousal, fps, rng)
+    yaw, pitch, roll = (head_motion * x for x in life.head_motion(envelope, arousal, fps, rng))
     tracks: dict[str, Array] = {
         **au,
         "jaw": jaw,
         "spread": mouth["spread"],
-        "round": mouth["round"],
+        # A held jaw drop (surprise, fear) relaxes the lips into an oval.
+        "round": np.maximum(mouth["round"], 0.5 * np.clip(expr["AU26"], 0, 1) * hold),
         "press": mouth["press"],
         "teeth": mouth["teeth"],
         "tongue": mouth["tongue"],

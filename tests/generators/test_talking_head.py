@@ -51,6 +51,8 @@ class TestTalkingHeadConformance(GeneratorConformance):
         {"audio": None},
         {"audio": "/no/such/voice.wav"},
         {"text": "   "},
+        {"head_motion": 3},
+        {"expression": -1},
     ]
 
     @pytest.fixture(autouse=True)
@@ -131,3 +133,19 @@ def test_expression_follows_a_trajectory(tmp_path: Path, voice_wav: Path) -> Non
     tracks = TalkingHeadGenerator().generate(request).metadata["talking_head"]["tracks"]
     assert tracks["AU12"][0] > 0.5 > tracks["AU12"][-1]
     assert tracks["AU15"][-1] > 0.4 > tracks["AU15"][0]
+
+
+def test_expression_and_head_motion_scale_separately(tmp_path: Path, voice_wav: Path) -> None:
+    still = _generate(tmp_path, voice_wav, head_motion=0, expression=0).metadata["talking_head"]
+    assert max(abs(v) for v in still["tracks"]["yaw"]) == 0
+    assert max(still["tracks"]["AU12"]) == 0 and max(still["tracks"]["AU6"]) == 0
+    lively = _generate(tmp_path, voice_wav, head_motion=2).metadata["talking_head"]
+    assert np.std(lively["tracks"]["yaw"]) > 0.5
+    assert min(lively["tracks"]["AU12"]) > 0.5
+
+
+def test_mp3_input_is_read(tmp_path: Path) -> None:
+    mp3 = tmp_path / "voice.mp3"
+    soundfile.write(mp3, speech_like(1.0), RATE, format="MP3")
+    art = _generate(tmp_path, mp3)
+    assert art.features["lip_sync"] == "audio" and art.features["frames"] == 25
