@@ -51,11 +51,15 @@ def sky_elements(canvas: skia.Canvas, s: d.Scene) -> None:
             canvas.drawPath(d.polygon(shape[:, :] * [1, 1], True, 0.9), paint)
 
 
-def _ridge(s: d.Scene, base: float, height: float, rough: float, n: int = 96) -> d.Points:
+def _ridge(
+    s: d.Scene, base: float, height: float, rough: float, n: int = 96, bottom: float | None = None
+) -> d.Points:
+    """A ridge line across the frame closed down to ``bottom`` (default: the frame)."""
     xs = np.linspace(-0.02 * s.width, 1.02 * s.width, n)
     prof = d.profile(s.rng, n, rough, 1.0 - s.look.curvature)
     ys = base - height * (0.55 + 0.45 * prof)
-    return np.vstack([np.stack([xs, ys], 1), [[xs[-1], s.height + 2], [xs[0], s.height + 2]]])
+    low = s.height + 2 if bottom is None else bottom
+    return np.vstack([np.stack([xs, ys], 1), [[xs[-1], low], [xs[0], low]]])
 
 
 def landscape(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
@@ -69,19 +73,21 @@ def landscape(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
         t = i / max(layers - 1, 1)  # 0 far .. 1 near
         rgb = mix(s.palette.sky_horizon, s.palette.ground, 0.25 + 0.75 * t)
         rgb = mix(rgb, s.palette.shadow, 0.5 * t)
-        if water and i < layers - 1:
-            base, height = hy + 1, s.unit * (0.06 + 0.05 * t) * (0.5 + lk.turbulence)
-        elif water:
-            # Near shore: a headland on one side leaves the sea open in the middle.
-            base, height = s.height * 1.02, s.unit * 0.12
+        bottom = None
+        if water and i < layers - 1:  # far coasts and islands sitting on the sea
+            base, height = hy + 1, s.unit * (0.03 + 0.04 * t) * (0.5 + lk.turbulence)
+            bottom = hy + 1
+        elif water:  # a headland on the landmark's side; open sea elsewhere
+            base, height = s.mass_y + s.unit * 0.08, s.unit * 0.1
         else:
             base = hy + (s.height - hy) * 0.75 * t**1.3
             height = s.unit * (0.08 + 0.12 * (1 - t)) * (0.6 + lk.turbulence)
-        pts = _ridge(s, base, height, 0.3 + 0.6 * lk.turbulence)
+        pts = _ridge(s, base, height, 0.3 + 0.6 * lk.turbulence, bottom=bottom)
         if water and i == layers - 1:
-            side = 1.0 if s.mass_x > s.width / 2 else 0.0
-            fade = np.clip((np.abs(pts[:, 0] / s.width - side)) / 0.45, 0, 1)
-            pts[:-2, 1] += fade[:-2] * s.height * 0.25
+            reach = abs(s.mass_x - (s.width if s.mass_x > s.width / 2 else 0)) + s.mass_size
+            dist = np.abs(pts[:-2, 0] - s.mass_x) / max(reach, 1.0)
+            drop = np.clip((dist - 0.4) / 0.6, 0, 1) ** 1.5
+            pts[:-2, 1] += drop * (s.height + 2 - pts[:-2, 1])
         canvas.drawPath(d.polygon(pts, True, 0.0), d.fill(rgb, amount))
         if i == layers - 2 or (layers == 1):
             _mass(canvas, s, rgb, amount)

@@ -56,9 +56,12 @@ def choose_styles(name: str, look: Look, motif: Motif, rng: np.random.Generator)
         names = list(scores)
         w = np.exp(3.0 * np.array([scores[n] for n in names]))
         first = names[int(rng.choice(len(names), p=w / w.sum()))]
-    rest = [s for s in (*motif.styles[1:], "wash", "flow", "shards") if s != first]
-    if rng.random() < 0.55 and rest:
-        return [first, rest[int(rng.integers(min(2, len(rest))))]]
+    # A second, translucent style for some seeds: the motif's next style, or mist
+    # (wash) when calm and wind (flow) when aroused.
+    extra = "flow" if look.turbulence > 0.5 else "wash"
+    rest = [s for s in (*motif.styles[1:], extra) if s != first]
+    if rng.random() < 0.5 and rest:
+        return [first, rest[0]]
     return [first]
 
 
@@ -91,28 +94,49 @@ def _sky(canvas: skia.Canvas, s: d.Scene, ground: bool) -> None:
 
 
 def _focal(canvas: skia.Canvas, s: d.Scene, soft: bool) -> None:
-    """The central mass for abstract styles: an orb when rounded, a crystal when angular;
-    its size follows dominance (the mass_scale control)."""
+    """The central mass for abstract styles; its size follows dominance (mass_scale).
+
+    Washes get a flat painted sun with a bleeding rim; shards an orb when the mood is
+    rounded or a faceted crystal when it is angular (Bar & Neta 2006)."""
     lk = s.look
-    cx, cy, r = s.mass_x, s.mass_y - s.mass_size * 0.6, s.mass_size * 0.6
-    n = 64 if lk.curvature > 0.5 else int(s.rng.integers(5, 8))
-    pts = d.blob(s.rng, (cx, cy), r, 0.05 if n == 64 else 0.25, n, 0.9 if n < 64 else 1.0)
+    r = s.mass_size * 0.6
+    cx, cy = s.mass_x, s.mass_y - r
+    if soft:
+        paint = d.fill(s.palette.light)
+        paint.setShader(
+            d.radial(
+                (cx, cy),
+                r * 1.15,
+                [d.color(s.palette.light, 0.9), d.color(s.palette.light, 0.75),
+                 d.color(s.palette.hues[1], 0.0)],
+            )
+        )  # fmt: skip
+        paint.setImageFilter(skia.ImageFilters.Blur(r * 0.05, r * 0.05))
+        shape = d.deform(s.rng, d.blob(s.rng, (cx, cy), r, 0.08, 24), 0.05, 2)
+        canvas.drawPath(d.polygon(shape, True, 0.0), paint)
+        return
+    if lk.curvature > 0.5:
+        pts = d.blob(s.rng, (cx, cy), r, 0.03, 64)
+        smooth = 0.9
+    else:  # a crystal: facets fanning from an off-centre apex
+        n = int(s.rng.integers(5, 9))
+        pts = d.blob(s.rng, (cx, cy), r, 0.3, n, 0.8)
+        smooth = 0.0
     paint = d.fill(s.palette.light)
     paint.setShader(
         d.radial(
-            (cx - r * 0.3, cy - r * 0.3),
-            r * 1.6,
-            [
-                d.color(s.palette.light, 0.95),
-                d.color(s.palette.hues[0], 0.9),
-                d.color(s.palette.shadow, 0.9),
-            ],
+            (cx - r * 0.3, cy - r * 0.35),
+            r * 1.5,
+            [d.color(s.palette.light, 0.95), d.color(s.palette.hues[0], 0.9),
+             d.color(s.palette.shadow, 0.9)],
         )
-    )
-    if soft:  # a painted disc: blurred rim, no modelling
-        paint.setImageFilter(skia.ImageFilters.Blur(r * 0.06, r * 0.06))
-        paint.setAlphaf(0.85)
-    canvas.drawPath(d.polygon(pts, True, 0.9 if n == 64 else 0.0), paint)
+    )  # fmt: skip
+    canvas.drawPath(d.polygon(pts, True, smooth), paint)
+    if smooth == 0.0:
+        apex = (cx + r * 0.2, cy - r * 0.15)
+        facet = d.stroke(s.palette.light, s.px * 1.5, 0.5, False)
+        for x, y in pts:
+            canvas.drawLine(apex[0], apex[1], float(x), float(y), facet)
 
 
 def _glow(surface: skia.Surface, s: d.Scene) -> None:
@@ -207,7 +231,7 @@ def compose(
             if name in ("shards", "wash"):
                 _focal(canvas, s, soft=name == "wash")
         else:
-            STYLES[name](canvas, s, 0.45)
+            STYLES[name](canvas, s, 0.3)
     stage(0.7, "light")
     _glow(surface, s)
     _vignette(canvas, s)

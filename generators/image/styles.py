@@ -22,7 +22,7 @@ def flow(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     few directions, giving zigzag, crystalline flow instead of soft curls."""
     lk, rng = s.look, s.rng
     area = s.width * s.height / 1024.0**2
-    n = int((160 + 1300 * lk.density) * (0.35 + 0.65 * math.sqrt(area)) * amount)
+    n = int((160 + 1300 * lk.density) * (0.25 + 0.75 * math.sqrt(area)) * amount)
     steps = int(24 + 26 * (1 - lk.density))
     step = s.px * (5.0 + 5.0 * (1 - lk.density))
     base = rng.uniform(-0.4, 0.4) + (math.pi if rng.random() < 0.5 else 0.0)
@@ -76,6 +76,7 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     copies = 7 + int(6 * (1 - lk.density))
     wobble = 0.04 + 0.16 * lk.turbulence
     hues = s.palette.hues
+    depth = 2 if s.unit >= 400 else 1  # previews need fewer edge wiggles
     for b in range(bands):
         y = s.height * (0.12 + 0.8 * (b + rng.uniform(0.2, 0.8)) / bands)
         thick = s.height * rng.uniform(0.08, 0.22) * (1.2 - 0.5 * lk.density)
@@ -86,7 +87,7 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
         base = d.deform(rng, base, wobble * (1.6 - lk.curvature), 2)
         paint = d.fill(hues[b % len(hues)], 0.08 * (1.3 - 0.5 * lk.density))
         for _ in range(copies):
-            lc.drawPath(d.polygon(d.deform(rng, base, wobble * 0.7, 2), True, 0.0), paint)
+            lc.drawPath(d.polygon(d.deform(rng, base, wobble * 0.7, depth), True, 0.0), paint)
         # Pigment pools at the edge of a wash: a thin darker outline.
         edge = d.stroke(s.palette.shadow, s.px * 2.0, 0.12, True)
         lc.drawPath(d.polygon(base, True, 0.0), edge)
