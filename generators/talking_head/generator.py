@@ -53,9 +53,14 @@ class TalkingHeadParams(Params):
     @field_validator("audio")
     @classmethod
     def _audio(cls, value: str | None) -> str | None:
-        if value is not None and not Path(value).is_file():
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if path.is_dir():
+            raise ValueError(f"audio {value!r} is a folder, not a file")
+        if not path.is_file():
             raise ValueError(f"audio file {value!r} does not exist")
-        return value
+        return str(path.resolve())  # absolute: a job may run in another working folder
 
     @field_validator("size")
     @classmethod
