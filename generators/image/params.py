@@ -107,7 +107,7 @@ class ImageParams(Params):
             return None
         path = Path(value).expanduser()
         if not path.is_file():
-            raise ValueError(f"input: no such file {value!r}")
+            raise ValueError("no such file")
         return str(path)
 
     @field_validator("model")

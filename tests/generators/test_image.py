@@ -192,3 +192,33 @@ def test_diffusers_backend_says_why_it_is_unavailable(
     with pytest.raises(ValueError, match="not available"):
         ImageGenerator().generate(req)
     assert not (tmp_path / "x.png").exists()
+
+
+def test_dominance_scales_the_central_mass(tmp_path: Path) -> None:
+    looks = []
+    for d in (-0.9, 0.9):
+        req = Request(
+            "image",
+            tmp_path / f"d{d}.png",
+            condition=Condition.from_vad(0.2, 0.2, d),
+            params={"size": 96, "style": "landscape"},
+            seed=5,
+        )
+        looks.append(ImageGenerator().generate(req).metadata["image"]["look"])
+    assert looks[1]["mass_scale"] > looks[0]["mass_scale"] + 0.2
+    assert looks[1]["horizon"] > looks[0]["horizon"]  # dominant: low viewpoint
+    assert looks[1]["lightness"] < looks[0]["lightness"]  # Valdez & Mehrabian: D = -.76 B
+
+
+def test_cancel_mid_render_leaves_nothing(tmp_path: Path) -> None:
+    from studio.plugins.contract import Cancelled
+    from studio.plugins.testing import CancelAfter
+
+    for n in (3, 5, 7):
+        token = CancelAfter(n)
+        req = Request(
+            "image", tmp_path / "x.png", condition=Condition.neutral(), params={"size": 96}
+        )
+        with pytest.raises(Cancelled):
+            ImageGenerator().generate(req, token.progress, token)
+        assert list(tmp_path.iterdir()) == []
