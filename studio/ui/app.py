@@ -53,6 +53,7 @@ def run(smoke_test: Path | None = None) -> int:
     window.show()  # type: ignore[attr-defined]
     # Boot the job workers once the window is on screen, so the first Generate is warm.
     QTimer.singleShot(200, window.bridge.start)  # type: ignore[attr-defined]
+    QTimer.singleShot(400, window.warm_up)  # type: ignore[attr-defined]
     if smoke_test is not None:
         from studio.ui.smoke import SmokeTest
 

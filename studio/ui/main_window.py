@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -233,6 +233,26 @@ class MainWindow(QMainWindow):
             )
         )
         help_menu.addAction(about)
+
+    def warm_up(self, step_ms: int = 40) -> None:
+        """Build each panel's viewers (QtMultimedia, MIDI and audio readers) in small idle
+        steps after the window is up, so the first result does not stall the event loop."""
+        from studio.ui.previews import kind_of
+
+        steps: list[Any] = []
+        for panel in self.panels.values():
+            kinds = {kind_of(Path(f"x{ext}")) for ext in panel.generator.extensions}
+            for kind in sorted(kinds - {"other"}):
+                steps.append(lambda p=panel, k=kind: p.preview_stack.viewer(k))
+        steps.append(lambda: __import__("mido"))
+        steps.append(lambda: __import__("soundfile"))
+
+        def run_next() -> None:
+            if steps and not self.bridge.closed:
+                steps.pop(0)()
+                QTimer.singleShot(step_ms, run_next)
+
+        QTimer.singleShot(step_ms, run_next)
 
     # -- persistence ----------------------------------------------------------------------
     def _saved_condition(self) -> Condition:

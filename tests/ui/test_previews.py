@@ -36,7 +36,7 @@ def test_image_view_zooms_and_fits(stack: PreviewStack, tmp_path: Path, qtbot: A
     assert view.zoom == pytest.approx(fitted)
 
 
-def test_piano_roll_reads_music_midi(stack: PreviewStack, tmp_path: Path) -> None:
+def test_piano_roll_reads_music_midi(stack: PreviewStack, tmp_path: Path, qtbot: Any) -> None:
     from generators.music import MusicGenerator
     from studio.emotion import Condition
     from studio.plugins.contract import Request
@@ -47,11 +47,12 @@ def test_piano_roll_reads_music_midi(stack: PreviewStack, tmp_path: Path) -> Non
     )
     assert stack.show_file(out) == "midi"
     roll = stack.viewers["midi"]
+    qtbot.waitUntil(lambda: bool(roll.notes))
     assert len(roll.notes) > 10 and roll.length >= 5.0
     assert all(n.end > n.start for n in roll.notes)
 
 
-def test_waveform_envelope(stack: PreviewStack, tmp_path: Path) -> None:
+def test_waveform_envelope(stack: PreviewStack, tmp_path: Path, qtbot: Any) -> None:
     import soundfile as sf
 
     rate = 8000
@@ -59,12 +60,15 @@ def test_waveform_envelope(stack: PreviewStack, tmp_path: Path) -> None:
     sf.write(tmp_path / "tone.wav", 0.5 * np.sin(2 * np.pi * 220 * t), rate)
     assert stack.show_file(tmp_path / "tone.wav") == "audio"
     wave = stack.viewers["audio"].waveform
+    qtbot.waitUntil(lambda: wave.duration > 0)
     assert wave.duration == pytest.approx(1.0)
     assert wave.env[:, 1].max() == pytest.approx(0.5, abs=0.01)
     assert wave.env[:, 0].min() == pytest.approx(-0.5, abs=0.01)
 
 
-def test_corrupt_and_missing_files_give_a_message(stack: PreviewStack, tmp_path: Path) -> None:
+def test_corrupt_and_missing_files_give_a_message(
+    stack: PreviewStack, tmp_path: Path, qtbot: Any
+) -> None:
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not a png")
     assert stack.show_file(bad) == ""
@@ -73,7 +77,10 @@ def test_corrupt_and_missing_files_give_a_message(stack: PreviewStack, tmp_path:
     assert "missing" in stack.placeholder.text()
     broken_mid = tmp_path / "x.mid"
     broken_mid.write_bytes(b"MThd")
-    assert stack.show_file(broken_mid) == ""
+    assert stack.show_file(broken_mid) == "midi"
+    roll = stack.viewers["midi"]
+    qtbot.waitUntil(lambda: roll.error != "")
+    assert roll.error.startswith("Cannot read this MIDI file")
 
 
 def test_without_qtmultimedia_playback_is_disabled_with_a_reason(

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from studio.ui import theme
+from studio.ui.background import Background
 
 TRACK_COLOURS = ("#6c9cff", "#f08a24", "#8cc63f", "#e0453a", "#9b59b6", "#35a7d8", "#f4c430")
 
@@ -77,6 +78,8 @@ class PianoRoll(QWidget):
         self.notes: list[Note] = []
         self.length = 0.0
         self.beat = 0.5
+        self.error = ""
+        self.background = Background(self)
         self.setMinimumHeight(160)
         self.setAccessibleName("Piano roll")
         self.setToolTip("Notes by time (→) and pitch (↑); colours are parts")
@@ -85,7 +88,17 @@ class PianoRoll(QWidget):
         return QSize(600, 320)
 
     def load(self, path: Path) -> None:
-        self.notes, self.length, self.beat = read_notes(path)
+        """Parse off the UI thread; the roll repaints when the notes arrive."""
+        self.notes, self.error = [], ""
+        self.background.run(lambda: read_notes(path), self._loaded, self._failed)
+        self.update()
+
+    def _loaded(self, result: tuple[list[Note], float, float]) -> None:
+        self.notes, self.length, self.beat = result
+        self.update()
+
+    def _failed(self, exc: Exception) -> None:
+        self.error = f"Cannot read this MIDI file: {exc}"
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -94,7 +107,8 @@ class PianoRoll(QWidget):
         p.fillRect(self.rect(), QColor(t.base))
         if not self.notes:
             p.setPen(QColor(t.muted))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no notes")
+            text = self.error or ("reading…" if self.background.busy else "no notes")
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
             p.end()
             return
         lo = min(n.pitch for n in self.notes) - 2

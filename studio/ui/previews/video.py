@@ -5,11 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
+from studio.ui.background import Background
 from studio.ui.previews import multimedia
 from studio.ui.previews.transport import Transport
+
+
+def first_frame(path: Path) -> QImage:
+    """The first video frame, decoded with PyAV (a thread-safe QImage)."""
+    import av
+
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            rgb = frame.to_ndarray(format="rgb24")
+            h, w, _ = rgb.shape
+            return QImage(rgb.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    return QImage()
 
 
 class VideoPreview(QWidget):
@@ -27,12 +41,24 @@ class VideoPreview(QWidget):
             return
         self.view = widgets.QVideoWidget()
         self.view.setAccessibleName("Video preview")
+        # The first frame as a still until playback starts: a paused player shows nothing
+        # on some platforms (no GPU, offscreen), and the artist should see the face at once.
+        self.poster = QLabel()
+        self.poster.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.poster.setMinimumSize(1, 1)
+        self.poster.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.poster_image = QImage()
+        self.background = Background(self)
+        self.screens = QStackedWidget()
+        self.screens.addWidget(self.poster)
+        self.screens.addWidget(self.view)
         self.player = media.QMediaPlayer(self)
         self.output = media.QAudioOutput(self)
         self.player.setAudioOutput(self.output)
         self.player.setVideoOutput(self.view)
         self.transport = Transport(self.player)
-        layout.addWidget(self.view, 1)
+        self.player.playbackStateChanged.connect(self._state)
+        layout.addWidget(self.screens, 1)
         layout.addWidget(self.transport)
 
     def load(self, path: Path) -> None:
@@ -41,8 +67,33 @@ class VideoPreview(QWidget):
             return
         self.player.stop()
         self.player.setSource(QUrl.fromLocalFile(str(path)))
-        self.player.play()  # shows the first frames at once; the artist can pause
-        self.player.pause()
+        self.poster_image = QImage()
+        self.poster.clear()
+        self.screens.setCurrentWidget(self.poster)
+        self.background.run(lambda: first_frame(path), self._poster, lambda exc: None)
+
+    def _poster(self, image: QImage) -> None:
+        self.poster_image = image
+        self._fit_poster()
+
+    def _fit_poster(self) -> None:
+        if not self.poster_image.isNull():
+            self.poster.setPixmap(
+                QPixmap.fromImage(self.poster_image).scaled(
+                    self.poster.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.player is not None:
+            self._fit_poster()
+
+    def _state(self, state: Any) -> None:
+        playing = state != type(state).StoppedState
+        self.screens.setCurrentWidget(self.view if playing else self.poster)
 
     def stop(self) -> None:
         if self.player is not None:

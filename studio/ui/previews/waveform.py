@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from studio.ui import theme
+from studio.ui.background import Background
 
 BUCKETS = 2000  # envelope resolution kept in memory; painting resamples it to the width
 
@@ -37,6 +38,8 @@ class WaveformView(QWidget):
         self.env = np.zeros((0, 2), dtype=np.float32)
         self.duration = 0.0
         self.playhead = 0.0
+        self.error = ""
+        self.background = Background(self)
         self.setMinimumHeight(90)
         self.setToolTip("Click to play from there")
         self.setAccessibleName("Waveform")
@@ -45,8 +48,17 @@ class WaveformView(QWidget):
         return QSize(400, 120)
 
     def load(self, path: Path) -> None:
-        self.env, self.duration = envelope(path)
-        self.playhead = 0.0
+        """Decode off the UI thread; the waveform repaints when the envelope arrives."""
+        self.env, self.duration, self.playhead, self.error = self.env[:0], 0.0, 0.0, ""
+        self.background.run(lambda: envelope(path), self._loaded, self._failed)
+        self.update()
+
+    def _loaded(self, result: tuple[np.ndarray, float]) -> None:
+        self.env, self.duration = result
+        self.update()
+
+    def _failed(self, exc: Exception) -> None:
+        self.error = f"Cannot read this audio file: {exc}"
         self.update()
 
     def set_playhead(self, seconds: float) -> None:
@@ -75,6 +87,9 @@ class WaveformView(QWidget):
                 chunk = self.env[a:b]
                 lo, hi = float(chunk[:, 0].min()), float(chunk[:, 1].max())
                 p.drawLine(QPointF(x + 0.5, mid - hi * half), QPointF(x + 0.5, mid - lo * half))
+        if self.error:
+            p.setPen(QColor(t.danger))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.error)
         if self.duration > 0:
             head = self.playhead / self.duration * self.width()
             p.setPen(QPen(QColor(t.text), 1.5))
