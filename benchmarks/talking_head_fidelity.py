@@ -194,10 +194,9 @@ def main() -> int:
     for r in rows:
         print(" | ".join(f"{r[c]!s:>16}" for c in cols))
     by = {r["clip"]: r for r in rows}
-    speech_rows = [r for r in rows]
     checks = {
-        "r_mouth_loudness_min": min(r["r_mouth_loudness"] for r in speech_rows),
-        "r_pixels_mouth_min": min(r["r_pixels_mouth"] for r in speech_rows),
+        "r_mouth_loudness_min": min(r["r_mouth_loudness"] for r in rows),
+        "r_pixels_mouth_min": min(r["r_pixels_mouth"] for r in rows),
         "blinks_per_min_by_arousal": blink_rows,
         "joy_AU12": [by[f"{c}/joy"]["AU12"] for c in ("ava", "milo")],
         "sadness_AU12": [by[f"{c}/sadness"]["AU12"] for c in ("ava", "milo")],

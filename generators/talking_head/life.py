@@ -150,3 +150,18 @@ def breathing(n: int, fps: int, arousal: Array, rng: np.random.Generator) -> Arr
     rate = (0.25 + 0.08 * np.clip(arousal, -1, 1)) * (1 + 0.15 * smooth_noise(n, fps, rng, 4.0))
     phase = np.cumsum(2 * np.pi * rate / fps) + rng.uniform(0, 2 * np.pi)
     return np.sin(phase)
+
+
+def brow_flashes(envelope: Array, fps: int, rng: np.random.Generator) -> Array:
+    """Brief brow raises (AU1+2) on some stressed syllables: speakers lift their brows
+    with pitch accents (Cavé et al. 1996, ICSLP) [check]; one accent in three, ~0.4 s
+    (project calibration)."""
+    n = len(envelope)
+    out = np.zeros(n)
+    times = np.arange(n) / fps
+    for i, strength in emphasis_onsets(envelope, fps):
+        if rng.random() < 1 / 3:
+            dt = times - times[i]
+            pulse = np.where((dt >= 0) & (dt < 0.45), np.sin(np.pi * np.clip(dt / 0.45, 0, 1)), 0)
+            out = np.maximum(out, (0.15 + 0.6 * strength) * pulse)
+    return np.clip(out, 0.0, 0.4)

@@ -64,6 +64,9 @@ def build(
     au["AU25"] = np.maximum(au["AU25"] * hold, np.clip(mouth["open"] * 3.0, 0.0, 1.0))
     au["AU23"] = au["AU23"] * (1.0 - 0.5 * speaking)
     au["AU24"] = np.maximum(au["AU24"] * (1.0 - 0.5 * speaking), mouth["press"])
+    flash = life.brow_flashes(envelope, fps, rng) * min(1.0, expression)
+    au["AU1"] = np.clip(au["AU1"] + flash, 0.0, 1.0)
+    au["AU2"] = np.clip(au["AU2"] + flash, 0.0, 1.0)
     blink, onsets = life.blinks(arousal, fps, rng)
     au["AU45"] = blink
     gx, gy = life.gaze(n, fps, arousal, rng)
