@@ -157,7 +157,7 @@ def shards(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
                 polys.append(part)
                 areas.append(abs(_area(part)))
     hues = s.palette.hues
-    corner = s.px * 40 * lk.curvature**1.5
+    corner = s.px * 90 * lk.curvature**2
     effect = skia.CornerPathEffect.Make(corner) if corner > 0.5 else None
     edge_w = s.px * (0.8 + 1.5 * (1 - lk.density))
     for poly in polys:

@@ -10,7 +10,12 @@ import pytest
 from PIL import Image
 
 from generators.image import ImageGenerator, ImageParams
-from generators.image.features import colourfulness, edge_angularity, high_frequency_energy
+from generators.image.features import (
+    colourfulness,
+    edge_angularity,
+    edge_straightness,
+    high_frequency_energy,
+)
 from generators.image.vocabulary import parse
 from studio.emotion import Condition
 from studio.plugins.contract import InputError, Request
@@ -97,7 +102,8 @@ def test_metadata_describes_look_styles_and_features(tmp_path: Path) -> None:
     feats = art.features
     assert len(feats["hue_histogram"]) == 12
     assert sum(feats["hue_histogram"]) == pytest.approx(1.0, abs=1e-3)
-    for key in ("mean_lightness", "colourfulness", "edge_angularity", "high_frequency_energy"):
+    keys = ("mean_lightness", "colourfulness", "edge_angularity", "edge_straightness")
+    for key in (*keys, "high_frequency_energy"):
         assert isinstance(feats[key], float)
 
 
@@ -163,7 +169,8 @@ def test_features_measure_what_they_say() -> None:
     yy, xx = np.mgrid[0:128, 0:128]
     square = ((abs(xx - 64) < 30) & (abs(yy - 64) < 30)).astype(float) * 100
     disc = (np.hypot(xx - 64, yy - 64) < 30).astype(float) * 100
-    assert edge_angularity(square) > edge_angularity(disc) + 0.05
+    assert edge_angularity(square) > 2 * edge_angularity(disc)
+    assert edge_straightness(square) > edge_straightness(disc) + 0.05
     rng = np.random.default_rng(0)
     smooth = np.sin(xx / 20.0) * 50
     assert high_frequency_energy(smooth + rng.normal(0, 10, smooth.shape)) > 5 * (
@@ -222,3 +229,11 @@ def test_cancel_mid_render_leaves_nothing(tmp_path: Path) -> None:
         with pytest.raises(Cancelled):
             ImageGenerator().generate(req, token.progress, token)
         assert list(tmp_path.iterdir()) == []
+
+
+def test_angular_moods_measure_more_angular(tmp_path: Path) -> None:
+    # Anger-like (low curvature) against serene (high curvature) at equal arousal.
+    for style in ("landscape", "wash"):
+        angry = _make(tmp_path, -0.8, 0.3, 2, style=style).features["edge_angularity"]
+        calm = _make(tmp_path, 0.8, 0.3, 2, style=style).features["edge_angularity"]
+        assert angry > calm, (style, angry, calm)
