@@ -28,6 +28,7 @@ def test_image_view_zooms_and_fits(stack: PreviewStack, tmp_path: Path, qtbot: A
     Image.fromarray(np.full((64, 128, 3), 200, np.uint8)).save(path)
     assert stack.show_file(path) == "image"
     view = stack.viewers["image"]
+    qtbot.waitUntil(lambda: not view.item.pixmap().isNull())
     fitted = view.zoom
     assert fitted > 1.0  # a small image fills the view
     view.zoom_by(2.0)
@@ -71,8 +72,9 @@ def test_corrupt_and_missing_files_give_a_message(
 ) -> None:
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not a png")
-    assert stack.show_file(bad) == ""
-    assert "Cannot read the image" in stack.placeholder.text()
+    stack.show_file(bad)
+    qtbot.waitUntil(lambda: "Cannot read the image" in stack.placeholder.text())
+    assert stack.currentWidget() is stack.placeholder
     assert stack.show_file(tmp_path / "gone.wav") == ""
     assert "missing" in stack.placeholder.text()
     broken_mid = tmp_path / "x.mid"

@@ -52,6 +52,7 @@ class PreviewStack(QStackedWidget):
                 from studio.ui.previews.image import ImageView
 
                 widget = ImageView()
+                widget.failed.connect(self.show_message)
             elif kind == "audio":
                 from studio.ui.previews.audio import AudioPreview
 
@@ -85,10 +86,7 @@ class PreviewStack(QStackedWidget):
             return self.show_message(f"The file is missing: {path}")
         try:
             widget = self.viewer(kind if kind != "other" else "text")
-            if kind == "image":
-                if not widget.load(path):  # type: ignore[attr-defined]
-                    return self.show_message(f"Cannot read the image {path.name}")
-            elif kind in ("audio", "video", "midi"):
+            if kind in ("image", "audio", "video", "midi"):
                 widget.load(path)  # type: ignore[attr-defined]
             else:
                 text: QPlainTextEdit = widget.property("text_view")

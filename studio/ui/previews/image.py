@@ -4,17 +4,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPixmap, QWheelEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import (
+    QImage,
+    QImageReader,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+
+from studio.ui.background import Background
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.05, 32.0
 
 
+def _read(path: Path) -> QImage:
+    reader = QImageReader(str(path))
+    image = reader.read()
+    if image.isNull():
+        raise ValueError(f"Cannot read the image {path.name}: {reader.errorString()}")
+    return image
+
+
 class ImageView(QGraphicsView):
+    loaded = Signal()
+    failed = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.background = Background(self)
         self.setScene(QGraphicsScene(self))
         self.item = QGraphicsPixmapItem()
         self.item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
@@ -27,15 +49,18 @@ class ImageView(QGraphicsView):
         self.setAccessibleName("Image preview")
         self.fitted = True
 
-    def load(self, path: Path) -> bool:
-        pixmap = QPixmap(str(path))
-        if pixmap.isNull():
-            return False
-        self.item.setPixmap(pixmap)
+    def load(self, path: Path) -> None:
+        """Decode off the UI thread (a large PNG takes tens of ms); ``failed`` on error."""
+        self.background.run(
+            lambda: _read(path), self._loaded, lambda exc: self.failed.emit(str(exc))
+        )
+
+    def _loaded(self, image: QImage) -> None:
+        self.item.setPixmap(QPixmap.fromImage(image))
         self.scene().setSceneRect(self.item.boundingRect())
         if self.fitted:
             self.fit()
-        return True
+        self.loaded.emit()
 
     @property
     def zoom(self) -> float:
