@@ -37,6 +37,10 @@ KIND_OPTIONS = (
     "key",
     "tempo",
     "instrumentation",
+    "strength",
+    "model",
+    "steps",
+    "guidance",
 )
 MAX_GRID = 32
 
@@ -346,6 +350,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `studio … --json | head`: the reader left; the file was already written.
+        # Point stdout at devnull so the interpreter's final flush does not complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except GenerationError as exc:
         if os.environ.get("STUDIO_DEBUG"):
             raise
