@@ -25,7 +25,14 @@ def make_settings() -> object:
     return QSettings(ORG, APP)
 
 
+# Qt Multimedia reports every missing optional system library (pipewire, VA-API) and its
+# FFmpeg backend dumps each opened file's header to stderr; none of it is actionable for
+# an artist. A user's own QT_LOGGING_RULES still wins.
+QUIET_LOGGING = "qt.multimedia*=false"
+
+
 def ensure_app() -> object:
+    os.environ.setdefault("QT_LOGGING_RULES", QUIET_LOGGING)
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
