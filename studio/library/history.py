@@ -24,7 +24,7 @@ import math
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -155,6 +155,14 @@ class _State:
     kind: StateKind
     name: str
     condition: Condition
+    labels: tuple[str, ...] = ()
+
+    @property
+    def search_key(self) -> str:
+        """What a name search looks in: the derived name and the words the user typed
+        ("serene" is stored as "acceptance" but must still be found as "serene")."""
+        words = [self.name, *(w for w in self.labels if w and w not in self.name)]
+        return " · ".join(words).casefold()
 
 
 def _state_of(metadata: Mapping[str, Any]) -> _State:
@@ -163,11 +171,15 @@ def _state_of(metadata: Mapping[str, Any]) -> _State:
         raise ValueError("artifact metadata needs exactly one of 'condition' or 'trajectory'")
     if has_condition:
         condition = Condition.from_dict(metadata["condition"])
-        return _State("condition", condition.name, condition)
+        return _State("condition", condition.name, condition, _labels([condition]))
     frames = Trajectory.from_dict(metadata["trajectory"]).keyframes
     first, last = frames[0].condition, frames[-1].condition
     name = first.name if len(frames) == 1 else f"{first.name} → {last.name}"
-    return _State("trajectory", name, first)
+    return _State("trajectory", name, first, _labels(k.condition for k in frames))
+
+
+def _labels(conditions: Iterable[Condition]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.label for c in conditions if c.label))
 
 
 def _now_iso() -> str:
@@ -325,7 +337,7 @@ class History:
             "seed": meta.get("seed") if isinstance(meta.get("seed"), int) else None,
             "state_kind": state.kind,
             "name": state.name,
-            "name_key": state.name.casefold(),
+            "name_key": state.search_key,
             "valence": c.valence,
             "arousal": c.arousal,
             "dominance": c.dominance,

@@ -396,3 +396,14 @@ def test_process_killed_mid_record_leaves_no_partial_row(tmp_path: Path) -> None
     assert done.returncode == 9, done.stderr.decode()
     with History(tmp_path) as h:
         assert h.count() == 0 and file_rows(h) == 0
+
+
+def test_name_search_also_finds_the_word_the_user_typed(hist: History, out: Path) -> None:
+    from studio.emotion import lexicon
+
+    serene = lexicon.lookup("serene").condition()
+    assert serene.label == "serene" and "serene" not in serene.name
+    entry = hist.record(make_artifact(out, "calm", serene))
+    assert ids(hist.list(name="SERENE")) == [entry.id]
+    assert ids(hist.list(name=serene.name)) == [entry.id]
+    assert hist.count(name="serene") == 1
