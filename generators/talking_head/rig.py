@@ -189,8 +189,10 @@ class Rig:
                 cord.lineTo(side * 16, 240 - lift)
                 canvas.drawPath(cord, p.s("shirt_trim", 3.5))
         else:
-            collar.moveTo(-neck_w - 16, 159 - lift)
-            collar.cubicTo(-neck_w - 8, 205 - lift, neck_w + 8, 205 - lift, neck_w + 16, 159 - lift)
+            # Starts just above the shirt's top edge (158) so no sliver of shirt shows
+            # between the neck and the scoop.
+            collar.moveTo(-neck_w - 16, 156 - lift)
+            collar.cubicTo(-neck_w - 8, 205 - lift, neck_w + 8, 205 - lift, neck_w + 16, 156 - lift)
             canvas.drawPath(collar, p.f("skin_shade"))
             canvas.drawPath(collar, p.s("shirt_trim", 5))
         # Shadow of the shoulders' far side gives the torso volume.
