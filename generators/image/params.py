@@ -27,7 +27,7 @@ def parse_size(value: object) -> tuple[int, int]:
     if isinstance(value, int):
         w = h = value
     elif isinstance(value, list | tuple) and len(value) == 2:
-        w, h = (int(v) for v in value)
+        w, h = (_side(v) for v in value)
     elif isinstance(value, str) and (m := _SIZE.match(value)):
         w = int(m.group(1))
         h = int(m.group(2)) if m.group(2) else w
@@ -37,6 +37,15 @@ def parse_size(value: object) -> tuple[int, int]:
         if not MIN_SIDE <= side <= MAX_SIDE:
             raise ValueError(f"each side must be {MIN_SIDE}–{MAX_SIDE} pixels")
     return w, h
+
+
+def _side(value: object) -> int:
+    """One side from a [width, height] pair: a whole number of pixels (int or digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ValueError("size must be a number of pixels or WIDTHxHEIGHT, e.g. 1024x768")
 
 
 class ImageParams(Params):
