@@ -150,7 +150,10 @@ def run(
         if cancel.is_set():
             p._interrupt = True
         else:
-            progress((index + 1) / steps, f"denoising step {index + 1} of {steps}")
+            # Second-order schedulers (Heun, KDPM2) run more model steps than asked for;
+            # the pipeline knows the real count.
+            total = max(int(getattr(p, "num_timesteps", 0) or 0), index + 1, 1)
+            progress((index + 1) / total, f"denoising step {index + 1} of {total}")
         return tensors
 
     with torch.no_grad():

@@ -176,6 +176,18 @@ def test_progress_per_step_and_cancel_interrupts(pipe: Any) -> None:
     assert pipe.interrupt  # the pipeline's own interrupt flag was raised
 
 
+def test_progress_stays_in_range_with_a_second_order_scheduler(tmp_path: Path) -> None:
+    from diffusers import HeunDiscreteScheduler
+
+    heun = tiny_pipeline(tmp_path)
+    heun.scheduler = HeunDiscreteScheduler.from_config(heun.scheduler.config)
+    seen: list[tuple[float, str]] = []
+    _run(heun, ANGRY, progress=lambda f, m: seen.append((f, m)))
+    fractions = [f for f, _ in seen]
+    assert len(seen) > 2 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert seen[-1][1] == f"denoising step {len(seen)} of {len(seen)}"
+
+
 def test_generator_loads_a_saved_pipeline_folder(saved: Path, tmp_path: Path) -> None:
     gen = ImageGenerator()
     out = tmp_path / "x.png"
