@@ -61,11 +61,14 @@ def run(smoke_test: Path | None = None) -> int:
     # Boot the job workers once the window is on screen, so the first Generate is warm.
     QTimer.singleShot(200, window.bridge.start)  # type: ignore[attr-defined]
     QTimer.singleShot(400, window.warm_up)  # type: ignore[attr-defined]
+    smoke = None
     if smoke_test is not None:
         from studio.ui.smoke import SmokeTest
 
         smoke = SmokeTest(window, Path(smoke_test))  # type: ignore[arg-type]
         QTimer.singleShot(0, smoke.start)
-        app.exec()  # type: ignore[attr-defined]
-        return smoke.exit_code
-    return int(app.exec())  # type: ignore[attr-defined]
+    try:
+        code = int(app.exec())  # type: ignore[attr-defined]
+    finally:  # however the loop ended: no worker process outlives the window
+        window.bridge.close()  # type: ignore[attr-defined]
+    return smoke.exit_code if smoke is not None else code

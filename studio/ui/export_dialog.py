@@ -4,6 +4,7 @@ is produced by rendering the same request again (same seed ⇒ the same content)
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from studio.library.history import Entry
 from studio.ui.qt_util import combo_data
 
 SAME = ""
+MAX_NAME_BYTES = 255  # NAME_MAX of ext4, APFS and NTFS
 
 
 def entry_title(entry: Entry) -> str:
@@ -55,15 +57,25 @@ class ExportPlan:
     overwrite: bool
 
     def target(self, entry: Entry) -> Path:
+        """The file to write; ``ValueError`` (one line) for a file-name pattern that
+        cannot be filled for this entry ("{nme}", "{name.x}", "{name[40]}", "{")."""
         assert entry.path is not None
         ext = self.extension or entry.path.suffix
-        stem = self.pattern.format(
-            name=safe_stem(entry_title(entry)),
-            generator=entry.generator,
-            id=entry.id,
-            seed=entry.seed if entry.seed is not None else 0,
-        )
-        return self.folder / f"{safe_stem(stem)}{ext}"
+        try:
+            stem = self.pattern.format(
+                name=safe_stem(entry_title(entry)),
+                generator=entry.generator,
+                id=entry.id,
+                seed=entry.seed if entry.seed is not None else 0,
+            )
+        except KeyError as exc:
+            raise ValueError(f"File name: unknown field {exc}") from None
+        except (IndexError, AttributeError, TypeError, ValueError) as exc:
+            raise ValueError(f"File name: {exc}") from None
+        name = f"{safe_stem(stem)}{ext}"
+        if len(name.encode()) > MAX_NAME_BYTES:
+            raise ValueError(f"File name: longer than {MAX_NAME_BYTES} bytes")
+        return self.folder / name
 
 
 class ExportDialog(QDialog):
@@ -150,10 +162,17 @@ class ExportDialog(QDialog):
             return "Choose a folder"
         if not plan.folder.is_dir():
             return f"The folder does not exist: {plan.folder}"
-        try:
-            plan.target(self.entries[0])
-        except (KeyError, IndexError, ValueError) as exc:
-            return f"File name: unknown field {exc}"
+        if not os.access(plan.folder, os.W_OK):
+            return f"The folder is not writable: {plan.folder}"
+        if all(entry.path is None for entry in self.entries):
+            return "These generations have no files left to export"
+        for entry in self.entries:
+            if entry.path is None:
+                continue
+            try:
+                plan.target(entry)
+            except ValueError as exc:
+                return str(exc)
         return ""
 
     def _update(self) -> None:
@@ -162,7 +181,7 @@ class ExportDialog(QDialog):
         if problem:
             self.preview.setText(problem)
         else:
-            first = self.plan().target(self.entries[0])
+            first = self.plan().target(next(e for e in self.entries if e.path is not None))
             more = f" (and {len(self.entries) - 1} more)" if len(self.entries) > 1 else ""
             self.preview.setText(f"→ {first}{more}")
 

@@ -45,8 +45,13 @@ class Exporter(QObject):
             if entry.path is None:
                 self._errors.append(f"{entry.name}: no file")
                 continue
+            try:
+                target = plan.target(entry)
+            except ValueError as exc:
+                self._errors.append(f"{entry.name}: {exc}")
+                continue
             if not plan.extension or plan.extension == entry.path.suffix.lower():
-                self._copy(entry.path, entry.metadata, plan.target(entry), plan)
+                self._copy(entry.path, entry.metadata, target, plan)
             else:
                 self._rerender(entry, plan)
         self._maybe_finish()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio.emotion import Condition
 from studio.jobs import EventKind, Job, JobState
+from studio.library.history import HistoryError
 from studio.plugins.contract import MAX_SEED, Artifact, Generator, Request
 from studio.ui.condition_model import ConditionModel, display_name
 from studio.ui.job_bridge import JobBridge, JobUpdate
@@ -84,6 +85,7 @@ class GeneratorPanel(QWidget):
         self.last_entry_id: int | None = None
         self.last_path: Path | None = None
         self.last_artifact: Artifact | None = None
+        self._old_previews: set[Job] = set()  # superseded, still running: files to discard
         self._build()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -180,6 +182,7 @@ class GeneratorPanel(QWidget):
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
+        self.cancel_button.setToolTip("Stop this panel's generation and live preview")
         self.cancel_button.clicked.connect(self.cancel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 1)
@@ -253,6 +256,8 @@ class GeneratorPanel(QWidget):
         }
 
     def restore(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict):
+            return  # a damaged settings file: keep the defaults
         for combo, key in ((self.backend, "backend"), (self.format, "format"), (self.mode, "mode")):
             value = state.get(key)
             i = combo.findData(value) if isinstance(value, str) else -1
@@ -261,8 +266,9 @@ class GeneratorPanel(QWidget):
                 and combo.model().flags(combo.model().index(i, 0)) & Qt.ItemFlag.ItemIsEnabled
             ):
                 combo.setCurrentIndex(i)
-        if isinstance(state.get("seed"), int):
-            self.seed.setValue(state["seed"])
+        seed = state.get("seed")
+        if isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed <= SEED_MAX:
+            self.seed.setValue(seed)
         self.follow.setChecked(bool(state.get("follow")))
         if isinstance(state.get("params"), dict):
             self.form.set_values(state["params"])
@@ -343,7 +349,7 @@ class GeneratorPanel(QWidget):
             return None
         try:
             request = self.build_request()
-        except ValueError as exc:
+        except (ValueError, OSError, HistoryError) as exc:  # e.g. no artifacts folder
             self.problem.setText(str(exc))
             self.problem.show()
             return None
@@ -369,6 +375,8 @@ class GeneratorPanel(QWidget):
         ):
             return previous  # e.g. the release after a drag: that position is already coming
         job = self.bridge.supersede(request, self.spec, key=f"preview:{self.generator.id}")
+        if previous is not None and not previous.state.is_final:
+            self._old_previews.add(previous)
         self.preview_job = job
         return job
 
@@ -399,6 +407,10 @@ class GeneratorPanel(QWidget):
         job, event = update.job, update.event
         mine = job is self.current_job
         if not (mine or job is self.preview_job):
+            if job in self._old_previews and event.is_final:
+                self._old_previews.discard(job)
+                if event.artifact is not None:  # finished after a newer one was asked for
+                    self.bridge.discard_preview(event.artifact.path)
             return
         if mine and event.is_final:
             self.cancel_button.setEnabled(
@@ -412,7 +424,9 @@ class GeneratorPanel(QWidget):
             self.caption.setText(f"{event.fraction:.0%} {event.message}")
 
     def show_result(self, path: Path, job: Job | None = None, entry_id: int | None = None) -> None:
-        self.preview_stack.show_file(path)
+        self.preview_stack.show_file(path)  # stops (releases) the file shown before
+        if self.last_path is not None and self.last_path != path:
+            self.bridge.discard_preview(self.last_path)
         self.last_path = path
         self.last_entry_id = entry_id
         self.last_artifact = job.result if job is not None else None

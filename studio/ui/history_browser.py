@@ -42,6 +42,7 @@ class QtHistoryBrowser(QWidget):
         self.search.setPlaceholderText("Filter by emotion (joy, love, melancholy…)")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Filter by emotion")
+        self.search.setToolTip("Show only generations whose emotion matches this word (Ctrl+F)")
         self.generator = QComboBox()
         self.generator.addItem("All generators", "")
         self.generator.setToolTip("Show one generator's results")
@@ -66,6 +67,9 @@ class QtHistoryBrowser(QWidget):
         self.reopen_button.setToolTip("Put this emotion and its options back (Enter)")
         self.reopen_button.clicked.connect(self._reopen)
         self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip(
+            "Copy the selected files out with their emotion embedded (Ctrl+E)"
+        )
         self.export_button.clicked.connect(
             lambda: self.export_entries.emit(self.selected_entries())
         )

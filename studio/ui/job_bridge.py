@@ -10,6 +10,7 @@ The update is then re-emitted as a Qt signal, which Qt queues onto the UI thread
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -20,9 +21,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from studio._paths import studio_home
 from studio.jobs import EventKind, Job, JobEvent, JobQueue
 from studio.library.export import write_sidecar
-from studio.library.history import Entry, History, HistoryError
+from studio.library.history import ARTIFACTS_DIR, Entry, History, HistoryError
 from studio.library.metadata import embed, supports_embedding
 from studio.plugins.contract import Artifact, Request
 
@@ -54,6 +56,24 @@ def keep(artifact: Artifact) -> None:
         write_sidecar(artifact.path, payload)
 
 
+def unrecorded_dir() -> Path:
+    """Where a kept generation goes when the history cannot be opened (a damaged database):
+    the usual artifacts folder if it can be made, else a folder in the system's temporary
+    place that is never cleaned up by the window. Never the preview scratch folder, which
+    is deleted on exit."""
+    for folder in (
+        studio_home() / ARTIFACTS_DIR,
+        Path(tempfile.gettempdir()) / "emotion-studio-unrecorded",
+    ):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    raise OSError("no writable folder for generated files")
+
+
 class JobBridge(QObject):
     """Submits generations and reports their events as ``updated(JobUpdate)``."""
 
@@ -82,8 +102,10 @@ class JobBridge(QObject):
         live previews (never recorded)."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
         name = f"{generator}-{stamp}-{uuid.uuid4().hex[:6]}{ext}"
-        if preview or self.history is None:
+        if preview:
             return Path(self._previews.name) / name
+        if self.history is None:
+            return unrecorded_dir() / name
         return self.history.artifacts_dir() / name
 
     # -- jobs ---------------------------------------------------------------------------
@@ -105,6 +127,14 @@ class JobBridge(QObject):
             job = self.queue.supersede(request, spec, key=key)
             self._track(job, record=False)
         return job
+
+    def discard_preview(self, path: Path | None) -> None:
+        """Delete a live preview's file once nothing shows it (a long drag would otherwise
+        fill the scratch folder); files outside the scratch folder are never touched."""
+        if path is None or self.closed:
+            return
+        if Path(path).parent == Path(self._previews.name):
+            Path(path).unlink(missing_ok=True)
 
     def _track(self, job: Job, record: bool) -> None:
         self.jobs[job.id] = job
@@ -133,8 +163,9 @@ class JobBridge(QObject):
         if event.kind is EventKind.FINISHED and event.artifact is not None and record:
             entry, warning = self._keep(job, event.artifact)
         if event.is_final:
-            with self._lock:
+            with self._lock:  # no event follows a final one: stop tracking the job
                 self._record.discard(event.job_id)
+                self.jobs.pop(event.job_id, None)
         self.updated.emit(JobUpdate(job, event, entry, warning))
 
     def _keep(self, job: Job, artifact: Artifact) -> tuple[Entry | None, str]:
@@ -143,7 +174,7 @@ class JobBridge(QObject):
         except (OSError, ValueError) as exc:
             return None, f"could not embed the emotion state: {exc}"
         if self.history is None:
-            return None, "no history: the file was kept but not recorded"
+            return None, f"no history: kept as {artifact.path} but not recorded"
         try:
             return self.history.record(artifact, request_dict=job.request_data), ""
         except (HistoryError, OSError, ValueError) as exc:

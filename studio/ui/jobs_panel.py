@@ -122,6 +122,7 @@ class QtJobsPanel(QWidget):
         self.clear_button.setToolTip("Remove finished, failed and cancelled jobs from the list")
         self.clear_button.clicked.connect(self.clear_finished)
         self.cancel_all = QPushButton("Cancel all")
+        self.cancel_all.setToolTip("Cancel every waiting and running job (Ctrl+.)")
         self.cancel_all.clicked.connect(self.cancel_everything)
         buttons = QHBoxLayout()
         buttons.addWidget(self.cancel_all)

@@ -293,20 +293,27 @@ class MainWindow(QMainWindow):
         s.setValue("condition", self.condition.condition.to_json())
         s.setValue("theme", theme.current().name)
         for gid, panel in self.panels.items():
-            s.setValue(f"panels/{gid}", json.dumps(panel.state()))
+            try:
+                s.setValue(f"panels/{gid}", json.dumps(panel.state(), default=str))
+            except (TypeError, ValueError) as exc:  # e.g. a circular value: skip, don't fail
+                log.warning("not remembering the %s panel: %s", gid, exc)
         current = self.current_panel()
         if current is not None:
             s.setValue("tab", current.generator.id)
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_settings()
-        for panel in self.panels.values():
-            panel.preview_stack.stop()
-        self.history_browser.thumbs.wait()
-        self.bridge.close()
-        if self.history is not None:
-            self.history.close()
+        try:
+            self.save_settings()
+        except Exception:  # settings are a convenience; the workers must stop regardless
+            log.exception("could not save the window settings")
+        finally:
+            for panel in self.panels.values():
+                panel.preview_stack.stop()
+            self.history_browser.thumbs.wait()
+            self.bridge.close()
+            if self.history is not None:
+                self.history.close()
         event.accept()
 
     # -- behaviour ------------------------------------------------------------------------

@@ -276,7 +276,10 @@ class ParamsForm(QWidget):
         """Fill the form (e.g. from a past generation's params); unknown keys are ignored."""
         for name, editor in self.editors.items():
             if name in values:
-                editor.put(values[name])
+                try:
+                    editor.put(values[name])
+                except (TypeError, ValueError, OverflowError):
+                    continue  # a value this editor cannot hold (damaged settings): keep it
 
     def reset(self) -> None:
         for name, editor in self.editors.items():

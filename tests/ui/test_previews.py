@@ -149,3 +149,33 @@ def test_window_builds_without_torch_or_multimedia(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "BAD []" in result.stdout
+
+
+def test_a_corrupt_video_says_so(stack: PreviewStack, tmp_path: Path, qtbot: Any) -> None:
+    """Not a blank black box: the artist is told the file cannot be read."""
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video" * 50)
+    stack.show_file(bad)
+    qtbot.waitUntil(lambda: "Cannot read the video" in stack.placeholder.text(), timeout=10_000)
+    assert stack.currentWidget() is stack.placeholder
+    assert "\n" not in stack.placeholder.text()
+
+
+def test_a_huge_text_file_is_read_only_in_part(
+    stack: PreviewStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = tmp_path / "big.txt"
+    with big.open("wb") as f:
+        f.truncate(50_000_000)
+    read: list[int] = []
+    original = Path.read_text
+
+    def spy(self: Path, *args: Any, **kwargs: Any) -> str:
+        read.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", spy)
+    assert stack.show_file(big) == "text"
+    assert read == [], "the whole file was read on the UI thread"
+    text = stack.viewers["text"].property("text_view")
+    assert 0 < len(text.toPlainText()) <= 200_000

@@ -14,6 +14,7 @@ AUDIO_EXT = frozenset({".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif"
 VIDEO_EXT = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"})
 MIDI_EXT = frozenset({".mid", ".midi"})
 TEXT_EXT = frozenset({".json", ".txt"})
+TEXT_LIMIT = 200_000  # bytes of a text file shown; enough for any metadata sidecar
 
 
 def kind_of(path: Path) -> str:
@@ -61,6 +62,7 @@ class PreviewStack(QStackedWidget):
                 from studio.ui.previews.video import VideoPreview
 
                 widget = VideoPreview()
+                widget.failed.connect(self.show_message)
             elif kind == "midi":
                 from studio.ui.previews.piano_roll import PianoRoll
 
@@ -90,7 +92,8 @@ class PreviewStack(QStackedWidget):
                 widget.load(path)  # type: ignore[attr-defined]
             else:
                 text: QPlainTextEdit = widget.property("text_view")
-                raw = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+                with path.open("rb") as f:  # only the head: the file may be huge
+                    raw = f.read(TEXT_LIMIT).decode("utf-8", errors="replace")
                 with contextlib.suppress(ValueError):
                     raw = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
                 text.setPlainText(raw)

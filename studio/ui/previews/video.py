@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
@@ -26,7 +26,14 @@ def first_frame(path: Path) -> QImage:
     return QImage()
 
 
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] or type(exc).__name__
+
+
 class VideoPreview(QWidget):
+    failed = Signal(str)  # one line: the file cannot be decoded
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -70,9 +77,16 @@ class VideoPreview(QWidget):
         self.poster_image = QImage()
         self.poster.clear()
         self.screens.setCurrentWidget(self.poster)
-        self.background.run(lambda: first_frame(path), self._poster, lambda exc: None)
+        self.background.run(
+            lambda: first_frame(path),
+            self._poster,
+            lambda exc: self.failed.emit(f"Cannot read the video {path.name}: {_one_line(exc)}"),
+        )
 
     def _poster(self, image: QImage) -> None:
+        if image.isNull():
+            self.failed.emit("Cannot read the video: it has no frames")
+            return
         self.poster_image = image
         self._fit_poster()
 
