@@ -82,7 +82,8 @@ class SpeechParams(Params):
         except ValueError:
             rate = -1
         if isinstance(value, bool) or rate not in SAMPLE_RATES:
-            raise ValueError(f"sample_rate must be 22050 or 48000, got {value!r}")
+            # The params error adds ", got <value>" itself.
+            raise ValueError("sample_rate must be 22050 or 48000")
         return rate
 
 

@@ -45,6 +45,8 @@ def speak(
     model = voice.resolve_voice(params.voice)
     try:
         spoken = voice.load(model)
+    except KeyError as exc:  # a Piper config without a field the voice needs
+        raise InputError(f"voice: cannot load {model.name}: its config lacks {exc}") from None
     except Exception as exc:  # a corrupt or foreign model file is the user's input
         raise InputError(f"voice: cannot load {model.name}: {exc}") from None
     check_cancel(cancel)

@@ -66,7 +66,20 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert "joe" in _reject(tmp_path, "unknown voice", text="Hi.", voice="nobody")
     _reject(tmp_path, "nothing to say", text="  ")
     _reject(tmp_path, "does not exist", text="Hi.", voice=str(tmp_path / "missing.onnx"))
-    _reject(tmp_path, "sample_rate", text="Hi.", sample_rate="fast")
+    rate = _reject(tmp_path, "sample_rate", text="Hi.", sample_rate="fast")
+    assert rate.count("got") == 1 and "'fast'" in rate
+
+
+def test_broken_local_voice_is_a_one_line_input_error(tmp_path: Path) -> None:
+    from generators.speech.voice import builtin_voices
+
+    model = tmp_path / "mine.onnx"
+    model.symlink_to(builtin_voices()["joe"])
+    config = tmp_path / "mine.onnx.json"
+    for text, match in (('{"audio": {}}', "config lacks 'num_symbols'"), ("[1]", "JSON object")):
+        config.write_text(text)
+        msg = _reject(tmp_path, match, text="Hi.", voice=str(model))
+        assert msg.startswith("voice: cannot load mine.onnx")
 
 
 def test_string_options_as_the_cli_passes_them(tmp_path: Path) -> None:
