@@ -58,9 +58,10 @@ class ConditionModel(QObject):
 
     def set_vad(self, valence: float, arousal: float, source: str = "pad") -> None:
         """A pad position (dominance kept); values are clipped to the pad's square."""
-        v, a = (max(-1.0, min(1.0, float(x))) for x in (valence, arousal))
-        if not (math.isfinite(v) and math.isfinite(a)):
+        raw = (float(valence), float(arousal))
+        if not all(math.isfinite(x) for x in raw):  # before clipping, which would hide NaN
             raise ValueError("valence and arousal must be finite numbers")
+        v, a = (max(-1.0, min(1.0, x)) for x in raw)
         self.set_condition(Condition.from_vad(v, a, self._condition.dominance), source)
 
     def set_dominance(self, dominance: float, source: str = "dominance") -> None:
@@ -71,6 +72,8 @@ class ConditionModel(QObject):
         c = self._condition
         if not c.mixture or c.intensity <= 0:
             return  # neutral has no direction to scale
+        if not math.isfinite(float(intensity)):
+            raise ValueError("intensity must be a finite number")
         level = max(0.0, min(float(intensity), max_intensity(c)))
         if level <= 0.0:
             self.set_condition(Condition.neutral(), source)

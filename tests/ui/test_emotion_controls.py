@@ -169,3 +169,14 @@ def test_point_at_and_hit_agree(panel: QtEmotionPanel) -> None:
         hit = panel.wheel.hit(panel.wheel.point_at(index, 0.5))
         assert hit is not None and hit[1] == pytest.approx(0.5, abs=0.02)
     assert panel.wheel.hit(panel.wheel.centre() + QPoint(0, 0).toPointF()) is None
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_model_refuses_non_finite_values_and_keeps_its_state(bad: float) -> None:
+    model = ConditionModel(Condition.from_vad(0.3, 0.4))
+    before = model.condition
+    with pytest.raises(ValueError, match="finite"):
+        model.set_vad(bad, 0.2)
+    with pytest.raises(ValueError, match="finite"):
+        model.set_intensity(bad)
+    assert model.condition == before
