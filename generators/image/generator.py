@@ -61,7 +61,10 @@ class ImageGenerator(Generator):
         if not model or request.backend not in (None, DIFFUSERS):
             return super().check_request(request)
         params, _ = super().check_request(dataclasses.replace(request, backend=PROCEDURAL))
-        backend = self._diffusers_backend(params.model)  # type: ignore[attr-defined]
+        assert isinstance(params, ImageParams)
+        if params.input is not None:  # the photo would be ignored by a diffusion run
+            raise ValueError("input: grade mode runs on the procedural backend; drop model")
+        backend = self._diffusers_backend(params.model)
         if not backend.available:
             raise ValueError(f"backend: {DIFFUSERS!r} is not available: {backend.reason}")
         return params, backend

@@ -210,6 +210,25 @@ def test_generator_loads_a_saved_pipeline_folder(saved: Path, tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]
 
 
+def test_photo_with_a_model_is_refused_not_ignored(saved: Path, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), (90, 120, 160)).save(photo)
+    out = tmp_path / "x.png"
+    for backend in (None, "diffusers"):
+        req = Request(
+            "image",
+            out,
+            condition=ANGRY,
+            params={"model": str(saved), "steps": 1, "input": str(photo)},
+            backend=backend,
+        )
+        with pytest.raises(ValueError, match="input: grade mode"):
+            ImageGenerator().generate(req)
+        assert not out.exists()
+
+
 def test_model_folder_without_index_is_refused(tmp_path: Path) -> None:
     empty = tmp_path / "not-a-model"
     empty.mkdir()
