@@ -52,7 +52,32 @@ def build_window() -> object:
     return MainWindow(make_settings())  # type: ignore[arg-type]
 
 
+def display_problem() -> str | None:
+    """Why Qt could not open a window here, or None. Qt itself aborts the process (core
+    dump, a page of plugin diagnostics) when it has no display; say it in one line first."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return (
+            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "use the headless commands (studio --help), or xvfb-run studio"
+        )
+    if not os.environ.get("WAYLAND_DISPLAY"):
+        import ctypes.util
+
+        if ctypes.util.find_library("xcb-cursor") is None:
+            return (
+                "Qt's X11 plugin needs the system library libxcb-cursor0 "
+                "(Debian/Ubuntu: apt install libxcb-cursor0)"
+            )
+    return None
+
+
 def run(smoke_test: Path | None = None) -> int:
+    problem = display_problem()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     from PySide6.QtCore import QTimer
 
     app = ensure_app()
