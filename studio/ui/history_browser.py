@@ -3,7 +3,7 @@ generator; re-open a past condition, show, export, delete."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.library.history import Entry, History, HistoryError
+from studio.ui import theme
 from studio.ui.export_dialog import entry_title
 from studio.ui.qt_util import combo_data
 from studio.ui.thumbnails import SIZE, ThumbnailLoader, colour_of
@@ -38,6 +39,7 @@ class QtHistoryBrowser(QWidget):
         self.thumbs = ThumbnailLoader(self)
         self.thumbs.ready.connect(self._set_icon)
         self.items: dict[int, QListWidgetItem] = {}
+        self._theme = theme.current().name  # thumbnails are painted on the theme's background
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter by emotion (joy, love, melancholy…)")
         self.search.setClearButtonEnabled(True)
@@ -136,18 +138,29 @@ class QtHistoryBrowser(QWidget):
             f"dominance {entry.dominance:+.2f}, intensity {entry.intensity:.2f}\n"
             f"{entry.generator} ({entry.backend}), seed {entry.seed}\n{entry.path}"
         )
-        mixture = (
-            entry.metadata.get("condition", {}).get("mixture", {})
-            if entry.state_kind == "condition"
-            else {}
-        )
-        item.setIcon(self.thumbs.icon_for(entry.id, entry.path, colour_of(mixture)))
+        item.setIcon(self._icon(entry))
         item.setSizeHint(QSize(200, SIZE.height() + 8))
         if at_top:
             self.list.insertItem(0, item)
         else:
             self.list.addItem(item)
         self.items[entry.id] = item
+
+    def _icon(self, entry: Entry) -> QIcon:
+        mixture = (
+            entry.metadata.get("condition", {}).get("mixture", {})
+            if entry.state_kind == "condition"
+            else {}
+        )
+        return self.thumbs.icon_for(entry.id, entry.path, colour_of(mixture))
+
+    def changeEvent(self, event: QEvent) -> None:
+        # A theme switch installs a new palette: redraw thumbnails on the new background.
+        if event.type() == QEvent.Type.PaletteChange and theme.current().name != self._theme:
+            self._theme = theme.current().name
+            for item in self.items.values():
+                item.setIcon(self._icon(self.entry_of(item)))
+        super().changeEvent(event)
 
     def _set_icon(self, key: int, icon: QIcon) -> None:
         item = self.items.get(key)

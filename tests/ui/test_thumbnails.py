@@ -153,3 +153,25 @@ def test_a_changed_file_is_drawn_again(browser: QtHistoryBrowser, qtbot: Any) ->
     write_audio(path)  # a new size and mtime: a new cache key
     browser.refresh()
     qtbot.waitUntil(lambda: browser.thumbs.kinds[entry.id] == "audio", timeout=10_000)
+
+
+def test_a_theme_switch_redraws_on_the_new_background(
+    browser: QtHistoryBrowser, qtbot: Any
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui import theme
+
+    path = browser.history.artifacts_dir() / "voice.wav"  # type: ignore[union-attr]
+    write_audio(path)
+    entry = record(browser.history, path)  # type: ignore[arg-type]
+    before = theme.current().name
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.thumbs.kinds[entry.id] == "audio", timeout=10_000)
+    dark = pixels(browser, entry.id)
+    try:
+        theme.apply(QApplication.instance(), "light" if before == "dark" else "dark")  # type: ignore[arg-type]
+        qtbot.waitUntil(lambda: browser.thumbs.kinds[entry.id] == "audio", timeout=10_000)
+        assert pixels(browser, entry.id) != dark
+    finally:
+        theme.apply(QApplication.instance(), before)  # type: ignore[arg-type]
