@@ -23,7 +23,7 @@ from studio.library.history import Entry, History, HistoryError
 from studio.ui import theme
 from studio.ui.export_dialog import entry_title
 from studio.ui.qt_util import combo_data
-from studio.ui.thumbnails import SIZE, ThumbnailLoader, colour_of
+from studio.ui.thumbnails import SIZE, SWATCH, ThumbnailLoader, colour_of
 
 PAGE = 200  # newest entries listed; the filter narrows the rest
 
@@ -158,8 +158,10 @@ class QtHistoryBrowser(QWidget):
         # A theme switch installs a new palette: redraw thumbnails on the new background.
         if event.type() == QEvent.Type.PaletteChange and theme.current().name != self._theme:
             self._theme = theme.current().name
-            for item in self.items.values():
-                item.setIcon(self._icon(self.entry_of(item)))
+            for key, item in self.items.items():
+                icon = self._icon(self.entry_of(item))
+                if self.thumbs.kinds.get(key) != SWATCH:  # else keep the old one until ready
+                    item.setIcon(icon)
         super().changeEvent(event)
 
     def _set_icon(self, key: int, icon: QIcon) -> None:
