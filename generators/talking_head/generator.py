@@ -110,12 +110,6 @@ class TalkingHeadGenerator(Generator):
                 "blinks, gaze and head motion; H.264/AAC via PyAV",
                 default=True,
             ),
-            Backend(
-                "portrait",
-                "photo portrait warping",
-                available=False,
-                reason="not built yet: needs face landmarks (mediapipe) and a warping model",
-            ),
         ]
 
     def render(
