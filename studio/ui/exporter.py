@@ -18,8 +18,18 @@ from studio.ui.export_dialog import ExportPlan
 from studio.ui.job_bridge import JobBridge, JobUpdate, embedded_payload
 
 
+@dataclasses.dataclass
+class _Batch:
+    """One ``run``: its own results, so two exports in flight never mix their lists."""
+
+    waiting: set[str] = dataclasses.field(default_factory=set)
+    done: list[Path] = dataclasses.field(default_factory=list)
+    errors: list[str] = dataclasses.field(default_factory=list)
+
+
 class Exporter(QObject):
-    """``finished(list_of_paths, list_of_errors)`` once every file of a plan is done."""
+    """``finished(list_of_paths, list_of_errors)`` once every file of a plan is done
+    (once per ``run``, even when runs overlap)."""
 
     finished = Signal(list, list)
 
@@ -34,51 +44,55 @@ class Exporter(QObject):
         self.bridge = bridge
         self.spec_of = spec_of
         self.on_job = on_job
-        self._waiting: dict[str, tuple[Entry, ExportPlan]] = {}
-        self._done: list[Path] = []
-        self._errors: list[str] = []
+        self._waiting: dict[str, tuple[_Batch, Entry, ExportPlan]] = {}
         bridge.updated.connect(self._on_update)
 
+    @property
+    def busy(self) -> bool:
+        """Whether re-renders of some export are still running."""
+        return bool(self._waiting)
+
     def run(self, plan: ExportPlan, entries: list[Entry]) -> None:
-        self._done, self._errors = [], []
+        batch = _Batch()
         for entry in entries:
             if entry.path is None:
-                self._errors.append(f"{entry.name}: no file")
+                batch.errors.append(f"{entry.name}: no file")
                 continue
             try:
                 target = plan.target(entry)
             except ValueError as exc:
-                self._errors.append(f"{entry.name}: {exc}")
+                batch.errors.append(f"{entry.name}: {exc}")
                 continue
             if not plan.extension or plan.extension == entry.path.suffix.lower():
-                self._copy(entry.path, entry.metadata, target, plan)
+                self._copy(batch, entry.path, entry.metadata, target, plan)
             else:
-                self._rerender(entry, plan)
-        self._maybe_finish()
+                self._rerender(batch, entry, plan)
+        self._maybe_finish(batch)
 
-    def _copy(self, src: Path, metadata: dict, dst: Path, plan: ExportPlan) -> None:
+    def _copy(self, batch: _Batch, src: Path, metadata: dict, dst: Path, plan: ExportPlan) -> None:
         payload = {k: v for k, v in metadata.items() if k != "timings"}
         try:
             result = export_file(src, dst, payload, sidecar=plan.sidecar, overwrite=plan.overwrite)
         except (OSError, ValueError, ExportError) as exc:
-            self._errors.append(f"{dst.name}: {exc}")
+            batch.errors.append(f"{dst.name}: {exc}")
             return
-        self._done.append(result.path)
+        batch.done.append(result.path)
 
-    def _rerender(self, entry: Entry, plan: ExportPlan) -> None:
+    def _rerender(self, batch: _Batch, entry: Entry, plan: ExportPlan) -> None:
         spec = self.spec_of(entry.generator)
         if spec is None or not entry.request:
-            self._errors.append(f"{entry.name}: cannot render {plan.extension} (generator missing)")
+            batch.errors.append(f"{entry.name}: cannot render {plan.extension} (generator missing)")
             return
         try:
             request = Request.from_dict(entry.request)
             output = self.bridge.output_path(entry.generator, plan.extension, preview=True)
             request = dataclasses.replace(request, output=output)
         except (KeyError, TypeError, ValueError) as exc:
-            self._errors.append(f"{entry.name}: {exc}")
+            batch.errors.append(f"{entry.name}: {exc}")
             return
         job = self.bridge.submit(request, spec, record=False)
-        self._waiting[job.id] = (entry, plan)
+        self._waiting[job.id] = (batch, entry, plan)
+        batch.waiting.add(job.id)
         if self.on_job is not None:
             self.on_job(job, f"Export · {entry.name} as {plan.extension.lstrip('.').upper()}")
 
@@ -86,16 +100,16 @@ class Exporter(QObject):
         found = self._waiting.get(update.job.id)
         if found is None or not update.event.is_final:
             return
-        entry, plan = self._waiting.pop(update.job.id)
+        batch, entry, plan = self._waiting.pop(update.job.id)
+        batch.waiting.discard(update.job.id)
         event = update.event
         if event.kind is EventKind.FINISHED and event.artifact is not None:
-            self._copy(
-                event.artifact.path, embedded_payload(event.artifact), plan.target(entry), plan
-            )
+            artifact = event.artifact
+            self._copy(batch, artifact.path, embedded_payload(artifact), plan.target(entry), plan)
         else:
-            self._errors.append(f"{entry.name}: {event.error or event.message or 'cancelled'}")
-        self._maybe_finish()
+            batch.errors.append(f"{entry.name}: {event.error or event.message or 'cancelled'}")
+        self._maybe_finish(batch)
 
-    def _maybe_finish(self) -> None:
-        if not self._waiting:
-            self.finished.emit(list(self._done), list(self._errors))
+    def _maybe_finish(self, batch: _Batch) -> None:
+        if not batch.waiting:
+            self.finished.emit(list(batch.done), list(batch.errors))

@@ -216,6 +216,30 @@ def test_export_in_another_format_renders_again(
     assert not (tmp_path / "echo-0.txt.json").exists()
 
 
+def test_overlapping_exports_keep_their_own_results(
+    make_window: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    from studio.ui.export_dialog import ExportPlan
+
+    window = _manual(make_window())
+    panel = window.panels["echo"]
+    _finished_in_panel(qtbot, panel, panel.generate())
+    with History() as history:
+        entries = history.list()
+    results: list[tuple[list[Path], list[str]]] = []
+    window.exporter.finished.connect(lambda paths, errors: results.append((paths, errors)))
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    # The first re-renders in a worker; the second (a plain copy) starts and ends meanwhile.
+    window.exporter.run(ExportPlan(first, "{generator}", ".txt", False, False), entries)
+    assert window.exporter.busy
+    window.exporter.run(ExportPlan(second, "{generator}", "", False, False), entries)
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=WAIT_MS)
+    assert results == [([second / "echo.json"], []), ([first / "echo.txt"], [])]
+    assert not window.exporter.busy
+
+
 def test_export_dialog_rejects_a_missing_folder(
     qtbot: Any, make_window: Any, tmp_path: Path
 ) -> None:
