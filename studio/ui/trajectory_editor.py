@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -83,6 +84,7 @@ class QtTimeline(QWidget):
         hit = self._hit(event.position().x())
         if hit is not None:
             self.select(hit)
+            self.model.checkpoint()  # the whole drag is one undo step
             self._drag = hit
         else:
             self.selected = None
@@ -99,7 +101,10 @@ class QtTimeline(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self.selected = None
+            self.model.undo()
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:
             self.model.remove(self.selected)
             self.selected = None
         elif key == Qt.Key.Key_K:
@@ -222,8 +227,11 @@ class QtTrajectoryEditor(QWidget):
         remove.setToolTip("Remove the selected keyframe (Del)")
         remove.clicked.connect(self.delete_selected)
         clear = QPushButton("Clear")
-        clear.setToolTip("Remove every keyframe")
+        clear.setToolTip("Remove every keyframe (Undo brings them back)")
         clear.clicked.connect(model.clear)
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Take back the last change to the arc (Ctrl+Z on the timeline)")
+        self.undo_button.clicked.connect(self.undo)
         self.count = QLabel()
         self.count.setObjectName("muted")
         bar = QHBoxLayout()
@@ -238,6 +246,7 @@ class QtTrajectoryEditor(QWidget):
         bar.addWidget(self.update_button)
         bar.addWidget(remove)
         bar.addWidget(clear)
+        bar.addWidget(self.undo_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.addLayout(bar)
@@ -261,7 +270,12 @@ class QtTrajectoryEditor(QWidget):
             self.model.remove(self.timeline.selected)
             self.timeline.selected = None
 
+    def undo(self) -> None:
+        self.timeline.selected = None
+        self.model.undo()
+
     def _sync(self) -> None:
+        self.undo_button.setEnabled(self.model.can_undo)
         n = len(self.model.keyframes)
         self.count.setText(f"{n} keyframe{'s' if n != 1 else ''}")
         self.enabled.blockSignals(True)

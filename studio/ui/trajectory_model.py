@@ -9,6 +9,9 @@ from studio.emotion import Condition, Keyframe, Trajectory
 from studio.emotion.trajectory import Interpolation
 
 MIN_GAP = 0.05  # seconds between keyframes; Trajectory needs strictly increasing times
+UNDO_DEPTH = 50  # edits of the arc that Undo can take back
+
+_Snapshot = tuple[tuple[Keyframe, ...], float, Interpolation]
 
 
 class TrajectoryModel(QObject):
@@ -20,6 +23,25 @@ class TrajectoryModel(QObject):
         self.interpolation: Interpolation = "smooth"
         self.duration = 20.0
         self.enabled = False
+        self._undo: list[_Snapshot] = []
+
+    # -- undo: one step per edit, so "Clear" or a stray Delete is never final --------------
+    def checkpoint(self) -> None:
+        """Remember the arc as it is now (call before an edit; a drag calls it once)."""
+        self._undo.append((tuple(self.keyframes), self.duration, self.interpolation))
+        del self._undo[:-UNDO_DEPTH]
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> bool:
+        if not self._undo:
+            return False
+        frames, self.duration, self.interpolation = self._undo.pop()
+        self.keyframes = list(frames)
+        self.changed.emit()
+        return True
 
     def trajectory(self) -> Trajectory | None:
         """The arc to generate with, or ``None`` when it is off or empty."""
@@ -33,6 +55,8 @@ class TrajectoryModel(QObject):
             self.changed.emit()
 
     def set_duration(self, seconds: float) -> None:
+        if any(k.time > max(1.0, float(seconds)) for k in self.keyframes):
+            self.checkpoint()  # shortening drops keyframes past the end
         self.duration = max(1.0, float(seconds))
         self.keyframes = [k for k in self.keyframes if k.time <= self.duration]
         self.changed.emit()
@@ -44,6 +68,7 @@ class TrajectoryModel(QObject):
     def put(self, time: float, condition: Condition) -> int:
         """Add a keyframe at ``time`` (replacing one within MIN_GAP); returns its index."""
         t = round(max(0.0, min(self.duration, float(time))), 3)
+        self.checkpoint()
         frames = [k for k in self.keyframes if abs(k.time - t) >= MIN_GAP]
         frames.append(Keyframe(t, condition))
         frames.sort(key=lambda k: k.time)
@@ -62,18 +87,23 @@ class TrajectoryModel(QObject):
         return index
 
     def replace(self, index: int, condition: Condition) -> None:
+        self.checkpoint()
         self.keyframes[index] = Keyframe(self.keyframes[index].time, condition)
         self.changed.emit()
 
     def remove(self, index: int) -> None:
+        self.checkpoint()
         del self.keyframes[index]
         self.changed.emit()
 
     def clear(self) -> None:
+        if self.keyframes:
+            self.checkpoint()
         self.keyframes = []
         self.changed.emit()
 
     def load(self, trajectory: Trajectory) -> None:
+        self.checkpoint()
         self.keyframes = list(trajectory.keyframes)
         self.interpolation = trajectory.interpolation
         self.duration = max(self.duration, trajectory.end, 1.0)
