@@ -253,7 +253,11 @@ class QtPad(QWidget):
         f.setPointSizeF(max(7.0, f.pointSizeF() * 0.9))
         p.setFont(f)
         fm = QFontMetricsF(f)
-        taken: list[QRectF] = []
+        # Words under the live point or its name badge are left out rather than half-hidden.
+        c = self.model.condition
+        pt = self.to_point(c.valence, c.arousal)
+        r = self._radius(c)
+        taken: list[QRectF] = [self._badge()[2], QRectF(pt.x() - r, pt.y() - r, 2 * r, 2 * r)]
         text = QColor(t.text)
         text.setAlphaF(0.72)
         dot = QColor(t.muted)
@@ -294,11 +298,31 @@ class QtPad(QWidget):
             p.setPen(QColor(t.text))
             p.drawText(QRectF(pt.x() - 8, pt.y() - 8, 16, 16), Qt.AlignmentFlag.AlignCenter, str(i))
 
+    @staticmethod
+    def _radius(c: Condition) -> float:
+        return 8 + 4 * (c.dominance + 1)  # 8..16 px: bigger = more in control
+
+    def _badge(self) -> tuple[str, QFont, QRectF]:
+        """The live name, its font and where its badge goes (beside the point, flipped to
+        the other side near the right edge)."""
+        c = self.model.condition
+        pt = self.to_point(c.valence, c.arousal)
+        radius = self._radius(c)
+        f = QFont(self.font())
+        f.setBold(True)
+        fm = QFontMetricsF(f)
+        name = display_name(c)
+        w = fm.horizontalAdvance(name) + 12
+        x = pt.x() + radius + 6
+        if x + w > self.width() - 2:
+            x = pt.x() - radius - 6 - w
+        return name, f, QRectF(x, pt.y() - fm.height() / 2 - 3, w, fm.height() + 6)
+
     def _paint_point(self, p: QPainter) -> None:
         t = theme.current()
         c = self.model.condition
         pt = self.to_point(c.valence, c.arousal)
-        radius = 8 + 4 * (c.dominance + 1)  # 8..16 px: bigger = more in control
+        radius = self._radius(c)
         colour = theme.mixture_colour(c.mixture)
         glow = QRadialGradient(pt, radius * 2.2)
         g = QColor(colour)
@@ -314,16 +338,8 @@ class QtPad(QWidget):
         p.setBrush(colour)
         p.drawEllipse(pt, radius, radius)
         # The live name beside the point, flipped to stay inside the widget.
-        f = QFont(self.font())
-        f.setBold(True)
+        name, f, box = self._badge()
         p.setFont(f)
-        fm = QFontMetricsF(f)
-        name = display_name(c)
-        w = fm.horizontalAdvance(name) + 12
-        x = pt.x() + radius + 6
-        if x + w > self.width() - 2:
-            x = pt.x() - radius - 6 - w
-        box = QRectF(x, pt.y() - fm.height() / 2 - 3, w, fm.height() + 6)
         bg = QColor(t.base)
         bg.setAlphaF(0.85)
         p.setPen(QPen(QColor(colour), 1))
