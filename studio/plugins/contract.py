@@ -213,7 +213,7 @@ def _one_line(exc: ValidationError, prefix: str) -> str:
     if isinstance(got, str) and len(got) > _ECHO_LIMIT:
         # A 100k-character text must not come back as a 100k-character error line.
         return f"{where}: {msg}, got {len(got)} characters starting {got[:_ECHO_LIMIT]!r}…"
-    if isinstance(got, str | int | float) and not isinstance(got, bool):
+    if isinstance(got, str | int | float) and not isinstance(got, bool) and repr(got) not in msg:
         return f"{where}: {msg}, got {got!r}"
     return f"{where}: {msg}"
 
