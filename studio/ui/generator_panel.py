@@ -29,6 +29,7 @@ from studio.library.history import HistoryError
 from studio.plugins.contract import MAX_SEED, Artifact, Generator, Request
 from studio.ui.condition_model import ConditionModel, display_name
 from studio.ui.job_bridge import JobBridge, JobUpdate
+from studio.ui.midi_audio import MidiAudio
 from studio.ui.params_form import ParamsForm
 from studio.ui.previews import PreviewStack
 from studio.ui.qt_util import combo_data
@@ -216,6 +217,10 @@ class GeneratorPanel(QWidget):
         buttons.setContentsMargins(12, 0, 12, 0)
 
         self.preview_stack = PreviewStack()
+        if {".mid", ".wav"} <= set(g.extensions):  # Play on a MIDI result renders it as WAV
+            audio = MidiAudio(self.bridge, self.spec, self)
+            audio.job_started.connect(self.job_submitted)
+            self.preview_stack.set_midi_audio(audio)
         self.caption = QLabel("")
         self.caption.setObjectName("muted")
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
@@ -423,8 +428,22 @@ class GeneratorPanel(QWidget):
         elif event.kind is EventKind.PROGRESS and mine:
             self.caption.setText(f"{event.fraction:.0%} {event.message}")
 
+    def _request_of(self, job: Job | None, entry_id: int | None) -> Request | None:
+        """The request as submitted (the raw options: a params model's defaults would, for
+        instance, fix an arc's length), from the job or the history row."""
+        if job is not None:
+            return job.request
+        if entry_id is None or self.bridge.history is None:
+            return None
+        try:
+            entry = self.bridge.history.get(entry_id)
+            return Request.from_dict(entry.request) if entry.request else None
+        except (HistoryError, KeyError, TypeError, ValueError):
+            return None
+
     def show_result(self, path: Path, job: Job | None = None, entry_id: int | None = None) -> None:
-        self.preview_stack.show_file(path)  # stops (releases) the file shown before
+        # stops (releases) the file shown before
+        self.preview_stack.show_file(path, lambda: self._request_of(job, entry_id))
         if self.last_path is not None and self.last_path != path:
             self.bridge.discard_preview(self.last_path)
         self.last_path = path

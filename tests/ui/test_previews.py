@@ -47,7 +47,7 @@ def test_piano_roll_reads_music_midi(stack: PreviewStack, tmp_path: Path, qtbot:
         Request("music", out, Condition.from_vad(0.5, 0.5), params={"duration": 6})
     )
     assert stack.show_file(out) == "midi"
-    roll = stack.viewers["midi"]
+    roll = stack.viewers["midi"].roll
     qtbot.waitUntil(lambda: bool(roll.notes))
     assert len(roll.notes) > 10 and roll.length >= 5.0
     assert all(n.end > n.start for n in roll.notes)
@@ -80,7 +80,7 @@ def test_corrupt_and_missing_files_give_a_message(
     broken_mid = tmp_path / "x.mid"
     broken_mid.write_bytes(b"MThd")
     assert stack.show_file(broken_mid) == "midi"
-    roll = stack.viewers["midi"]
+    roll = stack.viewers["midi"].roll
     qtbot.waitUntil(lambda: roll.error != "")
     assert roll.error.startswith("Cannot read this MIDI file")
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QStackedWidget, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from studio.ui.midi_audio import MidiAudio
+    from studio.ui.previews.midi import RequestSource
 
 IMAGE_EXT = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 AUDIO_EXT = frozenset({".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif", ".m4a"})
@@ -44,7 +49,13 @@ class PreviewStack(QStackedWidget):
         self.placeholder.setWordWrap(True)
         self.addWidget(self.placeholder)
         self.current: Path | None = None
+        self.midi_audio: MidiAudio | None = None  # makes MIDI results playable
         self.setMinimumSize(320, 240)
+
+    def set_midi_audio(self, audio: MidiAudio | None) -> None:
+        self.midi_audio = audio
+        if "midi" in self.viewers:
+            self.viewers["midi"].set_audio(audio)  # type: ignore[attr-defined]
 
     def viewer(self, kind: str) -> QWidget:
         if kind not in self.viewers:
@@ -64,9 +75,10 @@ class PreviewStack(QStackedWidget):
                 widget = VideoPreview()
                 widget.failed.connect(self.show_message)
             elif kind == "midi":
-                from studio.ui.previews.piano_roll import PianoRoll
+                from studio.ui.previews.midi import MidiPreview
 
-                widget = PianoRoll()
+                widget = MidiPreview()
+                widget.set_audio(self.midi_audio)
             else:
                 text = QPlainTextEdit()
                 text.setReadOnly(True)
@@ -78,8 +90,9 @@ class PreviewStack(QStackedWidget):
             self.addWidget(widget)
         return self.viewers[kind]
 
-    def show_file(self, path: Path) -> str:
-        """Show ``path``; returns the viewer kind used ("" and a message when it failed)."""
+    def show_file(self, path: Path, source: RequestSource | None = None) -> str:
+        """Show ``path``; returns the viewer kind used ("" and a message when it failed).
+        ``source`` gives the request that made it (a MIDI file renders it as audio)."""
         path = Path(path)
         self.stop()
         self.current = path
@@ -88,7 +101,9 @@ class PreviewStack(QStackedWidget):
             return self.show_message(f"The file is missing: {path}")
         try:
             widget = self.viewer(kind if kind != "other" else "text")
-            if kind in ("image", "audio", "video", "midi"):
+            if kind == "midi":
+                widget.load(path, source)  # type: ignore[attr-defined]
+            elif kind in ("image", "audio", "video"):
                 widget.load(path)  # type: ignore[attr-defined]
             else:
                 text: QPlainTextEdit = widget.property("text_view")

@@ -6,8 +6,8 @@ import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from studio.ui import theme
@@ -73,12 +73,15 @@ def read_notes(path: Path) -> tuple[list[Note], float, float]:
 
 
 class PianoRoll(QWidget):
+    seek = Signal(float)  # seconds: the artist clicked there
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.notes: list[Note] = []
         self.length = 0.0
         self.beat = 0.5
         self.error = ""
+        self.playhead: float | None = None  # seconds; None while nothing plays
         self.background = Background(self)
         self.setMinimumHeight(160)
         self.setAccessibleName("Piano roll")
@@ -89,7 +92,7 @@ class PianoRoll(QWidget):
 
     def load(self, path: Path) -> None:
         """Parse off the UI thread; the roll repaints when the notes arrive."""
-        self.notes, self.error = [], ""
+        self.notes, self.error, self.playhead = [], "", None
         self.background.run(lambda: read_notes(path), self._loaded, self._failed)
         self.update()
 
@@ -100,6 +103,14 @@ class PianoRoll(QWidget):
     def _failed(self, exc: Exception) -> None:
         self.error = f"Cannot read this MIDI file: {exc}"
         self.update()
+
+    def set_playhead(self, seconds: float | None) -> None:
+        self.playhead = seconds
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.notes and self.length > 0 and self.width() > 0:
+            self.seek.emit(event.position().x() / self.width() * self.length)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         t = theme.current()
@@ -137,4 +148,8 @@ class PianoRoll(QWidget):
                 max(1.5, lane - 0.5),
             )
             p.drawRect(rect)
+        if self.playhead is not None:
+            x = min(self.playhead, self.length) * sx
+            p.setPen(QPen(QColor(t.text), 1.5))
+            p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         p.end()

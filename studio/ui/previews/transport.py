@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +20,9 @@ class Transport(QWidget):
     def __init__(self, player: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.player = player
+        # Asked before playing; False holds playback back (a MIDI preview first has its
+        # audio rendered, then starts the player itself).
+        self.before_play: Callable[[], bool] | None = None
         self.play = QToolButton()
         self.play.setText("▶")
         self.play.setToolTip("Play / pause (Space)")
@@ -43,7 +47,7 @@ class Transport(QWidget):
         state = self.player.playbackState()
         if state == type(state).PlayingState:
             self.player.pause()
-        else:
+        elif self.before_play is None or self.before_play():
             self.player.play()
 
     def _duration(self, ms: int) -> None:
