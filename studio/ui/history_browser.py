@@ -41,10 +41,13 @@ class QtHistoryBrowser(QWidget):
         self.items: dict[int, QListWidgetItem] = {}
         self._theme = theme.current().name  # thumbnails are painted on the theme's background
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter by emotion (joy, love, melancholy…)")
+        self.search.setPlaceholderText("Emotion…")  # the dock is narrow; the tooltip says more
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Filter by emotion")
-        self.search.setToolTip("Show only generations whose emotion matches this word (Ctrl+F)")
+        self.search.setToolTip(
+            "Show only generations whose emotion matches this word, "
+            "e.g. joy, love, melancholy (Ctrl+F)"
+        )
         self.generator = QComboBox()
         self.generator.addItem("All generators", "")
         self.generator.setToolTip("Show one generator's results")
