@@ -8,7 +8,7 @@ scaling and pause) go into the metadata for lip sync.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -58,7 +58,9 @@ class SpeechParams(Params):
         DEFAULT_VOICE,
         description="'joe' (the embedded en_US voice) or a path to a local Piper .onnx model",
     )
-    sample_rate: int = Field(22050, description="output sample rate: 22050 or 48000 Hz")
+    sample_rate: Literal[22050, 48000] = Field(
+        22050, description="output sample rate: 22050 or 48000 Hz"
+    )
 
     @model_validator(mode="before")
     @classmethod
