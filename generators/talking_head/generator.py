@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Final
 
 from pydantic import Field, field_validator, model_validator
 
+from generators.talking_head.character import character_ids
 from studio.plugins.contract import (
     Backend,
     CancelToken,
@@ -33,8 +34,16 @@ class TalkingHeadParams(Params):
         None, description="a recording to lip-sync instead (WAV, FLAC, OGG, MP3, ...)"
     )
     size: int = Field(512, ge=256, le=1080, description="frame width = height in pixels")
-    fps: int = Field(25, description="frames per second: 24, 25 or 30")
-    character: str = Field("ava", description="character id (assets/talking_head)")
+    fps: int = Field(
+        25,
+        description="frames per second: 24, 25 or 30",
+        json_schema_extra={"choices": list(FPS_CHOICES)},
+    )
+    character: str = Field(
+        "ava",
+        description="character id (assets/talking_head)",
+        json_schema_extra={"choices": list(character_ids())},  # a menu in the window
+    )
     voice: str | None = Field(None, description="voice for --text (passed to `speech`)")
     expression: float = Field(
         1.0, ge=0.0, le=2.0, allow_inf_nan=False, description="expression strength (0–2)"

@@ -93,6 +93,13 @@ def _connect(widget: QWidget, notify: Callable[[], None]) -> None:
             sig.connect(lambda *_: notify())
 
 
+def _listed_choices(info: FieldInfo) -> list[Any] | None:
+    """``Field(json_schema_extra={"choices": [...]})``, if the plugin gave one."""
+    extra = info.json_schema_extra
+    listed = extra.get("choices") if isinstance(extra, dict) else None
+    return list(listed) if isinstance(listed, list) else None
+
+
 def build_editor(name: str, info: FieldInfo, notify: Callable[[], None]) -> FieldEditor:
     annotation, optional = _unwrap_optional(info.annotation)
     default = None if info.default is PydanticUndefined else info.default
@@ -104,6 +111,10 @@ def build_editor(name: str, info: FieldInfo, notify: Callable[[], None]) -> Fiel
         choices = list(typing.get_args(annotation))
     elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         choices = [m.value for m in annotation]
+    elif isinstance(listed := _listed_choices(info), list):
+        # A plugin's open-ended field with known values today (e.g. character ids read
+        # from data files): offer them as a menu; the model still validates.
+        choices = listed
     if choices is not None:
         combo = QComboBox()
         if optional:

@@ -92,3 +92,20 @@ def test_bad_key_is_reported(qtbot: Any) -> None:
 def test_any_model_builds(qtbot: Any, model: type[Params]) -> None:
     form = _form(qtbot, model)
     assert set(form.editors) == set(model.model_fields)
+
+
+class Listed(Params):
+    character: str = Field("ava", json_schema_extra={"choices": ["ava", "milo"]})
+    fps: int = Field(25, json_schema_extra={"choices": [24, 25, 30]})
+
+
+def test_listed_choices_become_a_menu(qtbot: Any) -> None:
+    form = _form(qtbot, Listed)
+    combo = form.editors["character"].widget
+    assert isinstance(combo, QComboBox)
+    assert [combo.itemText(i) for i in range(combo.count())] == ["ava", "milo"]
+    assert form.values() == {}
+    form.editors["character"].put("milo")
+    form.editors["fps"].put(30)
+    assert form.values() == {"character": "milo", "fps": 30}
+    Listed.model_validate(form.values())
