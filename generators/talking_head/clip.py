@@ -35,18 +35,9 @@ def load_source(path: Path, phonemes: Sequence[Mapping[str, Any]] | None) -> Sou
     return Source(samples, rate, phonemes or None)
 
 
-def make(
-    request: Request,
-    params: Any,
-    source: Source,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    start: float,
-) -> Rendered:
-    from generators.talking_head.encode import write_mp4
-    from generators.talking_head.rig import Rig
-
-    fps, size = int(params.fps), int(params.size)
+def plan(request: Request, params: Any, source: Source) -> tuple[timeline.Timeline, str]:
+    """Every per-frame control of the clip (nothing drawn yet) and the lip-sync mode."""
+    fps = int(params.fps)
     n = max(1, round(source.seconds * fps))
     times = (np.arange(n) + 0.5) / fps
     if request.trajectory is not None:
@@ -74,6 +65,23 @@ def make(
         expression=float(params.expression),
         head_motion=float(params.head_motion),
     )
+    return tl, mode
+
+
+def make(
+    request: Request,
+    params: Any,
+    source: Source,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    start: float,
+) -> Rendered:
+    from generators.talking_head.encode import write_mp4
+    from generators.talking_head.rig import Rig
+
+    fps, size = int(params.fps), int(params.size)
+    tl, mode = plan(request, params, source)
+    n = tl.n_frames
     check_cancel(cancel)
     rig = Rig(load_character(params.character), size)
     states = tl.states()

@@ -58,17 +58,20 @@ def draw_eye(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, 
     """One eye; ``side`` is -1 for the eye on the viewer's left, +1 for the right."""
     ex, ey, hw = side * spec["x"], spec["y"], spec["half_w"]
     gaze_down = max(0.0, s["gaze_y"])
+    au4_lid = s["AU4"] * (1.0 - 0.7 * s["AU1"])  # the lowered brow presses on the lid
     upper = spec["upper"] * max(
         0.15,
         1.0
-        + 0.95 * s["AU5"]
-        - 0.5 * s["AU7"]
+        + 1.1 * s["AU5"]
+        - 0.45 * s["AU7"]
         - 0.25 * s["AU6"]
         - 0.75 * s["AU41"]
-        - 0.2 * s["AU4"]
+        - 0.45 * au4_lid
         - 0.3 * gaze_down,
     )
-    lower = spec["lower"] * max(0.2, 1.0 - 0.6 * s["AU6"] - 0.75 * s["AU7"] + 0.25 * s["AU5"])
+    lower = spec["lower"] * max(
+        0.12, 1.0 - 0.6 * s["AU6"] - 0.9 * s["AU7"] - 0.3 * s["AU9"] + 0.3 * s["AU5"]
+    )
     blink = _clip01(s["AU45"])
     closed_y = ey + lower * 0.45
     top = ey - upper + (closed_y - (ey - upper)) * blink
@@ -76,11 +79,26 @@ def draw_eye(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, 
     x_in, y_in = ex - side * hw, ey + 0.5
     x_out, y_out = ex + side * hw, ey + spec["tilt"]
     c_in, c_out = x_in + side * hw * 0.38, x_out - side * hw * 0.48
+    # Slant of the upper lid: the frown (AU4) drops its inner half into a glare, the
+    # raised inner brow of sadness (AU1 without AU2) lifts the inner half.
+    slant = (12.0 * au4_lid - 5.0 * s["AU1"] * (1.0 - s["AU2"])) * (1.0 - blink)
     h_top = _ctrl_for_mid(y_in, y_out, top)
     h_bot = _ctrl_for_mid(y_in, y_out, bot)
     upper_curve = skia.Path()
     upper_curve.moveTo(x_in, y_in)
-    upper_curve.cubicTo(c_in, h_top, c_out, h_top, x_out, y_out)
+    upper_curve.cubicTo(c_in, h_top + slant, c_out, h_top - 0.5 * slant, x_out, y_out)
+    # The lowered brow shades the eye socket (AU4 without AU1: the frown of anger).
+    if au4_lid > 0.15:
+        shade = skia.Path()
+        shade.moveTo(x_in - side * 2, y_in - 2)
+        shade.cubicTo(
+            x_in + side * hw * 0.2, ey - spec["upper"] * 2.2,
+            x_out - side * hw * 0.2, ey - spec["upper"] * 2.0,
+            x_out + side * 3, y_out - 3,
+        )
+        shade.cubicTo(c_out, h_top - 0.5 * slant, c_in, h_top + slant, x_in - side * 2, y_in - 2)
+        shade.close()
+        canvas.drawPath(shade, p.f("outline", min(0.35, (au4_lid - 0.15) * 0.6)))
     # Crease above the lid: follows the lid a little, stays when the eye closes.
     if spec.get("crease"):
         crease = skia.Path()
@@ -131,20 +149,28 @@ def draw_eye(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, 
 def draw_brow(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, side: int) -> None:
     au1, au2, au4, au9 = s["AU1"], s["AU2"], s["AU4"], s["AU9"]
     y = spec["y"]
-    xi = side * (spec["inner_x"] - 8.0 * au4 + 2.0 * au1)
-    yi = y - 24.0 * au1 + 20.0 * au4 + 5.0 * au9 - 2.0 * s["AU5"]
+    # With AU1 the frontalis lifts the inner ends even while AU4 pulls them together, so
+    # AU1+4 (sadness, fear) gives the oblique brow; AU4 alone lowers the inner ends into
+    # the frown of anger (Ekman, Friesen & Hager 2002, AU1+4 and AU4 descriptions).
+    lower_inner = au4 * (1.0 - min(1.0, 1.6 * au1))
+    xi = side * (spec["inner_x"] - 12.0 * au4 + 1.0 * au1)
+    yi = y - 30.0 * au1 + 32.0 * lower_inner + 6.0 * au9 - 2.0 * s["AU5"]
     xo = side * spec["outer_x"]
-    yo = y + 2.0 - 18.0 * au2 + 3.0 * au4 + 7.0 * au1 - 1.5 * s["AU5"]
+    yo = y + 2.0 - 27.0 * au2 + 3.0 * au4 + 9.0 * au1 * (1.0 - au2) - 1.5 * s["AU5"]
     xp = side * (spec["inner_x"] + (spec["outer_x"] - spec["inner_x"]) * 0.58)
-    yp = y - spec["arch"] - 17.0 * au2 - 9.0 * au1 + 7.0 * au4 - 1.5 * s["AU5"]
-    t = spec["thickness"]
+    arch = spec["arch"] * (1.0 - 0.7 * min(1.0, au4 + au1 * (1.0 - au2)))
+    yp = y - arch - 20.0 * au2 - 10.0 * au1 + 10.0 * au4 * (1.0 - 0.5 * au1) - 1.5 * s["AU5"]
+    t = spec["thickness"] * (1.0 + 0.4 * au4)  # the lowered brow bunches up
     t_out = t * spec["taper"]
+    # Controls next to the inner end lie part-way towards the peak, so a raised or lowered
+    # inner end bends the brow smoothly instead of hooking it.
+    ci = yp + (yi - yp) * 0.4
     top = skia.Path()
     top.moveTo(xi, yi - t * 0.5)
-    top.cubicTo(xi + side * 8, yp - t * 0.6, xp - side * 6, yp - t * 0.6, xp, yp - t * 0.5)
+    top.cubicTo(xi + side * 8, ci - t * 0.6, xp - side * 6, yp - t * 0.6, xp, yp - t * 0.5)
     top.cubicTo(xp + side * 8, yp - t * 0.4, xo - side * 4, yo - t_out * 0.7, xo, yo)
     top.cubicTo(xo - side * 6, yo + t_out * 0.6, xp + side * 8, yp + t * 0.5, xp, yp + t * 0.5)
-    top.cubicTo(xp - side * 8, yp + t * 0.55, xi + side * 8, yi + t * 0.6, xi, yi + t * 0.5)
+    top.cubicTo(xp - side * 8, yp + t * 0.55, xi + side * 8, ci + t * 0.6, xi, yi + t * 0.5)
     top.quadTo(xi - side * t * 0.55, yi, xi, yi - t * 0.5)  # rounded inner end
     top.close()
     canvas.drawPath(top, p.f("brow"))
@@ -160,19 +186,21 @@ def draw_brow_lines(canvas: skia.Canvas, p: Paints, s: State, brow_y: float) -> 
             line.moveTo(-w, yy + 2)
             line.cubicTo(-w * 0.4, yy - 2, w * 0.4, yy - 2, w, yy + 2)
             canvas.drawPath(line, p.s("skin_shade", 1.4, lift * 1.5))
-    furrow = s["AU4"] - 0.15
+    furrow = s["AU4"] * (1.0 - 0.6 * s["AU1"]) - 0.1
     if furrow > 0:
+        top, bottom = brow_y - 2 + 12 * s["AU4"], brow_y + 16 + 14 * s["AU4"]
         for k in (-1, 1):
             line = skia.Path()
-            line.moveTo(k * 5.0, brow_y - 4)
-            line.quadTo(k * 3.0, brow_y + 4, k * 4.5, brow_y + 10)
-            canvas.drawPath(line, p.s("skin_shade", 1.6, furrow * 1.3))
+            line.moveTo(k * 6.0, top)
+            line.quadTo(k * 3.0, (top + bottom) / 2, k * 5.0, bottom)
+            canvas.drawPath(line, p.s("outline", 2.0, min(0.75, furrow * 1.4)))
 
 
 # -- nose -------------------------------------------------------------------------------
 def draw_nose(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State) -> None:
-    y = spec["y"] - 3.0 * s["AU9"] - 1.5 * s["AU10"]
-    w = spec["width"] * (1.0 + 0.12 * s["AU9"])
+    au9 = s["AU9"]
+    y = spec["y"] - 6.0 * au9 - 2.0 * s["AU10"]  # AU9/10 draw the nose wings up
+    w = spec["width"] * (1.0 + 0.3 * au9)  # and flare them
     bridge = skia.Path()
     bridge.moveTo(4, y - 34)
     bridge.cubicTo(6, y - 22, w * 0.55, y - 10, w * 0.62, y - 3)
@@ -182,14 +210,19 @@ def draw_nose(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State)
     base.cubicTo(-w * 0.5, y + 5, w * 0.5, y + 5, w * 0.75, y - 2)
     canvas.drawPath(base, p.s("skin_shade", 2.6 if spec.get("style") == "broad" else 2.2))
     canvas.drawCircle(-w * 0.15, y - 4, w * 0.3, p.f("skin_light", 0.3))
-    wrinkle = s["AU9"] - 0.1
-    if wrinkle > 0:  # AU9 nose wrinkles across the bridge
+    wrinkle = au9 - 0.08
+    if wrinkle > 0:
+        # AU9: horizontal wrinkles across the root of the nose, between the eyes (Ekman,
+        # Friesen & Hager 2002, AU9). Kept high on the nose so they never frame the mouth.
+        alpha = min(0.9, wrinkle * 1.8)
+        root = spec["y"] - 36.0
         for k in range(3):
-            yy = y - 38 + 5 * k
+            yy = root + 5.5 * k
+            half = 9.0 - 1.0 * k
             line = skia.Path()
-            line.moveTo(-6, yy + 1)
-            line.quadTo(0, yy - 1.5, 6, yy + 1)
-            canvas.drawPath(line, p.s("skin_shade", 1.3, wrinkle * 1.3))
+            line.moveTo(-half, yy + 1.0)
+            line.quadTo(0, yy - 1.0, half, yy + 1.0)
+            canvas.drawPath(line, p.s("outline", 1.4, alpha * (1.0 - 0.25 * k)))
 
 
 # -- mouth ------------------------------------------------------------------------------
@@ -199,23 +232,33 @@ def mouth_geometry(spec: Mapping[str, Any], s: State) -> dict[str, float]:
     tight, press, dimple = s["AU23"], s["AU24"], s["AU14"]
     rnd, spread = s["round"], s["spread"]
     jaw = s["jaw"]
+    closing = 1.0 - s["press"]  # p/b/m: lips meet whatever the expression
     hw = spec["half_w"] * (
         1.0
-        + 0.28 * smile
-        + 0.45 * stretch
+        + 0.32 * smile
+        + 0.55 * stretch
         + 0.08 * dimple
         + 0.1 * spread
-        - 0.25 * tight
+        - 0.22 * tight
         - 0.12 * press
         - 0.42 * rnd
         - 0.06 * jaw
     )
     y0 = spec["mouth_y"]
-    corner = y0 - 16.0 * smile + 15.0 * frown + 5.0 * stretch + 2.0 * s["AU10"] + 4.0 * jaw
-    thin = 1.0 - 0.6 * press - 0.45 * tight + 0.35 * rnd
+    corner = (
+        y0 - 18.0 * smile + 20.0 * frown + 12.0 * stretch + 3.0 * s["AU10"] + 4.0 * jaw
+        + 3.0 * tight
+    )
+    thin = max(0.2, 1.0 - 0.6 * press - 0.55 * tight + 0.35 * rnd)
     gap = 26.0 * jaw * (1.0 - 0.7 * s["press"])
-    upper_in = y0 - 9.0 * s["AU10"] - gap * 0.22 - 1.5 * smile + 2.0 * frown
-    lower_in = y0 + gap * 0.78 - 3.0 * s["AU17"] * (1 - jaw) - 3.0 * s["teeth"]
+    # AU10 lifts the middle of the upper lip off the teeth (disgust), AU20 stretches the
+    # parted lips flat (fear), AU23 squares them (anger).
+    lift = 13.0 * s["AU10"] * closing
+    upper_in = y0 - lift - gap * 0.22 - 1.5 * smile + 2.0 * frown - 2.0 * stretch * closing
+    lower_in = (
+        y0 + gap * 0.78 - 3.0 * s["AU17"] * (1 - jaw) - 3.0 * s["teeth"]
+        + 3.0 * stretch * closing
+    )
     upper_out = upper_in - spec["upper_lip"] * thin - 1.0 * s["AU10"]
     lower_out = lower_in + spec["lower_lip"] * thin + 2.0 * s["AU17"] * (1 - jaw)
     return {
@@ -225,7 +268,7 @@ def mouth_geometry(spec: Mapping[str, Any], s: State) -> dict[str, float]:
         "lower_in": lower_in,
         "upper_out": upper_out,
         "lower_out": lower_out,
-        "k": 0.5 + 0.45 * rnd,
+        "k": 0.5 + 0.45 * rnd + 0.3 * tight + 0.25 * stretch,
         "smile_depth": 6.0 * smile * min(1.0, jaw * 4.0),
     }
 
@@ -233,16 +276,24 @@ def mouth_geometry(spec: Mapping[str, Any], s: State) -> dict[str, float]:
 def draw_mouth(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State) -> None:
     g = mouth_geometry(spec, s)
     hw, cy, k = g["hw"], g["corner"], g["k"]
-    # Smile folds (AU12), upper-lip raise (AU10) and nose wrinkle (AU9) deepen them.
-    fold = _clip01(0.75 * s["AU12"] + s["AU10"] + 0.5 * s["AU9"] - 0.15)
-    if fold > 0:
-        for side in (-1, 1):
+    # Smile folds (AU12) run from the nose wings to beyond the mouth corners. The upper
+    # lip raiser (AU10, disgust) deepens only their upper part, beside the nose: drawn
+    # full length they would frame the mouth like a moustache.
+    smile_fold = _clip01(0.75 * s["AU12"] - 0.15)
+    lip_fold = _clip01(1.2 * s["AU10"] + 0.4 * s["AU9"] - 0.1)
+    for side in (-1, 1):
+        if smile_fold > 0:
             line = skia.Path()
             line.moveTo(side * 15, spec["nose_y"] + 2)
             line.cubicTo(
                 side * 26, spec["nose_y"] + 12, side * (hw + 7), cy - 10, side * (hw + 5), cy + 2
             )
-            canvas.drawPath(line, p.s("skin_shade", 1.6, fold * 0.5))
+            canvas.drawPath(line, p.s("skin_shade", 1.6, smile_fold * 0.5))
+        if lip_fold > 0:
+            line = skia.Path()
+            line.moveTo(side * 14, spec["nose_y"] - 4)
+            line.quadTo(side * 23, spec["nose_y"] + 2, side * 24, spec["nose_y"] + 12)
+            canvas.drawPath(line, p.s("outline", 1.8, lip_fold * 0.6))
     if s["AU14"] > 0.1:  # dimples
         for side in (-1, 1):
             line = skia.Path()
@@ -282,13 +333,16 @@ def draw_mouth(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State
         canvas.drawOval(
             skia.Rect(-hw * 0.55, tongue_y - 7, hw * 0.55, tongue_y + 12), p.f("tongue")
         )
+        # Rounded, dropped lips (surprise, "oo") cover most of the teeth: the opening
+        # reads as a dark oval, not a grin.
+        tooth = 5.5 * (1.0 - 0.65 * _clip01(s["round"] * 1.5))
         canvas.drawRoundRect(
-            skia.Rect(-hw * 0.72, g["upper_in"] - 6, hw * 0.72, g["upper_in"] + 5.5),
+            skia.Rect(-hw * 0.72, g["upper_in"] - 6, hw * 0.72, g["upper_in"] + tooth),
             3,
             3,
             p.f("teeth"),
         )
-        if s["jaw"] > 0.45:
+        if s["jaw"] > 0.45 and s["round"] < 0.3:
             canvas.drawRoundRect(
                 skia.Rect(-hw * 0.5, g["lower_in"] - 3.5, hw * 0.5, g["lower_in"] + 5),
                 3,

@@ -58,11 +58,14 @@ def build(
     # included, and come back only when the speaker stops.
     speaking = phrase_gate(envelope, fps)
     hold = 1.0 - 0.85 * speaking
-    expr_jaw = np.clip(0.8 * au["AU26"] + 0.2 * au["AU25"], 0.0, 1.0) * hold
-    jaw = np.clip(np.maximum(mouth["open"], expr_jaw) * (1.0 - mouth["press"]), 0.0, 1.0)
+    # A dropped jaw (surprise, and fear's parted lips) is kept in part while talking:
+    # speech opens the mouth further from there and p/b/m still close it.
+    dropped = np.clip(0.8 * au["AU26"] + 0.2 * au["AU25"], 0.0, 1.0)
+    floor = dropped * (1.0 - 0.6 * speaking)
+    jaw = np.clip((floor + (1.0 - floor) * mouth["open"]) * (1.0 - mouth["press"]), 0.0, 1.0)
     au["AU26"] = np.maximum(au["AU26"] * hold, mouth["open"])
     au["AU25"] = np.maximum(au["AU25"] * hold, np.clip(mouth["open"] * 3.0, 0.0, 1.0))
-    au["AU23"] = au["AU23"] * (1.0 - 0.5 * speaking)
+    au["AU23"] = au["AU23"] * (1.0 - 0.3 * speaking)
     au["AU24"] = np.maximum(au["AU24"] * (1.0 - 0.5 * speaking), mouth["press"])
     flash = life.brow_flashes(envelope, fps, rng) * min(1.0, expression)
     au["AU1"] = np.clip(au["AU1"] + flash, 0.0, 1.0)
@@ -76,7 +79,9 @@ def build(
         "jaw": jaw,
         "spread": mouth["spread"],
         # A held jaw drop (surprise, fear) relaxes the lips into an oval.
-        "round": np.maximum(mouth["round"], 0.5 * np.clip(expr["AU26"], 0, 1) * hold),
+        "round": np.maximum(
+            mouth["round"], 0.8 * np.clip(expr["AU26"], 0, 1) * (1.0 - 0.4 * speaking)
+        ),
         "press": mouth["press"],
         "teeth": mouth["teeth"],
         "tongue": mouth["tongue"],
