@@ -1,6 +1,6 @@
-"""Speech generator: text → Piper neural voice → emotional prosody (WORLD) → WAV/FLAC.
+"""Speech generator: text → Piper neural voice → emotional prosody → WAV/FLAC.
 
-Kept light to import: piper, onnxruntime, pyworld, scipy and soundfile load inside the
+Kept light to import: piper, onnxruntime, parselmouth, scipy and soundfile load inside the
 functions that need them, so ``studio list`` starts fast.
 """
 

@@ -1,7 +1,7 @@
 """Joining sentences into one take: pauses, crossfades, phoneme timings, level and format.
 
 Level: every sentence enters the prosody stage at the same active-speech level
-(``world.REF_DBFS``), so emotion alone sets loudness (``energy_db``); a soft limiter keeps
+(``shape.REF_DBFS``), so emotion alone sets loudness (``energy_db``); a soft limiter keeps
 peaks at or below ``PEAK_DBFS``. Joins: each sentence fades in and out over ``FADE_S``
 inside Piper's own leading/trailing silence, then sits after a pause that the ``pause``
 control scales, so no join can click and the level never steps between segments.
@@ -22,7 +22,8 @@ PEAK_DBFS: Final = -1.0
 KNEE_DBFS: Final = -4.0  # the soft limiter acts only above this
 FADE_S: Final = 0.01
 SENTENCE_GAP_S: Final = 0.15  # added after a sentence that ends in . ! ? ; : (project calibration)
-PHRASE_GAP_S: Final = 0.03  # after a part cut by a tag mid-sentence
+PHRASE_GAP_S: Final = 0.03  # after a part cut by a tag mid-sentence or at a word boundary
+CLAUSE_GAP_S: Final = 0.1  # after a breath group cut at a comma, dash or the like
 FORMATS: Final = {".wav": "WAV", ".flac": "FLAC"}
 PAUSE: Final = "_"
 # Marks that modify a neighbour rather than being sounds of their own (Piper/espeak IPA).
@@ -30,6 +31,7 @@ STRESS: Final = frozenset("ˈˌ")
 MODIFIERS: Final = frozenset("ːˑ˞ʰʲˤ̧̪̯̩̃")
 SILENT: Final = frozenset("^$ ,.!?;:-…—()\"'_#")
 TERMINAL: Final = frozenset(".!?;:")
+CLAUSE: Final = frozenset(",—–-…")
 
 
 @dataclass
@@ -74,7 +76,13 @@ class Take:
 def gap_after(alignments: Sequence[tuple[str, int]], pause: float) -> float:
     """Seconds of silence after a sentence: longer after terminal punctuation."""
     marks = [ph for ph, _ in alignments if ph not in "^$ "]
-    base = SENTENCE_GAP_S if marks and marks[-1] in TERMINAL else PHRASE_GAP_S
+    last = marks[-1] if marks else ""
+    if last in TERMINAL:
+        base = SENTENCE_GAP_S
+    elif last in CLAUSE:
+        base = CLAUSE_GAP_S
+    else:
+        base = PHRASE_GAP_S
     return base * pause
 
 

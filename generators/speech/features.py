@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from generators.speech.world import active_rms_db, track_f0
+from generators.speech.analysis import active_rms_db, track_f0
 
 
 def measure(

@@ -1,4 +1,4 @@
-"""The ``speech`` generator plugin: text → Piper → WORLD prosody → WAV/FLAC.
+"""The ``speech`` generator plugin: text → Piper → prosody stage (PSOLA, spectral gains) → WAV/FLAC.
 
 Emotion comes from the request (a condition, or a trajectory whose time axis is the
 output time; after its last keyframe the last state holds) and from inline tags, which
@@ -102,8 +102,8 @@ class SpeechGenerator(Generator):
         return [
             Backend(
                 "piper",
-                "Piper neural voice (embedded en_US 'joe', CC0) with a WORLD prosody "
-                "transformation along emotion direction vectors",
+                "Piper neural voice (embedded en_US 'joe', CC0); emotion through Piper's own "
+                "rate and noise controls plus PSOLA pitch and spectral shaping",
                 default=True,
             ),
             coqui.backend(),

@@ -7,7 +7,8 @@ from typing import Any, Final
 
 import numpy as np
 
-from generators.speech import assemble, features, prosody, tags, voice, world
+from generators.speech import assemble, breath, features, prosody, shape, tags, voice
+from generators.speech.analysis import ControlsAt
 from studio.emotion import Condition
 from studio.plugins.contract import (
     CancelToken,
@@ -19,9 +20,20 @@ from studio.plugins.contract import (
 )
 
 TRAJECTORY_STEP_S: Final = 0.05  # trajectories are sampled this finely, then interpolated
+# Piper's length_scale moves the measured speaking rate (phonemes per second, pauses
+# included) by about 60 % of its nominal change (1.25 -> +15 %), so the rate control is
+# raised to this power (project calibration, benchmarks/speech_fidelity.py) ...
+RATE_POWER: Final = 1.6
+LENGTH_SCALE: Final = (0.6, 1.8)  # ... within what the voice says cleanly
 
 
-def controls_for(request: Request, part: tags.Part) -> world.ControlsAt:
+def length_scale(rate: float) -> float:
+    """Piper's length_scale for a speaking-rate factor (> 1: faster)."""
+    lo, hi = LENGTH_SCALE
+    return float(np.clip(max(rate, 1e-3) ** -RATE_POWER, lo, hi))
+
+
+def controls_for(request: Request, part: tags.Part) -> ControlsAt:
     """Output time → prosody controls, for a tagged part, a condition or a trajectory."""
     fixed: Condition | None = part.condition or request.condition
     if fixed is not None:
@@ -51,38 +63,26 @@ def speak(
         raise InputError(f"voice: cannot load {model.name}: {exc}") from None
     check_cancel(cancel)
     parts = tags.parse(params.text)
-    plan = [(part, list(voice.sentences(spoken, part.text))) for part in parts]
-    total = sum(len(s) for _, s in plan)
-    if total == 0:
-        raise InputError("text: the voice found nothing to say in it")
+    plan = [(part, breath.groups(part.text)) for part in parts]
+    total = sum(len(g) for _, g in plan)
     fs = spoken.sample_rate
     take = assemble.Take(fs)
     segments: list[dict[str, Any]] = []
     prosody_log: list[dict[str, Any]] = []
-    done = 0
-    for part, sentences in plan:
+    done = pieces = 0
+    for part, groups in plan:
         controls_at = controls_for(request, part)
         seg_start = take.seconds
-        for phonemes in sentences:
-            check_cancel(cancel)
-            start = take.seconds
-            c0 = {k: float(v[0]) for k, v in controls_at(np.asarray([start])).items()}
-            rng = np.random.default_rng([request.seed, done])
-            sentence = spoken.speak(
-                phonemes,
-                rng,
-                length_scale=1.0 / c0["rate"],
-                noise_scale=c0["noise_scale"],
-                noise_w=c0["noise_w"],
-            )
-            shaped = world.transform(
-                sentence.audio, fs, sentence.alignments, controls_at, start, rng
-            )
-            gap = assemble.gap_after(sentence.alignments, c0["pause"])
-            take.add(shaped.audio, sentence.alignments, shaped.boundaries, gap)
-            prosody_log.append({"start": round(start, 4), **_rounded(shaped.controls)})
+        for group in groups:
+            # One breath group at a time: phonemize, synthesize, shape, append; nothing of
+            # it is kept but the shaped samples.
+            for sentence in voice.sentences(spoken, group):
+                for phonemes in breath.split_phonemes(sentence):
+                    check_cancel(cancel)
+                    _say(spoken, phonemes, controls_at, take, prosody_log, request.seed, pieces)
+                    pieces += 1
             done += 1
-            progress(0.05 + 0.85 * done / total, f"sentence {done} of {total}")
+            progress(0.05 + 0.85 * done / total, f"breath group {done} of {total}")
         condition = part.condition or request.condition_at(seg_start)
         segments.append(
             {
@@ -92,6 +92,8 @@ def speak(
                 "condition": condition.to_dict(),
             }
         )
+    if pieces == 0:
+        raise InputError("text: the voice found nothing to say in it")
     check_cancel(cancel)
     progress(0.92, "levelling and writing")
     raw = take.audio()
@@ -100,7 +102,8 @@ def speak(
     check_cancel(cancel)
     assemble.write(request.output, final, params.sample_rate)
     measured = features.measure(limited, fs, take.phonemes, final, params.sample_rate)
-    measured["sentences"] = total
+    measured["sentences"] = pieces
+    measured["breath_groups"] = total
     name = params.voice if params.voice in voice.builtin_voices() else Path(model).stem
     extra = {
         "speech": {
@@ -112,6 +115,36 @@ def speak(
         "prosody": prosody_log,
     }
     return Rendered(files=[request.output], features=measured, extra=extra)
+
+
+def _say(
+    spoken: voice.Voice,
+    phonemes: list[str],
+    controls_at: ControlsAt,
+    take: assemble.Take,
+    log: list[dict[str, Any]],
+    seed: int,
+    index: int,
+) -> None:
+    """Synthesize, shape and append one breath group."""
+    start = take.seconds
+    c0 = {k: float(v[0]) for k, v in controls_at(np.asarray([start])).items()}
+    rng = np.random.default_rng([seed, index])
+    sentence = spoken.speak(
+        phonemes,
+        rng,
+        length_scale=length_scale(c0["rate"]),
+        noise_scale=c0["noise_scale"],
+        noise_w=c0["noise_w"],
+    )
+    shaped = shape.transform(
+        sentence.audio, spoken.sample_rate, sentence.alignments, controls_at, start, rng
+    )
+    gap = assemble.gap_after(sentence.alignments, c0["pause"])
+    take.add(shaped.audio, sentence.alignments, shaped.boundaries, gap)
+    log.append(
+        {"start": round(start, 4), **_rounded(shaped.controls), "stages": list(shaped.stages)}
+    )
 
 
 def _rounded(values: dict[str, float]) -> dict[str, float]:

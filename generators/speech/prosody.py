@@ -7,8 +7,9 @@ primary and per VAD axis, and the sources behind each direction. It is loaded wi
 ``DirectionSpace.from_csv`` (Daisy-TTS / EmoReg style: primaries are vectors, mixtures
 blend them, intensity scales, VAD axes make a bare pad point work).
 
-The control vector is backend-neutral: the WORLD stage (``world.py``) turns it into signal
-changes; a style/speaker-embedding backend would map the same vector onto its embedding.
+The control vector is backend-neutral: the prosody stage (``shape.py``: Piper's own
+controls, PSOLA and spectral gains) turns it into signal changes; a style/speaker-embedding
+backend would map the same vector onto its embedding.
 """
 
 from __future__ import annotations
