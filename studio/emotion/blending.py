@@ -4,11 +4,25 @@ Forward (documented in DESIGN §2)::
 
     vad = clip(intensity · Σᵢ wᵢ · pᵢ, -1, 1)        pᵢ = VAD prototype of primary i
 
-Inverse, by soft assignment. A VAD point ``v`` with radius ``r = |v|`` and direction
-``v̂ = v / r`` gets, for each primary, the Gaussian likelihood of its direction around the
-prototype's direction ``p̂ᵢ`` on the unit sphere (isotropic, variance ``σ² = 1/KAPPA``)::
+Inverse, by soft assignment to naming regions. Each primary owns a region of directions
+around its prototype: a von Mises–Fisher ("Gaussian on the sphere") likelihood with its own
+concentration κᵢ (the ``spread`` column of ``assets/emotion/primaries.csv``)::
 
-    ℓᵢ = exp(-|v̂ - p̂ᵢ|² / 2σ²) = exp(KAPPA · (cos∠(v, pᵢ) - 1))
+    ℓᵢ(v) = κᵢ / (1 − e^(−2κᵢ)) · exp(κᵢ · (cos∠(Wv, Wpᵢ) − 1))      W = diag(1, 1, DOMINANCE_WEIGHT)
+
+(the vMF density on the sphere up to a common factor: a narrow region is denser at its
+centre, so a mild primary such as anticipation keeps its own point next to broad joy).
+A region reaches from neutral to its full-intensity prototype: a point that projects
+beyond it (``t = v·p̂ / |p|`` past 1, in the weighted space) loses
+``REACH_PENALTY · (t − 1)²`` of log-likelihood, so the strong, excited–pleasant corner is
+joy at full intensity, not a mild emotion (anticipation) pushed past its own scale.
+
+Directions are compared with dominance at half weight: the pad is the valence–arousal
+plane (Russell 1980; the Affect Grid), dominance is the least reliable of the three norms
+(Warriner et al. 2013 report its lowest split-half reliability) and the artist mostly
+leaves it at 0. Per-primary spreads let broad categories (joy spans "happy" to "excited",
+7.8°–48.6° on Russell's circumplex) keep their whole region while narrow ones (surprise,
+trust) do not swallow their neighbours; the rationale for each value is in SOURCES.md.
 
 Weights are the normalised likelihoods with those under ``MIN_WEIGHT`` dropped (so a pad
 point reads as "mostly joy, some trust", not as eight slivers). Intensity is the radius
@@ -27,16 +41,28 @@ import numbers
 from collections.abc import Mapping
 from typing import Final
 
-from studio.emotion.primaries import PRIMARIES, PRIMARY_IDS
+from studio.emotion.primaries import PRIMARIES, PRIMARY_IDS, Primary
 
-KAPPA: Final = 40.0
+VADTuple = tuple[float, float, float]
+
+DOMINANCE_WEIGHT: Final = 0.5
+REACH_PENALTY: Final = 4.0
 MIN_WEIGHT: Final = 0.02
 SUM_TOLERANCE: Final = 1e-6
 
 _PROTOS: Final = tuple((p.id, p.vad, p.norm) for p in PRIMARIES)
-_IDS: Final = frozenset(PRIMARY_IDS)
 
-VADTuple = tuple[float, float, float]
+
+def _region(p: Primary) -> tuple[str, float, float, VADTuple, float]:
+    """(id, κ, log vMF normaliser, unit direction and length of the weighted prototype)."""
+    x, y, z = p.vad[0], p.vad[1], p.vad[2] * DOMINANCE_WEIGHT
+    length = math.sqrt(x * x + y * y + z * z)
+    log_norm = math.log(p.spread / -math.expm1(-2.0 * p.spread))
+    return (p.id, p.spread, log_norm, (x / length, y / length, z / length), length)
+
+
+_REGIONS: Final = tuple(_region(p) for p in PRIMARIES)
+_IDS: Final = frozenset(PRIMARY_IDS)
 
 
 def _clip(x: float) -> float:
@@ -123,13 +149,19 @@ def mixture_to_vad(mixture: Mapping[str, float], intensity: float) -> VADTuple:
 def vad_to_mixture(vad: VADTuple) -> tuple[dict[str, float], float]:
     """Soft-assign a VAD point to the primaries: ``(mixture, intensity)``."""
     x, y, z = vad
-    r = math.sqrt(x * x + y * y + z * z)
+    wz = z * DOMINANCE_WEIGHT
+    r = math.sqrt(x * x + y * y + wz * wz)
     if r < 1e-9:
         return {}, 0.0
-    cosines = [(pid, (x * p[0] + y * p[1] + z * p[2]) / (r * n)) for pid, p, n in _PROTOS]
-    best = max(c for _, c in cosines)
-    # Shift by the best cosine before exp so the largest likelihood is exactly 1.
-    likes = [(pid, math.exp(KAPPA * (c - best))) for pid, c in cosines]
+    scores = []
+    for pid, kappa, log_norm, q, length in _REGIONS:
+        along = x * q[0] + y * q[1] + wz * q[2]  # the point's reach along the prototype
+        overshoot = max(0.0, along / length - 1.0)
+        score = log_norm + kappa * (along / r - 1.0) - REACH_PENALTY * overshoot * overshoot
+        scores.append((pid, score))
+    best = max(s for _, s in scores)
+    # Shift by the best score before exp so the largest likelihood is exactly 1.
+    likes = [(pid, math.exp(s - best)) for pid, s in scores]
     total = sum(like for _, like in likes)
     kept = [(pid, like / total) for pid, like in likes if like / total >= MIN_WEIGHT]
     kept_total = sum(w for _, w in kept)

@@ -1,8 +1,17 @@
 """Emotion words with VAD values quoted from published norms.
 
-``assets/emotion/lexicon.csv`` holds one row per word (valence, arousal, dominance in
-[-1, 1] and a source key explained in ``assets/emotion/SOURCES.md``). Loaded once, on first
-use. Lookup is case-insensitive; a miss suggests close matches.
+``assets/emotion/lexicon.csv`` holds one row per word: valence, arousal, dominance in
+[-1, 1] with the norms they come from, and — for most words — the primary (or Plutchik
+dyad) people name the word by and how strongly, with its source (``assets/emotion/
+SOURCES.md`` explains the keys). Loaded once, on first use. Lookup is case-insensitive; a
+miss suggests close matches.
+
+Why a word carries its emotion and does not just take the pad region under its VAD point:
+dimensional norms do not separate the negative, activated emotions (in the NRC and
+Warriner norms "annoyed", "afraid" and "disgusted" lie within a few degrees of each
+other), while categorical norms (the NRC Emotion Intensity Lexicon, Shaver et al. 1987,
+Plutchik's ladders and dyads) say which emotion a word names and how intensely. So a word
+lands at its rated VAD point, named by its emotion at its graded intensity.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from functools import cache
 
 from studio.emotion._assets import assets_dir
 from studio.emotion.condition import Condition
+from studio.emotion.primaries import PRIMARY_IDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +32,28 @@ class Entry:
     word: str
     vad: tuple[float, float, float]
     source: str
+    mixture: tuple[tuple[str, float], ...] = ()  # the emotion the word names; () = by region
+    intensity: float = 0.0
+    emotion_source: str = ""
 
     def condition(self) -> Condition:
-        """The word as a pad point, labelled with the word."""
-        return Condition.from_vad(*self.vad, label=self.word)
+        """The word on the pad, named by its emotion and labelled with the word."""
+        if not self.mixture:
+            return Condition.from_vad(*self.vad, label=self.word)
+        return Condition(
+            *self.vad, mixture=dict(self.mixture), intensity=self.intensity, label=self.word
+        )
+
+
+def _emotion(field: str, where: str) -> tuple[tuple[str, float], ...]:
+    """``joy`` or a dyad ``joy+trust`` (equal parts) as mixture items."""
+    if not field:
+        return ()
+    ids = field.split("+")
+    unknown = [i for i in ids if i not in PRIMARY_IDS]
+    if unknown or len(ids) > 2 or len(set(ids)) != len(ids):
+        raise ValueError(f"{where}: emotion {field!r} is not a primary or a pair of primaries")
+    return tuple((i, 1.0 / len(ids)) for i in ids)
 
 
 class UnknownWordError(ValueError):
@@ -44,10 +72,17 @@ def entries() -> dict[str, Entry]:
     path = assets_dir() / "emotion" / "lexicon.csv"
     with path.open(newline="", encoding="utf-8") as fh:
         table = {}
-        for row in csv.DictReader(fh):
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            where = f"{path.name} row {line}"
             vad = (float(row["valence"]), float(row["arousal"]), float(row["dominance"]))
             word = row["word"].strip().lower()
-            table[word] = Entry(word, vad, row["source"])
+            mixture = _emotion(row["emotion"].strip(), where)
+            intensity = float(row["intensity"]) if mixture else 0.0
+            if mixture and not (0.0 < intensity <= 1.0):
+                raise ValueError(f"{where}: intensity must be in (0, 1], got {intensity}")
+            table[word] = Entry(
+                word, vad, row["source"], mixture, intensity, row["emotion_source"]
+            )
     return table
 
 

@@ -23,6 +23,7 @@ class Primary:
     id: str
     display_name: str
     vad: tuple[float, float, float]
+    spread: float  # concentration κ of its naming region (``blending``): larger is narrower
     opposite: str
     wheel_index: int
     weak_name: str
@@ -43,6 +44,7 @@ def _load() -> tuple[Primary, ...]:
             id=row["id"],
             display_name=row["display_name"],
             vad=(float(row["valence"]), float(row["arousal"]), float(row["dominance"])),
+            spread=float(row["spread"]),
             opposite=row["opposite"],
             wheel_index=int(row["wheel_index"]),
             weak_name=row["weak_name"],
@@ -56,6 +58,8 @@ def _load() -> tuple[Primary, ...]:
     if len(ids) != 8 or sorted(p.wheel_index for p in primaries) != list(range(8)):
         raise ValueError(f"{path}: expected the eight primaries with wheel_index 0..7")
     for p in primaries:
+        if not p.spread > 0:
+            raise ValueError(f"{path}: spread of {p.id!r} must be positive")
         if p.opposite not in ids or ids.index(p.opposite) != (p.wheel_index + 4) % 8:
             raise ValueError(f"{path}: opposite of {p.id!r} must sit four places away")
     return primaries
