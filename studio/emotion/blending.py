@@ -8,7 +8,7 @@ Inverse, by soft assignment to naming regions. Each primary owns a region of dir
 around its prototype: a von Mises–Fisher ("Gaussian on the sphere") likelihood with its own
 concentration κᵢ (the ``spread`` column of ``assets/emotion/primaries.csv``)::
 
-    ℓᵢ(v) = κᵢ / (1 − e^(−2κᵢ)) · exp(κᵢ · (cos∠(Wv, Wpᵢ) − 1))      W = diag(1, 1, DOMINANCE_WEIGHT)
+    ℓᵢ(v) = κᵢ / (1 − e^(−2κᵢ)) · exp(κᵢ · (cos∠(Wv, Wpᵢ) − 1)),   W = diag(1, 1, ½)
 
 (the vMF density on the sphere up to a common factor: a narrow region is denser at its
 centre, so a mild primary such as anticipation keeps its own point next to broad joy).

@@ -80,9 +80,7 @@ def entries() -> dict[str, Entry]:
             intensity = float(row["intensity"]) if mixture else 0.0
             if mixture and not (0.0 < intensity <= 1.0):
                 raise ValueError(f"{where}: intensity must be in (0, 1], got {intensity}")
-            table[word] = Entry(
-                word, vad, row["source"], mixture, intensity, row["emotion_source"]
-            )
+            table[word] = Entry(word, vad, row["source"], mixture, intensity, row["emotion_source"])
     return table
 
 

@@ -31,7 +31,7 @@ def test_condition_love_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_condition_word_and_human_output(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "condition", "--word", "melancholy")
-    assert code == 0 and "melancholy" in out and "valence -0.624" in out
+    assert code == 0 and "melancholy" in out and "valence -0.470" in out
 
 
 @pytest.mark.parametrize(

@@ -150,8 +150,12 @@ def test_words_and_pad_points_name_their_primary() -> None:
 
 @pytest.mark.parametrize(
     ("weak", "basic", "strong"),
-    [("content", "happy", "ecstatic"), ("annoyed", "angry", "furious"),
-     ("apprehension", "afraid", "terrified"), ("interested", "eager", "vigilance")],
+    [
+        ("content", "happy", "ecstatic"),
+        ("annoyed", "angry", "furious"),
+        ("apprehension", "afraid", "terrified"),
+        ("interested", "eager", "vigilance"),
+    ],
 )
 def test_word_intensity_is_graded_not_saturated(weak: str, basic: str, strong: str) -> None:
     i = [lexicon.lookup(w).condition().intensity for w in (weak, basic, strong)]
@@ -177,7 +181,8 @@ def test_fear_and_disgust_are_apart() -> None:
     from studio.emotion import BY_ID
 
     f, d = BY_ID["fear"].vad, BY_ID["disgust"].vad
-    cos = sum(a * b for a, b in zip(f, d, strict=True)) / (BY_ID["fear"].norm * BY_ID["disgust"].norm)
+    f_norm, d_norm = BY_ID["fear"].norm, BY_ID["disgust"].norm
+    cos = sum(a * b for a, b in zip(f, d, strict=True)) / (f_norm * d_norm)
     assert cos < 0.95
     assert d[1] < f[1]  # disgust is the calmer of the two
     assert f[2] < d[2]  # fear the less dominant
