@@ -54,6 +54,7 @@ def plan(request: Request, params: Any, source: Source) -> tuple[timeline.Timeli
         tilt = sound.spectral_tilt(source.samples, source.rate, fps, n)
         mouth, visemes = lipsync.from_audio(envelope, tilt)
         mode = "audio"
+    visemes = lipsync.anticipate(mouth, visemes, fps)
     rng = np.random.default_rng(request.seed)
     tl = timeline.build(
         conditions,

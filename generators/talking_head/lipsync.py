@@ -66,46 +66,96 @@ def viseme_index(phoneme: str) -> int | None:
     return t.names.index("E")
 
 
+# Coarticulation (Cohen & Massaro 1993): a segment's pull on the mouth is full over the
+# segment and decays with this time constant outside it (project calibration: ~1 frame at
+# 25 fps, so a vowel reaches its target between two consonants).
+SPREAD_S: Final = 0.035
+REACH_S: Final = 0.12  # beyond this a segment no longer pulls at all
+# Word gaps shorter than this are bridged (connected speech does not rest between words).
+BRIDGE_S: Final = 0.12
+# Bilabial closure: full over the segment and on the frame nearest its middle, so even a
+# 30 ms /p/ closes the lips on at least one frame; Gaussian edges of this width outside.
+CLOSURE_EDGE_S: Final = 0.015
+# The mouth moves before the sound it makes: articulators start ~100-300 ms ahead of the
+# acoustic onset (Chandrasekaran et al. 2009, PLoS Comput. Biol. 5:e1000436), and
+# animators lead the sound by one to two frames; 60 ms is 1.5 frames at 25 fps.
+LEAD_S: Final = 0.06
+
+
 def from_phonemes(
     phonemes: Sequence[Mapping[str, Any]], n_frames: int, fps: int
 ) -> tuple[Tracks, list[str]]:
     """Coarticulated mouth tracks from ``[{"phoneme", "start", "end"}, ...]``.
 
     Cohen & Massaro's (1993) dominance model: each segment pulls the mouth toward its
-    viseme target with a weight ``α·exp(-θ·|t - centre|)`` that decays away from its
-    centre; the mouth is the weighted mean of all targets. Closing consonants (p b m f v)
-    have a high α so they close even in fast speech; h/k borrow their neighbours' shape.
+    viseme target with a weight ``α·exp(-d/τ)``, full over the segment and decaying
+    with the distance ``d`` outside it; the mouth is the weighted mean of all targets.
+    Lip closure for p/b/m is not left to the mean: ``press`` is 1 on every frame that
+    touches a bilabial segment (the lips must meet, however short the closure), so the
+    bilabials need no inflated dominance that would swallow the vowels beside them.
+    h/k borrow their neighbours' shape (low α).
     """
     t = table()
     times = (np.arange(n_frames) + 0.5) / fps
     num = np.zeros((n_frames, len(SHAPE)))
     den = np.full(n_frames, 1e-6)
     best = np.zeros(n_frames)
-    label = np.full(n_frames, t.names.index(REST))
-    num += den[:, None] * t.targets[t.names.index(REST)]
+    press = np.zeros(n_frames)
+    rest = t.names.index(REST)
+    bilabial = t.names.index("PBM")
+    label = np.full(n_frames, rest)
+    num += den[:, None] * t.targets[rest]
     for seg in phonemes:
         start, end = float(seg["start"]), float(seg["end"])
         if not end > start:
             continue
         v = viseme_index(str(seg["phoneme"]))
-        if v is None:
+        if v is None or (v == rest and end - start < BRIDGE_S):
             continue
         centre, half = 0.5 * (start + end), 0.5 * (end - start)
-        reach = half + 0.12  # coarticulation reaches ~120 ms beyond a segment
+        reach = half + REACH_S
         lo = max(0, int((centre - reach) * fps))
         hi = min(n_frames, int((centre + reach) * fps) + 2)
         if lo >= hi:
             continue
-        dist = np.maximum(0.0, np.abs(times[lo:hi] - centre) - half * 0.5)
-        w = t.dominance[v] * np.exp(-dist / 0.045)
+        dist = np.maximum(0.0, np.abs(times[lo:hi] - centre) - half)
+        w = t.dominance[v] * np.exp(-dist / SPREAD_S)
         num[lo:hi] += w[:, None] * t.targets[v]
         den[lo:hi] += w
         win = w > best[lo:hi]
         best[lo:hi] = np.where(win, w, best[lo:hi])
         label[lo:hi] = np.where(win, v, label[lo:hi])
+        if v == bilabial:
+            # Closed on frames inside the segment and on the frame nearest its middle,
+            # however short; soft edges outside.
+            gap = np.maximum(0.0, np.abs(times[lo:hi] - centre) - half)
+            closed = np.exp(-0.5 * (gap / CLOSURE_EDGE_S) ** 2)
+            nearest = min(n_frames - 1, max(0, int(centre * fps)))
+            if lo <= nearest < hi:
+                closed[nearest - lo] = 1.0
+            press[lo:hi] = np.maximum(press[lo:hi], closed)
+            label[lo:hi] = np.where(closed > 0.5, v, label[lo:hi])
     shape = num / den[:, None]
     tracks = {k: shape[:, i] for i, k in enumerate(SHAPE)}
+    tracks["press"] = np.maximum(tracks["press"], press)
     return tracks, [t.names[i] for i in label]
+
+
+def anticipate(tracks: Tracks, labels: list[str], fps: int, lead_s: float = LEAD_S) -> list[str]:
+    """Lead the sound: lip shapes are taken ``lead_s`` ahead, and the mouth opens as soon
+    as the coming sound asks for it but closes only when the present one does (an onset
+    is anticipated, an ending is not). Closures (``press``) stay on their segments: the
+    silent hold before a /p/ burst is already part of it. Returns the shifted labels."""
+    n = len(labels)
+    if n == 0 or lead_s <= 0:
+        return labels
+    frames = np.arange(n, dtype=np.float64)
+    ahead = np.minimum(frames + lead_s * fps, n - 1)
+    for key in ("spread", "round", "teeth", "tongue"):
+        tracks[key] = np.interp(ahead, frames, tracks[key])
+    tracks["open"] = np.maximum(tracks["open"], np.interp(ahead, frames, tracks["open"]))
+    shift = round(lead_s * fps)
+    return [labels[min(n - 1, i + shift)] for i in range(n)]
 
 
 def follow_loudness(tracks: Tracks, envelope: NDArray[np.float64]) -> None:
@@ -113,7 +163,7 @@ def follow_loudness(tracks: Tracks, envelope: NDArray[np.float64]) -> None:
     open vowels open widest, quiet or closed sounds barely move (the jaw is the main
     articulator behind vowel loudness; the weights are project calibration)."""
     relative = np.clip(tracks["open"] / 0.8, 0.0, 1.0)
-    tracks["open"] = envelope * (0.35 + 0.65 * relative) * (1.0 - tracks["press"])
+    tracks["open"] = envelope * (0.55 + 0.45 * relative) * (1.0 - tracks["press"])
 
 
 def from_audio(

@@ -207,8 +207,8 @@ class Rig:
         h = self.ch.part("head")
         jaw = s["jaw"]
         top, cw, cy = h["top"], h["cheek_w"], h["cheek_y"]
-        jw, jy = h["jaw_w"], h["jaw_y"] + 4.0 * jaw
-        chw, chy = h["chin_w"], h["chin_y"] + 9.0 * jaw
+        jw, jy = h["jaw_w"], h["jaw_y"] + 8.0 * jaw
+        chw, chy = h["chin_w"], h["chin_y"] + 17.0 * jaw
         path = skia.Path()
         path.moveTo(0, top)
         path.cubicTo(cw * 0.62, top, cw, top * 0.55 + cy * 0.45, cw, cy)
