@@ -235,9 +235,7 @@ def cmd_condition(args: argparse.Namespace) -> int:
     if args.json:
         print(state.to_json())
         return 0
-    title = (
-        f"{state.name} ({state.label})" if state.label and state.label != state.name else state.name
-    )
+    title = state.title
     mix = ", ".join(f"{k} {w:.2f}" for k, w in sorted(state.mixture.items(), key=lambda kv: -kv[1]))
     print(title)
     print(

@@ -156,9 +156,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_result_record(artifact, seconds), ensure_ascii=False))
     else:
-        name = state.name if isinstance(state, Condition) else "trajectory"
-        if isinstance(state, Condition) and state.label and state.label not in name:
-            name = f"{state.label}: {name}"  # the word typed, then where it landed
+        name = state.title if isinstance(state, Condition) else "trajectory"
         print(f"wrote {artifact.path} ({name}, {seconds:.2f} s)")
     return 0
 

@@ -101,6 +101,14 @@ class Condition:
 
     # -- derived states -----------------------------------------------------------------
     @property
+    def title(self) -> str:
+        """The one name shown for this state everywhere: "trust (serene)" when a typed word
+        labels it, the derived name otherwise."""
+        if self.label and self.label != self.name:
+            return f"{self.name} ({self.label})"
+        return self.name
+
+    @property
     def vad(self) -> tuple[float, float, float]:
         return (self.valence, self.arousal, self.dominance)
 

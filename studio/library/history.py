@@ -132,10 +132,10 @@ def _state_of(metadata: Mapping[str, Any]) -> _State:
         raise ValueError("artifact metadata needs exactly one of 'condition' or 'trajectory'")
     if has_condition:
         condition = Condition.from_dict(metadata["condition"])
-        return _State("condition", condition.name, condition, _labels([condition]))
+        return _State("condition", condition.title, condition, _labels([condition]))
     frames = Trajectory.from_dict(metadata["trajectory"]).keyframes
     first, last = frames[0].condition, frames[-1].condition
-    name = first.name if len(frames) == 1 else f"{first.name} → {last.name}"
+    name = first.title if len(frames) == 1 else f"{first.title} → {last.title}"
     return _State("trajectory", name, first, _labels(k.condition for k in frames))
 
 

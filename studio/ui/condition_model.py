@@ -18,8 +18,9 @@ from studio.emotion.lexicon import lookup
 
 
 def display_name(condition: Condition) -> str:
-    """A word the user typed wins over the derived name ("melancholy", not "sadness")."""
-    return condition.label or condition.name
+    """The one name of a state, the same in the title, the pad badge, the emotion panel,
+    the arc and the history: "sadness (melancholy)" for a typed word."""
+    return condition.title
 
 
 def max_intensity(condition: Condition) -> float:

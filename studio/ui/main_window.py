@@ -30,7 +30,7 @@ from studio.library.history import Entry, History, HistoryError
 from studio.plugins import Registry
 from studio.plugins.contract import Generator
 from studio.ui import theme
-from studio.ui.condition_model import ConditionModel
+from studio.ui.condition_model import ConditionModel, display_name
 from studio.ui.emotion_panel import QtEmotionPanel
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.exporter import Exporter
@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         self.bridge = bridge or JobBridge(history)
         self.registry = registry or Registry()
         self.condition = ConditionModel(self._saved_condition(), self)
+        self.condition.changed.connect(self._retitle)
+        self._retitle(self.condition.condition)
         self.trajectory = TrajectoryModel(self)
         self.panels: dict[str, GeneratorPanel] = {}
         self.specs: dict[str, str] = {}
@@ -254,6 +256,9 @@ class MainWindow(QMainWindow):
 
         QTimer.singleShot(step_ms, run_next)
 
+    def _retitle(self, condition: Condition, _source: str = "") -> None:
+        self.setWindowTitle(f"{display_name(condition)} — Emotion Studio")
+
     # -- persistence ----------------------------------------------------------------------
     def _saved_condition(self) -> Condition:
         raw = self.settings.value("condition")
@@ -262,7 +267,7 @@ class MainWindow(QMainWindow):
                 return Condition.from_json(raw)
             except ValueError:
                 log.warning("ignoring an unreadable saved condition")
-        return Condition.from_vad(0.45, 0.3, 0.1)
+        return Condition.neutral()  # the first start opens on neutral
 
     def _restore(self) -> None:
         s = self.settings

@@ -155,8 +155,8 @@ class QtPad(QWidget):
             dv, da = moves[key]
             self.model.set_vad(round(c.valence + dv, 4), round(c.arousal + da, 4), source="pad")
             self.model.settled.emit(self.model.condition)
-        elif key == Qt.Key.Key_Home:
-            self.model.set_vad(0.0, 0.0, source="pad")
+        elif key == Qt.Key.Key_Home:  # neutral: valence, arousal and dominance back to 0
+            self.model.set_condition(Condition.neutral(), source="pad")
             self.model.settled.emit(self.model.condition)
         else:
             super().keyPressEvent(event)

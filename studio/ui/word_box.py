@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from studio.emotion import Condition
 from studio.emotion.lexicon import words
-from studio.ui.condition_model import ConditionModel, display_name
+from studio.ui.condition_model import ConditionModel
 
 
 class QtWordBox(QLineEdit):
@@ -41,11 +41,11 @@ class QtWordBox(QLineEdit):
             self.problem.emit(str(exc))
             return False
         self.problem.emit("")
-        self.setText(display_name(condition))
+        self.setText(condition.label or "")
         self.model.settled.emit(self.model.condition)
         return True
 
     def _on_changed(self, condition: Condition, source: str) -> None:
         if source != "word" and not self.hasFocus():
             # Show the word that names the new state, so the box never contradicts the pad.
-            self.setText(display_name(condition) if condition.label else "")
+            self.setText(condition.label or "")

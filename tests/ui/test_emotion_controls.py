@@ -62,6 +62,28 @@ def test_keyboard_nudges_the_point(panel: QtEmotionPanel, qtbot: Any) -> None:
     assert model.condition.vad[:2] == (0.0, 0.0)
 
 
+def test_home_is_neutral_whatever_the_dominance(panel: QtEmotionPanel, qtbot: Any) -> None:
+    pad, model = panel.pad, panel.model
+    model.set_vad(0.5, 0.4)
+    model.set_dominance(-0.26)
+    pad.setFocus()
+    qtbot.keyClick(pad, Qt.Key.Key_Home)
+    assert model.condition.vad == (0.0, 0.0, 0.0)
+    assert model.condition.name == "neutral"
+    assert panel.name_label.text() == "neutral"
+
+
+def test_a_typed_word_has_one_name_everywhere(panel: QtEmotionPanel) -> None:
+    """The panel, the pad badge and the history all show the state's one title; the word
+    box keeps the word the artist typed."""
+    assert panel.word_box.apply("serene")
+    c = panel.model.condition
+    assert c.title == f"{c.name} (serene)"
+    assert panel.name_label.text() == c.title
+    assert panel.pad._badge()[0] == c.title
+    assert panel.word_box.text() == "serene"
+
+
 def test_the_pad_is_clamped_to_its_square(panel: QtEmotionPanel) -> None:
     panel.model.set_vad(3.0, -9.0)
     assert panel.model.condition.vad[:2] == (1.0, -1.0)
@@ -115,7 +137,8 @@ def test_word_box_lands_on_the_word(panel: QtEmotionPanel, qtbot: Any) -> None:
     qtbot.keyClicks(box, "Melancholy")
     qtbot.keyClick(box, Qt.Key.Key_Return)
     assert model.condition.label == "melancholy"
-    assert panel.name_label.text() == "melancholy"
+    assert panel.name_label.text() == "sadness (melancholy)"
+    assert box.text() == "melancholy"
     assert model.condition.valence < 0 and model.condition.arousal < 0
     # the wheel followed the same model
     assert panel.wheel.levels["sadness"] > 0
