@@ -168,7 +168,7 @@ def scale_pauses(
             continue
         head = x[a : a + keep] * ramp
         tail = x[b - keep : b] * ramp[::-1]
-        pieces.extend([x[pos:a], head, np.zeros(new - 2 * keep), tail])
+        pieces.extend([x[pos:a], head, _room(x[a:b], new - 2 * keep), tail])
         out_len += (a - pos) + new
         src_anchor.extend([float(a), float(b)])
         out_anchor.extend([float(out_len - new), float(out_len)])
@@ -180,3 +180,19 @@ def scale_pauses(
     out_anchor.append(float(out_len + len(x) - pos))
     mapped = np.interp(edges, src_anchor, out_anchor)
     return np.concatenate(pieces), mapped, True
+
+
+def _room(quiet: np.ndarray, n: int) -> np.ndarray:
+    """``n`` samples of the pause's own background (its middle, looped with short
+    crossfades), so a longer pause does not drop into digital silence."""
+    core = quiet[len(quiet) // 4 : len(quiet) - len(quiet) // 4]
+    if n <= 0 or len(core) < 16:
+        return np.zeros(max(0, n))
+    reps = int(np.ceil(n / len(core))) + 1
+    fade = min(len(core) // 4, 64)
+    tile = core.copy()
+    if fade > 1:
+        ramp = np.linspace(0.0, 1.0, fade)
+        tile[:fade] *= ramp
+        tile[-fade:] *= ramp[::-1]
+    return np.tile(tile, reps)[:n]

@@ -28,6 +28,7 @@ BREATH_FROM_HZ: Final = 1500.0
 BREATH_FULL_HZ: Final = 4000.0
 SHIMMER_DB: Final = 1.0
 ACCENT_S: Final = 0.3
+ACCENT_SMOOTH_S: Final = 0.08
 MAX_ACCENT_DB: Final = 8.0
 
 
@@ -53,7 +54,12 @@ def shape(
     deviation = np.where(active, np.clip(frame_db - level, -15.0, 15.0), 0.0)
     accent = np.clip((ctrl["energy_var"] - 1.0) * deviation, -MAX_ACCENT_DB, MAX_ACCENT_DB)
     shimmer = SHIMMER_DB * np.clip(ctrl["irregularity"], 0.0, 1.0) * rng.standard_normal(len(times))
-    gain_db = _smooth(ctrl["energy_db"] + accent + np.where(active, shimmer, 0.0), 3)
+    # Accents move at syllable rate: gains smoothed over ACCENT_SMOOTH_S, shimmer over 3
+    # frames (faster gain changes were heard as pumping and cost 0.2 DNSMOS).
+    smooth = max(3, round(ACCENT_SMOOTH_S * fs / hop) | 1)
+    gain_db = (
+        ctrl["energy_db"] + _smooth(accent, smooth) + _smooth(np.where(active, shimmer, 0.0), 3)
+    )
     octaves = np.log2(np.maximum(freqs, TILT_FROM_HZ) / TILT_FROM_HZ)
     total_db = gain_db[None, :] + octaves[:, None] * ctrl["tilt_db"][None, :]
     out = spec * 10.0 ** (total_db / 20.0)
