@@ -63,10 +63,10 @@ def draw_eye(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, 
         0.15,
         1.0
         + 1.1 * s["AU5"]
-        - 0.45 * s["AU7"]
+        - 0.3 * s["AU7"]
         - 0.25 * s["AU6"]
         - 0.75 * s["AU41"]
-        - 0.45 * au4_lid
+        - 0.35 * au4_lid
         - 0.3 * gaze_down,
     )
     lower = spec["lower"] * max(
@@ -98,7 +98,7 @@ def draw_eye(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, 
         )
         shade.cubicTo(c_out, h_top - 0.5 * slant, c_in, h_top + slant, x_in - side * 2, y_in - 2)
         shade.close()
-        canvas.drawPath(shade, p.f("outline", min(0.35, (au4_lid - 0.15) * 0.6)))
+        canvas.drawPath(shade, p.f("outline", min(0.25, (au4_lid - 0.15) * 0.5)))
     # Crease above the lid: follows the lid a little, stays when the eye closes.
     if spec.get("crease"):
         crease = skia.Path()
