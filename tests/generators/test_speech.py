@@ -216,3 +216,149 @@ def test_cli_generate_with_emotion_and_tags(tmp_path: Path, capsys: Any) -> None
     capsys.readouterr()
     assert cli_main([*base, "--text", "[fearr] Who?"]) == 2
     assert "did you mean fear" in capsys.readouterr().err
+
+
+# -- quality first: neutral is Piper's own take ---------------------------------------------
+
+
+def test_neutral_is_pipers_own_output(tmp_path: Path) -> None:
+    from generators.speech import voice as speech_voice
+
+    text = "The meeting moved to Thursday."
+    art = _say(tmp_path, text, Condition.neutral(), seed=3)
+    assert art.metadata["prosody"][0]["stages"] == []  # no pitch, spectrum or pause edit
+    spoken = speech_voice.load(speech_voice.resolve_voice("joe"))
+    (phonemes,) = list(speech_voice.sentences(spoken, text))
+    plain = spoken.speak(
+        phonemes, np.random.default_rng([3, 0]), length_scale=1.0, noise_scale=0.667, noise_w=0.8
+    ).audio.astype(np.float64)
+    data, rate = soundfile.read(str(art.path))
+    assert rate == spoken.sample_rate and len(data) >= len(plain)
+    edge = int(0.02 * rate)  # the 10 ms fades at both ends
+    a, b = data[edge : len(plain) - edge], plain[edge:-edge]
+    gain = float(np.dot(a, b) / np.dot(b, b))
+    assert gain > 0
+    residual = a - gain * b
+    assert float(np.sqrt(np.mean(residual**2))) < 1e-3 * float(np.sqrt(np.mean(a**2))) + 1e-4
+    assert float(np.max(np.abs(data[len(plain) :]))) < 1e-3  # then only the pause after it
+
+
+def test_emotion_edits_only_what_it_asks_for(tmp_path: Path) -> None:
+    quiet = Condition.from_vad(0.0, 0.0, 0.0)
+    assert _say(tmp_path, TEXT, quiet, "q").metadata["prosody"][0]["stages"] == []
+    art = _say(tmp_path, TEXT, Condition.from_mixture({"fear": 1.0}, 0.8), "f")
+    assert {"pitch", "spectrum"} <= set(art.metadata["prosody"][0]["stages"])
+
+
+# -- a distinct voice per primary -----------------------------------------------------------
+
+FAMILIES = {
+    "f0_level": ("f0_shift",),
+    "f0_variability": ("f0_range",),
+    "contour": ("final_contour",),
+    "rate_pauses": ("rate", "pause"),
+    "loudness": ("energy_db", "energy_var"),
+    "voice_quality": ("tilt_db", "breathiness", "irregularity"),
+}
+# What counts as a clear difference in each control (about a just-noticeable step).
+STEP = {
+    "f0_shift": 1.0,
+    "f0_range": 0.15,
+    "final_contour": 1.0,
+    "rate": 0.07,
+    "pause": 0.15,
+    "energy_db": 1.5,
+    "energy_var": 0.15,
+    "tilt_db": 1.0,
+    "breathiness": 0.1,
+    "irregularity": 0.15,
+}
+
+
+def test_every_primary_has_its_own_direction() -> None:
+    from generators.speech import prosody
+    from studio.emotion import PRIMARY_IDS
+
+    ctl = {p: prosody.controls(Condition.from_mixture({p: 1.0}, 1.0)) for p in PRIMARY_IDS}
+    neutral = prosody.neutral()
+    used: set[str] = set()
+    for p in PRIMARY_IDS:  # away from neutral in four or more of the six cue families ...
+        moved = [
+            f
+            for f, names in FAMILIES.items()
+            if any(abs(ctl[p][n] - neutral[n]) >= STEP[n] for n in names)
+        ]
+        assert len(moved) >= 4, (p, moved)
+        used.update(moved)
+        for q in PRIMARY_IDS:  # ... and apart from every other primary in at least two
+            if q == p:
+                continue
+            apart = [
+                f
+                for f, names in FAMILIES.items()
+                if any(abs(ctl[p][n] - ctl[q][n]) >= STEP[n] for n in names)
+            ]
+            assert len(apart) >= 2, (p, q, apart)
+    assert used == set(FAMILIES)
+    # directions from the literature (Juslin & Laukka 2003; Murray & Arnott 1993)
+    assert ctl["sadness"]["f0_range"] < 1.0 and ctl["sadness"]["noise_scale"] < 0.667
+    assert ctl["sadness"]["irregularity"] == 0.0  # no jitter at low F0: it turns to creak
+    assert ctl["anger"]["tilt_db"] > ctl["joy"]["tilt_db"] > ctl["sadness"]["tilt_db"]
+    assert ctl["anger"]["final_contour"] < 0 < ctl["joy"]["final_contour"]
+    assert ctl["surprise"]["final_contour"] > ctl["joy"]["final_contour"]
+    assert ctl["disgust"]["rate"] < 1.0 and ctl["fear"]["breathiness"] > 0.2
+    weak = prosody.controls(Condition.from_mixture({"anger": 1.0}, 0.3))
+    assert weak["f0_shift"] == pytest.approx(0.3 * ctl["anger"]["f0_shift"], rel=1e-6)
+
+
+def test_sadness_narrows_the_melody_and_anger_widens_it(tmp_path: Path) -> None:
+    text = "I found the letter on the kitchen table this morning."
+    sd = {
+        name: _say(tmp_path, text, cond, name).features["f0_sd_semitones"]
+        for name, cond in (
+            ("neutral", Condition.neutral()),
+            ("sadness", Condition.from_mixture({"sadness": 1.0}, 1.0)),
+            ("anger", Condition.from_mixture({"anger": 1.0}, 1.0)),
+        )
+    }
+    assert sd["sadness"] < sd["neutral"] < sd["anger"], sd
+
+
+# -- bounded work ---------------------------------------------------------------------------
+
+
+def test_breath_groups() -> None:
+    from generators.speech import breath
+
+    words = " ".join(f"word{i % 10}" for i in range(900))  # ~5,000 characters, no punctuation
+    groups = breath.groups(words)
+    assert all(len(g) <= breath.MAX_CHARS for g in groups) and len(groups) >= 25
+    assert " ".join(groups) == words  # cut only at spaces: no word is split or lost
+    text = "Short one. Another short one! " + ", ".join(["a clause of several words"] * 12)
+    got = breath.groups(text)
+    assert got[:2] == ["Short one.", "Another short one!"]
+    assert all(g.endswith(",") for g in got[2:-1])  # long sentence cut after commas
+    token = "x" * 450
+    assert [len(g) for g in breath.groups(token)] == [200, 200, 50]
+    assert breath.groups("... !!") == []
+    long = ["a", "b", " ", "c"] * 300
+    pieces = breath.split_phonemes(long, 100)
+    assert all(len(p) <= 100 for p in pieces)
+    assert sum(len(p) for p in pieces) + len(pieces) - 1 == len(long)  # one gap per cut
+
+
+def test_long_text_without_punctuation_goes_group_by_group(tmp_path: Path) -> None:
+    text = " ".join(["the river runs past the mill and the farms"] * 16)  # ~700 characters
+    events: list[str] = []
+    out = tmp_path / "long.wav"
+    req = Request("speech", out, condition=Condition.neutral(), params={"text": text}, seed=0)
+    art = SpeechGenerator().generate(req, progress=lambda _f, msg: events.append(msg))
+    n = art.features["breath_groups"]
+    assert n >= 4 and art.features["sentences"] >= n
+    assert [e for e in events if e.startswith("breath group")] == [
+        f"breath group {k} of {n}" for k in range(1, n + 1)
+    ]
+    phonemes = art.metadata["speech"]["phonemes"]
+    spoken = [p for p in phonemes if p["phoneme"] != "_"]
+    assert len(spoken) > 400  # all of it was said
+    assert phonemes[-1]["end"] == pytest.approx(art.features["duration_s"], abs=0.01)
