@@ -1,7 +1,7 @@
 """Speed of the talking-head generator: a 10 s clip at 512×512, 25 fps, from a recording
 (speech synthesis excluded, as the issue asks). Also splits drawing from encoding.
 
-Criterion (the issue): <= 5 s for the clip (>= 2× real time) on a 2-core machine.
+Criterion: >= 5× real time (the 10 s clip in <= 2 s) at 512², 25 fps on a 2-core machine.
 Prints a JSON record. Run: python benchmarks/talking_head_speed.py [--size N] [--repeat N]
 """
 
@@ -89,8 +89,8 @@ def main() -> int:
         "realtime_factor": round(SECONDS / best, 2),
         "draw_ms_per_frame": round(1000 * draw_s / frames, 2),
         "encode_and_rest_ms_per_frame": round(1000 * (best - draw_s) / frames, 2),
-        "criterion_total_s_max": 5.0,
-        "passed": best <= 5.0,
+        "criterion_realtime_factor_min": 5.0,
+        "passed": SECONDS / best >= 5.0,
     }
     print(json.dumps(record, indent=2))
     return 0 if record["passed"] else 1
