@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from studio.emotion import DEFAULT_INTENSITY, Condition, Trajectory, check_mixture
 from studio.emotion.blending import check_unit
 from studio.emotion.condition import parse_json
+from studio.errors import BadInput, GenerationFailed
 from studio.library.atomic import ExportError
 
 KINDS = ("image", "talking-head", "speech", "music")
@@ -45,17 +46,9 @@ KIND_OPTIONS = (
 MAX_GRID = 32
 
 
-class UsageError(ValueError):
-    """Bad command-line input (exit 2)."""
-
-
-class GenerationError(RuntimeError):
-    """A generator failed after its input was accepted (exit 1)."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        raise BadInput(message)
 
 
 # -- building the parser ---------------------------------------------------------------------
@@ -134,12 +127,12 @@ def parse_mixture(text: str) -> dict[str, float]:
         try:
             value = float(raw) if raw.strip() else 1.0
         except ValueError:
-            raise UsageError(f"emotion: weight of {key!r} is not a number: {raw!r}") from None
+            raise BadInput(f"emotion: weight of {key!r} is not a number: {raw!r}") from None
         if key in weights:
-            raise UsageError(f"emotion: {key!r} is given twice")
+            raise BadInput(f"emotion: {key!r} is given twice")
         weights[key] = value
     if not weights:
-        raise UsageError("emotion: empty mixture")
+        raise BadInput("emotion: empty mixture")
     return check_mixture(weights, normalise=True)
 
 
@@ -147,9 +140,9 @@ def _read_json_file(path: Path, what: str) -> Any:
     try:
         text = path.read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"{what}: no such file: {path}") from None
+        raise BadInput(f"{what}: no such file: {path}") from None
     except OSError as exc:
-        raise UsageError(f"{what}: cannot read {path}: {exc.strerror}") from None
+        raise BadInput(f"{what}: cannot read {path}: {exc.strerror}") from None
     return parse_json(text, f"{what} file {path}")
 
 
@@ -163,13 +156,13 @@ def _state_file(path: Path, want: str) -> Any:
         state = data
     else:
         if not path.exists():
-            raise UsageError(f"{want}: no such file: {path}")
+            raise BadInput(f"{want}: no such file: {path}")
         from studio.library.export import read_state
 
         state = read_state(path)
     if want not in state:
         other = "--trajectory" if want == "condition" else "--condition"
-        raise UsageError(f"{want}: {path} holds no {want}; try {other}")
+        raise BadInput(f"{want}: {path} holds no {want}; try {other}")
     return state[want]
 
 
@@ -184,15 +177,15 @@ def resolve_state(args: argparse.Namespace) -> Condition | Trajectory:
     }
     chosen = [k for k, v in ways.items() if v]
     if len(chosen) > 1:
-        raise UsageError(f"choose one way to give the emotion, got {' and '.join(chosen)}")
+        raise BadInput(f"choose one way to give the emotion, got {' and '.join(chosen)}")
     way = chosen[0] if chosen else None
     if way == "--trajectory":
         if args.intensity is not None or args.dominance is not None:
-            raise UsageError("--intensity/--dominance cannot modify a --trajectory")
+            raise BadInput("--intensity/--dominance cannot modify a --trajectory")
         return Trajectory.from_dict(_state_file(args.trajectory, "trajectory"))
     if way == "--valence/--arousal" or way is None:
         if way is None and args.intensity is not None:
-            raise UsageError("intensity: needs an emotion (--emotion, --word or a VAD point)")
+            raise BadInput("intensity: needs an emotion (--emotion, --word or a VAD point)")
         cond = Condition.from_vad(
             0.0 if args.valence is None else args.valence,
             0.0 if args.arousal is None else args.arousal,
@@ -231,7 +224,7 @@ def resolve_state(args: argparse.Namespace) -> Condition | Trajectory:
 def cmd_condition(args: argparse.Namespace) -> int:
     state = resolve_state(args)
     if isinstance(state, Trajectory):
-        raise UsageError("condition: give a single emotion, not a trajectory")
+        raise BadInput("condition: give a single emotion, not a trajectory")
     if args.json:
         print(state.to_json())
         return 0
@@ -286,10 +279,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from studio.library.export import read_state
 
     if not args.file.exists():
-        raise UsageError(f"inspect: no such file: {args.file}")
+        raise BadInput(f"inspect: no such file: {args.file}")
     state = read_state(args.file)
     if not isinstance(state, dict) or not ("condition" in state or "trajectory" in state):
-        raise UsageError(f"inspect: no emotion state in {args.file}")
+        raise BadInput(f"inspect: no emotion state in {args.file}")
     # Parse what was stored, so what is shown is a valid state with its derived name.
     if "condition" in state:
         c = Condition.from_dict(state["condition"])
@@ -353,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Point stdout at devnull so the interpreter's final flush does not complain.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except GenerationError as exc:
+    except GenerationFailed as exc:
         if os.environ.get("STUDIO_DEBUG"):
             raise
         print(f"error: generation failed: {_one_line(exc)}", file=sys.stderr)

@@ -15,18 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from studio.cli import KIND_OPTIONS, MAX_GRID, GenerationError, UsageError, resolve_state
+from studio import session
+from studio.cli import KIND_OPTIONS, MAX_GRID, resolve_state
 from studio.emotion import Condition, Trajectory
-from studio.library.atomic import ExportError, atomic_write
-from studio.library.export import write_sidecar
+from studio.errors import BadInput
+from studio.library.atomic import atomic_write
 from studio.library.history import History, HistoryError
-from studio.library.metadata import embed, supports_embedding
-from studio.plugins import Artifact, Cancelled, Generator, InputError, Registry, Request
-
-
-def embedded_payload(artifact: Artifact) -> dict[str, Any]:
-    """What goes inside the file: everything that made it, not how long it took."""
-    return {k: v for k, v in artifact.metadata.items() if k != "timings"}
+from studio.plugins import Generator, Registry, Request
+from studio.session import Result
 
 
 def collect_params(gen: Generator, args: argparse.Namespace) -> dict[str, Any]:
@@ -38,15 +34,15 @@ def collect_params(gen: Generator, args: argparse.Namespace) -> dict[str, Any]:
         if value is None:
             continue
         if name not in fields:
-            raise UsageError(f"{gen.id} does not take --{name.replace('_', '-')}")
+            raise BadInput(f"{gen.id} does not take --{name.replace('_', '-')}")
         params[name] = value
     for item in args.param:
         key, sep, raw = item.partition("=")
         key = key.strip().replace("-", "_")
         if not sep or not key:
-            raise UsageError(f"param: expected KEY=VALUE, got {item!r}")
+            raise BadInput(f"param: expected KEY=VALUE, got {item!r}")
         if key not in fields:
-            raise UsageError(f"{gen.id} has no parameter {key!r} (has {', '.join(fields)})")
+            raise BadInput(f"{gen.id} has no parameter {key!r} (has {', '.join(fields)})")
         try:
             params[key] = json.loads(raw)
         except json.JSONDecodeError:
@@ -67,21 +63,16 @@ def _progress_printer(label: str) -> Any:
 
 
 def generate_one(
-    gen: Generator,
+    registry: Registry,
     state: Condition | Trajectory,
     output: Path,
     params: dict[str, Any],
     args: argparse.Namespace,
     history: History | None,
-) -> tuple[Artifact, float]:
-    """Generate, embed the state, record history; return the artifact and the seconds.
-
-    Input is validated before any work (a ValueError then is bad input, exit 2); anything
-    that goes wrong after that is a generation failure (exit 1) unless the generator says
-    the input was bad (``InputError``).
-    """
+) -> Result:
+    """Generate one file through the session; print its warnings."""
     request = Request(
-        generator=gen.id,
+        generator=args.kind,
         output=output,
         condition=state if isinstance(state, Condition) else None,
         trajectory=state if isinstance(state, Trajectory) else None,
@@ -89,23 +80,12 @@ def generate_one(
         seed=args.seed,
         backend=args.backend,
     )
-    gen.check_request(request)
-    started = time.perf_counter()
-    try:
-        artifact = gen.generate(request, _progress_printer(output.name))
-        payload = embedded_payload(artifact)
-        if supports_embedding(artifact.path):
-            embed(artifact.path, payload)
-        else:
-            write_sidecar(artifact.path, payload)
-    except (InputError, ExportError, Cancelled, KeyboardInterrupt):
-        raise  # bad input or an unwritable output path (exit 2), or the user stopped it
-    except Exception as exc:
-        raise GenerationError(f"{gen.id}: {type(exc).__name__}: {exc}") from exc
-    seconds = time.perf_counter() - started
-    if history is not None:
-        _record(history, artifact)
-    return artifact, seconds
+    result = session.generate(
+        registry, request, history=history, progress=_progress_printer(output.name)
+    )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return result
 
 
 def open_history(args: argparse.Namespace) -> History | None:
@@ -120,51 +100,28 @@ def open_history(args: argparse.Namespace) -> History | None:
         return None
 
 
-def _record(history: History, artifact: Artifact) -> None:
-    try:
-        history.record(artifact)
-    except (HistoryError, OSError) as exc:
-        print(f"warning: not recorded in the history: {exc}", file=sys.stderr)
-
-
-def _result_record(artifact: Artifact, seconds: float) -> dict[str, Any]:
-    meta = artifact.metadata
-    state = {k: meta[k] for k in ("condition", "trajectory") if k in meta}
-    return {
-        "file": str(artifact.path),
-        "files": [str(f) for f in artifact.files],
-        **state,
-        "seconds": round(seconds, 4),
-        "features": meta.get("features", {}),
-        "generator": meta["generator"],
-        "backend": meta["backend"],
-        "seed": meta["seed"],
-        "params": meta["params"],
-    }
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
     state = resolve_state(args)
-    gen = Registry().get(args.kind)
-    params = collect_params(gen, args)
+    registry = Registry()
+    params = collect_params(registry.get(args.kind), args)
     history = open_history(args)
     try:
-        artifact, seconds = generate_one(gen, state, args.output, params, args, history)
+        result = generate_one(registry, state, args.output, params, args, history)
     finally:
         if history is not None:
             history.close()
     if args.json:
-        print(json.dumps(_result_record(artifact, seconds), ensure_ascii=False))
+        print(json.dumps(result.record(), ensure_ascii=False))
     else:
         name = state.title if isinstance(state, Condition) else "trajectory"
-        print(f"wrote {artifact.path} ({name}, {seconds:.2f} s)")
+        print(f"wrote {result.artifact.path} ({name}, {result.seconds:.2f} s)")
     return 0
 
 
 def grid_values(n: int) -> list[float]:
     """``n`` evenly spaced values across [-1, 1] (just 0 for n = 1)."""
     if not 1 <= n <= MAX_GRID:
-        raise UsageError(f"grid must be in [1, {MAX_GRID}], got {n}")
+        raise BadInput(f"grid must be in [1, {MAX_GRID}], got {n}")
     return [0.0] if n == 1 else [round(float(x), 6) for x in np.linspace(-1.0, 1.0, n)]
 
 
@@ -183,13 +140,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if value is not None
     ]
     if held:
-        raise UsageError(f"sweep sets valence and arousal itself; drop {held[0]}")
+        raise BadInput(f"sweep sets valence and arousal itself; drop {held[0]}")
     values = grid_values(args.grid)
-    gen = Registry().get(args.kind)
+    registry = Registry()
+    gen = registry.get(args.kind)
     ext = (args.ext or gen.extensions[0]).lower()
     ext = ext if ext.startswith(".") else f".{ext}"
     if ext not in gen.extensions:
-        raise UsageError(f"ext: {gen.id} writes {', '.join(gen.extensions)}, not {ext!r}")
+        raise BadInput(f"ext: {gen.id} writes {', '.join(gen.extensions)}, not {ext!r}")
     params = collect_params(gen, args)
     dominance = 0.0 if args.dominance is None else args.dominance
     Condition.from_vad(0.0, 0.0, dominance)  # validates dominance before any work
@@ -197,7 +155,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"output: cannot create folder {out_dir}: {exc.strerror}") from None
+        raise BadInput(f"output: cannot create folder {out_dir}: {exc.strerror}") from None
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     history = open_history(args)
@@ -206,7 +164,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             for valence in values:
                 cond = Condition.from_vad(valence, arousal, dominance)
                 name = f"{gen.id}_v{valence:+.2f}_a{arousal:+.2f}{ext}"
-                generate_one(gen, cond, out_dir / name, params, args, history)
+                generate_one(registry, cond, out_dir / name, params, args, history)
                 rows.append(
                     {
                         "file": name,

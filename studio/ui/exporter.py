@@ -14,8 +14,9 @@ from studio.library.atomic import ExportError
 from studio.library.export import export_file
 from studio.library.history import Entry
 from studio.plugins.contract import Request
+from studio.session import embedded_payload
 from studio.ui.export_dialog import ExportPlan
-from studio.ui.job_bridge import JobBridge, JobUpdate, embedded_payload
+from studio.ui.job_bridge import JobBridge, JobUpdate
 
 
 @dataclasses.dataclass

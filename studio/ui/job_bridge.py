@@ -1,8 +1,9 @@
 """The job system as Qt signals (krita-ai-diffusion's one event stream, napari's workers).
 
 ``JobQueue`` calls subscribers on its own event thread. There, before anything reaches the
-UI thread, a finished generation that should be kept gets the state that made it embedded
-into its file (or a sidecar) and is recorded in the history: so the slow file work never
+UI thread, a finished generation that should be kept goes through ``studio.session.keep``
+(the one path that embeds the state into its file, or a sidecar, and records it in the
+history): so the slow file work never
 runs on the UI thread, and a crash of the window right after loses nothing that finished.
 The update is then re-emitted as a Qt signal, which Qt queues onto the UI thread.
 """
@@ -17,15 +18,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from studio import session
 from studio._paths import studio_home
+from studio.errors import StudioError
 from studio.jobs import EventKind, Job, JobEvent, JobQueue
-from studio.library.export import write_sidecar
-from studio.library.history import ARTIFACTS_DIR, Entry, History, HistoryError
-from studio.library.metadata import embed, supports_embedding
+from studio.library.history import ARTIFACTS_DIR, Entry, History
 from studio.plugins.contract import Artifact, Request
 
 log = logging.getLogger(__name__)
@@ -39,21 +39,6 @@ class JobUpdate:
     event: JobEvent
     entry: Entry | None = None  # the history row, for a recorded finished job
     warning: str = ""  # e.g. the history could not be written (the file is still there)
-
-
-def embedded_payload(artifact: Artifact) -> dict[str, Any]:
-    """What goes inside the file: everything that made it, not how long it took (as the
-    headless ``studio generate`` does)."""
-    return {k: v for k, v in artifact.metadata.items() if k != "timings"}
-
-
-def keep(artifact: Artifact) -> None:
-    """Embed the state into the generated file, or write a sidecar beside it."""
-    payload = embedded_payload(artifact)
-    if supports_embedding(artifact.path):
-        embed(artifact.path, payload)
-    else:
-        write_sidecar(artifact.path, payload)
 
 
 def unrecorded_dir() -> Path:
@@ -170,12 +155,9 @@ class JobBridge(QObject):
 
     def _keep(self, job: Job, artifact: Artifact) -> tuple[Entry | None, str]:
         try:
-            keep(artifact)
-        except (OSError, ValueError) as exc:
+            kept = session.keep(artifact, job.request, self.history)
+        except StudioError as exc:
             return None, f"could not embed the emotion state: {exc}"
         if self.history is None:
             return None, f"no history: kept as {artifact.path} but not recorded"
-        try:
-            return self.history.record(artifact, request_dict=job.request_data), ""
-        except (HistoryError, OSError, ValueError) as exc:
-            return None, f"not recorded in the history: {exc}"
+        return kept.entry, "; ".join(kept.warnings)

@@ -29,6 +29,7 @@ from studio.library.export import export_file
 from studio.library.history import Entry, History, HistoryError
 from studio.plugins import Registry
 from studio.plugins.contract import Generator
+from studio.session import embedded_payload
 from studio.ui import theme
 from studio.ui.condition_model import ConditionModel, display_name
 from studio.ui.emotion_panel import QtEmotionPanel
@@ -36,7 +37,7 @@ from studio.ui.export_dialog import ExportDialog
 from studio.ui.exporter import Exporter
 from studio.ui.generator_panel import GeneratorPanel
 from studio.ui.history_browser import QtHistoryBrowser
-from studio.ui.job_bridge import JobBridge, JobUpdate, embedded_payload
+from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.jobs_panel import QtJobsPanel
 from studio.ui.trajectory_editor import QtTrajectoryEditor
 from studio.ui.trajectory_model import TrajectoryModel
