@@ -142,18 +142,23 @@ def lip_sync(frames: list[np.ndarray], samples: np.ndarray, rate: int, size: int
 
 def onset_leads(act: np.ndarray, loud: np.ndarray) -> list[int]:
     """At each onset of speech after a pause (>= 3 quiet frames), how many frames the
-    mouth pixels start moving before the sound (positive: the mouth first)."""
+    mouth pixels start moving before the sound (positive: the mouth first). Onsets where
+    the mouth was already moving during the pause are left out."""
     quiet_level, top = np.percentile(loud, 10), loud.max()
     quiet = loud < quiet_level + 0.1 * (top - quiet_level)
     rest, peak = np.percentile(act, 10), np.percentile(act, 95)
     moving = act > rest + 0.25 * (peak - rest)
     leads = []
     for i in range(3, len(loud)):
-        if quiet[i - 3 : i].all() and loud[i] >= quiet_level + 0.2 * (top - quiet_level):
-            window = range(max(0, i - 6), min(len(act), i + 4))
-            first = next((j for j in window if moving[j]), None)
-            if first is not None:
-                leads.append(i - first)
+        if not (quiet[i - 3 : i].all() and loud[i] >= quiet_level + 0.2 * (top - quiet_level)):
+            continue
+        j = min(len(act) - 1, i + 3)
+        if not moving[j]:
+            continue
+        while j > 0 and moving[j - 1]:
+            j -= 1
+        if i - j <= 5:
+            leads.append(i - j)
     return leads
 
 
