@@ -145,7 +145,7 @@ def test_history_reopen_restores_condition_and_options(make_window: Any, qtbot: 
     browser.list.setCurrentRow(0)
     qtbot.mouseClick(browser.reopen_button, Qt.MouseButton.LeftButton)
     assert window.condition.condition == kept
-    assert window.emotion_panel.name_label.text() == "nostalgic"
+    assert window.emotion_panel.name_label.text() == kept.title == "serenity (nostalgic)"
     assert panel.seed.value() == 1234
     assert panel.form.values()["text"] == "a red kite"
 
