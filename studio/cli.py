@@ -1,4 +1,7 @@
-"""The ``studio`` command (DESIGN §6): headless generation, sweeps, inspect, and the GUI.
+"""The ``studio`` command (DESIGN §6): argparse and printing only.
+
+Options are resolved by :mod:`studio.options`, generations run through :mod:`studio.session`
+(sweeps through :mod:`studio.sweep`); ``main`` builds the plugin registry unless given one.
 
 Exit status: 0 on success, 2 on bad input (one line naming the problem, no traceback),
 1 when a generation fails, 130 when interrupted. ``STUDIO_DEBUG=1`` adds tracebacks.
@@ -12,38 +15,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from studio.emotion import DEFAULT_INTENSITY, Condition, Trajectory, check_mixture
-from studio.emotion.blending import check_unit
-from studio.emotion.condition import parse_json
+from studio import session, sweep
+from studio.emotion import Condition, Trajectory
 from studio.errors import BadInput, GenerationFailed
 from studio.library.atomic import ExportError
+from studio.library.history import History, HistoryError
+from studio.options import KIND_OPTIONS, EmotionOptions, collect_params, resolve_state
+from studio.plugins import PluginError, ProgressCallback, Registry, Request, no_progress
+from studio.session import Result
 
 KINDS = ("image", "talking-head", "speech", "music")
-# Kind options map onto params fields of the same name (dashes → underscores); a generator
-# whose params model lacks the field rejects the option with a clear message.
-KIND_OPTIONS = (
-    "text",
-    "audio",
-    "prompt",
-    "duration",
-    "size",
-    "input",
-    "fps",
-    "character",
-    "voice",
-    "style",
-    "sample_rate",
-    "key",
-    "tempo",
-    "instrumentation",
-    "strength",
-    "model",
-    "steps",
-    "guidance",
-)
-MAX_GRID = 32
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,114 +98,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# -- resolving the emotional state -----------------------------------------------------------
-def parse_mixture(text: str) -> dict[str, float]:
-    """``joy:0.6,trust:0.4`` (or ``joy``) → weights, normalised to sum 1."""
-    weights: dict[str, float] = {}
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        name, _, raw = part.partition(":")
-        key = name.strip().lower()
-        try:
-            value = float(raw) if raw.strip() else 1.0
-        except ValueError:
-            raise BadInput(f"emotion: weight of {key!r} is not a number: {raw!r}") from None
-        if key in weights:
-            raise BadInput(f"emotion: {key!r} is given twice")
-        weights[key] = value
-    if not weights:
-        raise BadInput("emotion: empty mixture")
-    return check_mixture(weights, normalise=True)
+# -- from parsed options to plain values ------------------------------------------------------
+def emotion_options(args: argparse.Namespace) -> EmotionOptions:
+    return EmotionOptions(
+        valence=args.valence,
+        arousal=args.arousal,
+        dominance=args.dominance,
+        emotion=args.emotion,
+        intensity=args.intensity,
+        word=args.word,
+        condition=args.condition,
+        trajectory=args.trajectory,
+    )
 
 
-def _read_json_file(path: Path, what: str) -> Any:
+def kind_options(args: argparse.Namespace) -> dict[str, object]:
+    return {name: getattr(args, f"opt_{name}", None) for name in KIND_OPTIONS}
+
+
+def progress_printer(label: str) -> ProgressCallback:
+    if not sys.stderr.isatty():
+        return no_progress
+
+    def report(fraction: float, message: str = "", preview: Path | None = None) -> None:
+        print(f"\r{label}: {fraction:4.0%} {message[:50]:<50}", end="", file=sys.stderr)
+        if fraction >= 1.0:
+            print(file=sys.stderr)
+
+    return report
+
+
+def print_warnings(result: Result) -> None:
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def open_history(args: argparse.Namespace) -> History | None:
+    """The history to record into, or ``None`` (``--no-history`` or it cannot be opened:
+    the files are what matters, so a history problem is a warning, not a failure)."""
+    if args.no_history:
+        return None
     try:
-        text = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{what}: no such file: {path}") from None
-    except OSError as exc:
-        raise BadInput(f"{what}: cannot read {path}: {exc.strerror}") from None
-    return parse_json(text, f"{what} file {path}")
-
-
-def _state_file(path: Path, want: str) -> Any:
-    """The ``condition`` or ``trajectory`` dict a file holds: a plain condition/trajectory
-    JSON, a sidecar or ``--json`` result record, or any file the studio exported."""
-    if path.suffix.lower() == ".json":
-        data = _read_json_file(path, want)
-        if not (isinstance(data, dict) and ("condition" in data or "trajectory" in data)):
-            return data  # a bare condition or trajectory document
-        state = data
-    else:
-        if not path.exists():
-            raise BadInput(f"{want}: no such file: {path}")
-        from studio.library.export import read_state
-
-        state = read_state(path)
-    if want not in state:
-        other = "--trajectory" if want == "condition" else "--condition"
-        raise BadInput(f"{want}: {path} holds no {want}; try {other}")
-    return state[want]
-
-
-def resolve_state(args: argparse.Namespace) -> Condition | Trajectory:
-    """The one emotional state the options describe."""
-    ways = {
-        "--valence/--arousal": args.valence is not None or args.arousal is not None,
-        "--emotion": args.emotion is not None,
-        "--word": args.word is not None,
-        "--condition": args.condition is not None,
-        "--trajectory": args.trajectory is not None,
-    }
-    chosen = [k for k, v in ways.items() if v]
-    if len(chosen) > 1:
-        raise BadInput(f"choose one way to give the emotion, got {' and '.join(chosen)}")
-    way = chosen[0] if chosen else None
-    if way == "--trajectory":
-        if args.intensity is not None or args.dominance is not None:
-            raise BadInput("--intensity/--dominance cannot modify a --trajectory")
-        return Trajectory.from_dict(_state_file(args.trajectory, "trajectory"))
-    if way == "--valence/--arousal" or way is None:
-        if way is None and args.intensity is not None:
-            raise BadInput("intensity: needs an emotion (--emotion, --word or a VAD point)")
-        cond = Condition.from_vad(
-            0.0 if args.valence is None else args.valence,
-            0.0 if args.arousal is None else args.arousal,
-            0.0 if args.dominance is None else args.dominance,
-        )
-        return cond if args.intensity is None else cond.with_intensity(args.intensity)
-    if way == "--emotion":
-        cond = Condition.from_mixture(
-            parse_mixture(args.emotion),
-            DEFAULT_INTENSITY if args.intensity is None else args.intensity,
-        )
-    elif way == "--word":
-        from studio.emotion.lexicon import lookup
-
-        cond = lookup(args.word).condition()
-        if args.intensity is not None:
-            cond = cond.with_intensity(args.intensity)
-    else:
-        cond = Condition.from_dict(_state_file(args.condition, "condition"))
-        if args.intensity is not None:
-            cond = cond.with_intensity(args.intensity)
-    if args.dominance is not None:
-        d = check_unit("dominance", args.dominance)
-        cond = Condition(
-            cond.valence,
-            cond.arousal,
-            d,
-            mixture=cond.mixture,
-            intensity=cond.intensity,
-            label=cond.label,
-        )
-    return cond
+        return History()
+    except HistoryError as exc:
+        print(f"warning: generations will not be recorded: {exc}", file=sys.stderr)
+        return None
 
 
 # -- commands -------------------------------------------------------------------------------
-def cmd_condition(args: argparse.Namespace) -> int:
-    state = resolve_state(args)
+def cmd_condition(args: argparse.Namespace, registry: Registry) -> int:
+    state = resolve_state(emotion_options(args))
     if isinstance(state, Trajectory):
         raise BadInput("condition: give a single emotion, not a trajectory")
     if args.json:
@@ -240,17 +165,14 @@ def cmd_condition(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_schema(args: argparse.Namespace) -> int:
+def cmd_schema(args: argparse.Namespace, registry: Registry) -> int:
     from studio.emotion import json_schema
 
     print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from studio.plugins import PluginError, Registry
-
-    registry = Registry()
+def cmd_list(args: argparse.Namespace, registry: Registry) -> int:
     described = []
     for name, gen in sorted(registry.load_all().items()):
         try:
@@ -275,7 +197,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_inspect(args: argparse.Namespace) -> int:
+def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
     from studio.library.export import read_state
 
     if not args.file.exists():
@@ -308,7 +230,72 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
+def cmd_generate(args: argparse.Namespace, registry: Registry) -> int:
+    state = resolve_state(emotion_options(args))
+    params = collect_params(registry.get(args.kind), kind_options(args), args.param)
+    request = Request(
+        generator=args.kind,
+        output=args.output,
+        condition=state if isinstance(state, Condition) else None,
+        trajectory=state if isinstance(state, Trajectory) else None,
+        params=params,
+        seed=args.seed,
+        backend=args.backend,
+    )
+    history = open_history(args)
+    try:
+        result = session.generate(
+            registry, request, history=history, progress=progress_printer(args.output.name)
+        )
+    finally:
+        if history is not None:
+            history.close()
+    print_warnings(result)
+    if args.json:
+        print(json.dumps(result.record(), ensure_ascii=False))
+    else:
+        name = state.title if isinstance(state, Condition) else "trajectory"
+        print(f"wrote {result.artifact.path} ({name}, {result.seconds:.2f} s)")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace, registry: Registry) -> int:
+    planned = sweep.plan(
+        registry,
+        args.kind,
+        args.grid,
+        args.output,
+        emotion=emotion_options(args),
+        ext=args.ext,
+        kind_options=kind_options(args),
+        param_items=args.param,
+        seed=args.seed,
+        backend=args.backend,
+    )
+    history = open_history(args)
+    try:
+        done = sweep.run(
+            registry,
+            planned,
+            history=history,
+            progress_for=lambda path: progress_printer(path.name),
+            on_result=print_warnings,
+        )
+    finally:
+        if history is not None:
+            history.close()
+    if args.json:
+        print(
+            json.dumps(
+                {"dir": str(done.dir), "files": done.rows, "seconds": round(done.seconds, 3)}
+            )
+        )
+    else:
+        print(f"wrote {len(done.rows)} files and sweep.json to {done.dir} ({done.seconds:.1f} s)")
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace, registry: Registry | None = None) -> int:
     try:
         from studio.ui.app import run  # type: ignore[import-not-found]
     except ImportError as exc:
@@ -321,23 +308,22 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return int(run(smoke_test=getattr(args, "smoke_test", None)))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, registry: Registry | None = None) -> int:
+    """Run the command; ``registry`` is the installed generators unless one is given."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
         if args.command in (None, "gui"):
             return cmd_gui(args)
-        from studio import headless
-
         handlers = {
             "condition": cmd_condition,
             "schema": cmd_schema,
             "list": cmd_list,
             "inspect": cmd_inspect,
-            "generate": headless.cmd_generate,
-            "sweep": headless.cmd_sweep,
+            "generate": cmd_generate,
+            "sweep": cmd_sweep,
         }
-        return handlers[args.command](args)
+        return handlers[args.command](args, Registry() if registry is None else registry)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

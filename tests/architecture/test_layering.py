@@ -74,11 +74,28 @@ def test_heavy_libraries_only_imported_inside_functions(path: Path) -> None:
 
 def test_cli_start_does_not_import_heavy_or_qt_libraries() -> None:
     code = (
-        "import sys, studio.cli, studio.headless, studio.plugins, studio.jobs, "
-        "studio.library.history, studio.library.export;"
+        "import sys, studio.cli, studio.session, studio.options, studio.sweep, studio.plugins, "
+        "studio.jobs, studio.library.history, studio.library.export;"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         f"{(*HEAVY, 'PySide6')!r}]; print(','.join(bad))"
     )
     result = _run(sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_every_studio_module_stands_on_a_layer() -> None:
+    """A new module under studio/ must be given its place in the layers contract."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (layers,) = [
+        c["layers"] for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
+    ]
+    placed = {name.strip() for layer in layers for name in layer.split("|")}
+    modules = {
+        f"studio.{p.stem if p.is_file() else p.name}"
+        for p in (ROOT / "studio").iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
+    }
+    assert modules - placed == set()

@@ -16,16 +16,12 @@ def studio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def fake_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the CLI see the test-only plugins as if they were installed."""
-    eps = [
-        EntryPoint("echo", "studio.plugins.fakes:EchoGenerator", GROUP),
-        EntryPoint("fail", "studio.plugins.fakes:FailingGenerator", GROUP),
-        EntryPoint("buggy", "studio.plugins.fakes:BuggyGenerator", GROUP),
-    ]
-    original = Registry.__init__
-
-    def patched(self: Registry, found: object = None) -> None:
-        original(self, eps if found is None else found)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Registry, "__init__", patched)
+def fake_plugins() -> Registry:
+    """The test-only plugins, as a registry to hand to the command."""
+    return Registry(
+        [
+            EntryPoint("echo", "studio.plugins.fakes:EchoGenerator", GROUP),
+            EntryPoint("fail", "studio.plugins.fakes:FailingGenerator", GROUP),
+            EntryPoint("buggy", "studio.plugins.fakes:BuggyGenerator", GROUP),
+        ]
+    )

@@ -13,10 +13,20 @@ import pytest
 from studio.cli import main
 from studio.emotion import Condition, Trajectory
 from studio.library.history import History
+from studio.plugins import Registry
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_with(
+    registry: Registry, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """Run the command over the given generators instead of the installed ones."""
+    code = main(list(args), registry=registry)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -58,23 +68,24 @@ def test_bad_input_exits_2_with_one_line(
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_schema_and_list(capsys: pytest.CaptureFixture[str], fake_plugins: None) -> None:
-    code, out, _ = run(capsys, "schema")
+def test_schema_and_list(capsys: pytest.CaptureFixture[str], fake_plugins: Registry) -> None:
+    code, out, _ = run_with(fake_plugins, capsys, "schema")
     assert code == 0 and json.loads(out)["title"] == "Emotion Studio condition"
-    code, out, _ = run(capsys, "list", "--json")
+    code, out, _ = run_with(fake_plugins, capsys, "list", "--json")
     listed = json.loads(out)
     assert code == 0 and [g["id"] for g in listed["generators"]] == ["buggy", "echo", "fail"]
     backends = {b["name"]: b for b in listed["generators"][0]["backends"]}
     assert backends["neural"]["reason"] == "needs a local model directory"
-    code, out, _ = run(capsys, "list")
+    code, out, _ = run_with(fake_plugins, capsys, "list")
     assert "echo" in out and "needs a local model directory" in out
 
 
 def test_generate_json_record_embeds_and_records(
-    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], fake_plugins: Registry, tmp_path: Path
 ) -> None:
     out_file = tmp_path / "x.txt"
-    code, out, err = run(
+    code, out, err = run_with(
+        fake_plugins,
         capsys,
         "generate",
         "echo",
@@ -95,18 +106,19 @@ def test_generate_json_record_embeds_and_records(
     assert record["file"] == str(out_file) and record["condition"]["vad"]["valence"] == 0.8
     assert {"seconds", "features"} <= record.keys()
     # .txt cannot embed: the state goes to a sidecar that inspect reads back
-    code, out, _ = run(capsys, "inspect", str(out_file), "--json")
+    code, out, _ = run_with(fake_plugins, capsys, "inspect", str(out_file), "--json")
     assert code == 0 and json.loads(out)["seed"] == 3
     (entry,) = History().list()
     assert entry.generator == "echo" and entry.valence == pytest.approx(0.8)
 
 
 def test_generate_trajectory_and_bad_options(
-    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], fake_plugins: Registry, tmp_path: Path
 ) -> None:
     arc = Trajectory.of([(0, Condition.from_vad(0.5, 0.5)), (5, Condition.from_vad(-0.5, -0.5))])
     (tmp_path / "arc.json").write_text(arc.to_json())
-    code, _, err = run(
+    code, _, err = run_with(
+        fake_plugins,
         capsys,
         "generate",
         "echo",
@@ -116,32 +128,57 @@ def test_generate_trajectory_and_bad_options(
         str(tmp_path / "arc.json"),
     )
     assert code == 0, err
-    code, _, err = run(capsys, "generate", "echo", "-o", str(tmp_path / "b.json"), "--audio", "x")
+    code, _, err = run_with(
+        fake_plugins, capsys, "generate", "echo", "-o", str(tmp_path / "b.json"), "--audio", "x"
+    )
     assert code == 2 and "echo does not take --audio" in err
-    code, _, err = run(capsys, "generate", "echo", "-o", str(tmp_path / "no" / "b.json"))
+    code, _, err = run_with(
+        fake_plugins, capsys, "generate", "echo", "-o", str(tmp_path / "no" / "b.json")
+    )
     assert code == 2 and "does not exist" in err
-    code, _, err = run(
-        capsys, "generate", "echo", "-o", str(tmp_path / "c.json"), "--param", "steps=0"
+    code, _, err = run_with(
+        fake_plugins,
+        capsys,
+        "generate",
+        "echo",
+        "-o",
+        str(tmp_path / "c.json"),
+        "--param",
+        "steps=0",
     )
     assert code == 2 and "params.steps" in err
-    code, _, err = run(capsys, "generate", "nope", "-o", str(tmp_path / "c.json"))
+    code, _, err = run_with(
+        fake_plugins, capsys, "generate", "nope", "-o", str(tmp_path / "c.json")
+    )
     assert code == 2 and "unknown generator 'nope'" in err
 
 
 def test_generation_failure_exits_1(
-    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], fake_plugins: Registry, tmp_path: Path
 ) -> None:
-    code, _, err = run(capsys, "generate", "fail", "-o", str(tmp_path / "x.json"))
+    code, _, err = run_with(
+        fake_plugins, capsys, "generate", "fail", "-o", str(tmp_path / "x.json")
+    )
     assert code == 1 and "the backend ran out of ink" in err and "Traceback" not in err
     assert not (tmp_path / "x.json").exists()
 
 
 def test_sweep_writes_grid_and_index(
-    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], fake_plugins: Registry, tmp_path: Path
 ) -> None:
     out_dir = tmp_path / "grid"
-    code, _, err = run(
-        capsys, "sweep", "echo", "--grid", "3", "-o", str(out_dir), "--ext", "json", "--no-history"
+    code, _, err = run_with(
+        fake_plugins,
+        capsys,
+        "sweep",
+        "echo",
+        "--grid",
+        "3",
+        "-o",
+        str(out_dir),
+        "--ext",
+        "json",
+        "--no-history",
     )
     assert code == 0, err
     rows = json.loads((out_dir / "sweep.json").read_text())
@@ -151,7 +188,9 @@ def test_sweep_writes_grid_and_index(
     }
     for r in rows:
         assert (out_dir / r["file"]).is_file() and r["dominance"] == 0.0
-    code, _, err = run(capsys, "sweep", "echo", "--grid", "0", "-o", str(out_dir))
+    code, _, err = run_with(
+        fake_plugins, capsys, "sweep", "echo", "--grid", "0", "-o", str(out_dir)
+    )
     assert code == 2 and "grid" in err
 
 
@@ -193,29 +232,34 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
 
 
 def test_value_error_inside_render_is_a_failure_not_bad_input(
-    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], fake_plugins: Registry, tmp_path: Path
 ) -> None:
-    code, _, err = run(capsys, "generate", "buggy", "-o", str(tmp_path / "x.json"))
+    code, _, err = run_with(
+        fake_plugins, capsys, "generate", "buggy", "-o", str(tmp_path / "x.json")
+    )
     assert code == 1 and "generation failed: buggy: ValueError: math domain error" in err
 
 
 def test_output_that_is_a_folder_is_bad_input(
-    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], fake_plugins: Registry, tmp_path: Path
 ) -> None:
     (tmp_path / "d.json").mkdir()
-    code, _, err = run(capsys, "generate", "echo", "-o", str(tmp_path / "d.json"))
+    code, _, err = run_with(
+        fake_plugins, capsys, "generate", "echo", "-o", str(tmp_path / "d.json")
+    )
     assert code == 2 and "is a folder" in err
 
 
 def test_inspect_without_state_and_condition_from_sidecar(
-    capsys: pytest.CaptureFixture[str], fake_plugins: None, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], fake_plugins: Registry, tmp_path: Path
 ) -> None:
     (tmp_path / "s.json").write_text('{"a": 1}')
-    code, _, err = run(capsys, "inspect", str(tmp_path / "s.json"))
+    code, _, err = run_with(fake_plugins, capsys, "inspect", str(tmp_path / "s.json"))
     assert code == 2 and "no emotion state" in err
     arc = Trajectory.of([(0, Condition.from_vad(0.5, 0.5)), (5, Condition.from_vad(-0.5, -0.5))])
     (tmp_path / "arc.json").write_text(arc.to_json())
-    code, _, err = run(
+    code, _, err = run_with(
+        fake_plugins,
         capsys,
         "generate",
         "echo",
@@ -227,7 +271,8 @@ def test_inspect_without_state_and_condition_from_sidecar(
     )
     assert code == 0, err
     # the sidecar of a generated file is a valid --trajectory source
-    code, _, err = run(
+    code, _, err = run_with(
+        fake_plugins,
         capsys,
         "generate",
         "echo",
@@ -238,7 +283,9 @@ def test_inspect_without_state_and_condition_from_sidecar(
         "--no-history",
     )
     assert code == 0, err
-    code, _, err = run(capsys, "condition", "--condition", str(tmp_path / "a.txt.json"))
+    code, _, err = run_with(
+        fake_plugins, capsys, "condition", "--condition", str(tmp_path / "a.txt.json")
+    )
     assert code == 2 and "holds no condition; try --trajectory" in err
 
 

@@ -1,0 +1,207 @@
+"""Option resolution, shared by every front end (no Qt, no argparse).
+
+The command's emotion options, condition/trajectory files and kind options arrive here as
+plain values (:class:`EmotionOptions`, a mapping of kind options, ``KEY=VALUE`` strings) and
+leave as one :class:`~studio.emotion.Condition` or :class:`~studio.emotion.Trajectory` and
+the raw params for a generator's model. Bad input raises :class:`~studio.errors.BadInput`
+(or a ``ValueError`` of the emotion schema naming the field).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from studio.emotion import DEFAULT_INTENSITY, Condition, Trajectory, check_mixture
+from studio.emotion.blending import check_unit
+from studio.emotion.condition import parse_json
+from studio.errors import BadInput
+from studio.plugins import Generator
+
+# Kind options map onto params fields of the same name (dashes → underscores); a generator
+# whose params model lacks the field rejects the option with a clear message.
+KIND_OPTIONS = (
+    "text",
+    "audio",
+    "prompt",
+    "duration",
+    "size",
+    "input",
+    "fps",
+    "character",
+    "voice",
+    "style",
+    "sample_rate",
+    "key",
+    "tempo",
+    "instrumentation",
+    "strength",
+    "model",
+    "steps",
+    "guidance",
+)
+MAX_GRID = 32
+
+
+@dataclass(frozen=True)
+class EmotionOptions:
+    """The ways to give an emotion (DESIGN §6); ``None`` means not given."""
+
+    valence: float | None = None
+    arousal: float | None = None
+    dominance: float | None = None
+    emotion: str | None = None
+    intensity: float | None = None
+    word: str | None = None
+    condition: Path | None = None
+    trajectory: Path | None = None
+
+    def given(self) -> list[str]:
+        """The options given, as ``--name`` (dominance aside), in the command's order."""
+        names = ("valence", "arousal", "emotion", "word", "condition", "trajectory", "intensity")
+        return [f"--{n}" for n in names if getattr(self, n) is not None]
+
+
+def parse_mixture(text: str) -> dict[str, float]:
+    """``joy:0.6,trust:0.4`` (or ``joy``) → weights, normalised to sum 1."""
+    weights: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, _, raw = part.partition(":")
+        key = name.strip().lower()
+        try:
+            value = float(raw) if raw.strip() else 1.0
+        except ValueError:
+            raise BadInput(f"emotion: weight of {key!r} is not a number: {raw!r}") from None
+        if key in weights:
+            raise BadInput(f"emotion: {key!r} is given twice")
+        weights[key] = value
+    if not weights:
+        raise BadInput("emotion: empty mixture")
+    return check_mixture(weights, normalise=True)
+
+
+def _read_json_file(path: Path, what: str) -> Any:
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{what}: no such file: {path}") from None
+    except OSError as exc:
+        raise BadInput(f"{what}: cannot read {path}: {exc.strerror}") from None
+    return parse_json(text, f"{what} file {path}")
+
+
+def state_file(path: Path, want: str) -> Any:
+    """The ``condition`` or ``trajectory`` dict a file holds: a plain condition/trajectory
+    JSON, a sidecar or ``--json`` result record, or any file the studio exported."""
+    if path.suffix.lower() == ".json":
+        data = _read_json_file(path, want)
+        if not (isinstance(data, dict) and ("condition" in data or "trajectory" in data)):
+            return data  # a bare condition or trajectory document
+        state = data
+    else:
+        if not path.exists():
+            raise BadInput(f"{want}: no such file: {path}")
+        from studio.library.export import read_state
+
+        state = read_state(path)
+    if want not in state:
+        other = "--trajectory" if want == "condition" else "--condition"
+        raise BadInput(f"{want}: {path} holds no {want}; try {other}")
+    return state[want]
+
+
+def resolve_state(opts: EmotionOptions) -> Condition | Trajectory:
+    """The one emotional state the options describe."""
+    ways = {
+        "--valence/--arousal": opts.valence is not None or opts.arousal is not None,
+        "--emotion": opts.emotion is not None,
+        "--word": opts.word is not None,
+        "--condition": opts.condition is not None,
+        "--trajectory": opts.trajectory is not None,
+    }
+    chosen = [k for k, v in ways.items() if v]
+    if len(chosen) > 1:
+        raise BadInput(f"choose one way to give the emotion, got {' and '.join(chosen)}")
+    way = chosen[0] if chosen else None
+    if opts.trajectory is not None:
+        if opts.intensity is not None or opts.dominance is not None:
+            raise BadInput("--intensity/--dominance cannot modify a --trajectory")
+        return Trajectory.from_dict(state_file(opts.trajectory, "trajectory"))
+    if way == "--valence/--arousal" or way is None:
+        if way is None and opts.intensity is not None:
+            raise BadInput("intensity: needs an emotion (--emotion, --word or a VAD point)")
+        cond = Condition.from_vad(
+            0.0 if opts.valence is None else opts.valence,
+            0.0 if opts.arousal is None else opts.arousal,
+            0.0 if opts.dominance is None else opts.dominance,
+        )
+        return cond if opts.intensity is None else cond.with_intensity(opts.intensity)
+    if opts.emotion is not None:
+        cond = Condition.from_mixture(
+            parse_mixture(opts.emotion),
+            DEFAULT_INTENSITY if opts.intensity is None else opts.intensity,
+        )
+    elif opts.word is not None:
+        from studio.emotion.lexicon import lookup
+
+        cond = lookup(opts.word).condition()
+        if opts.intensity is not None:
+            cond = cond.with_intensity(opts.intensity)
+    else:
+        assert opts.condition is not None
+        cond = Condition.from_dict(state_file(opts.condition, "condition"))
+        if opts.intensity is not None:
+            cond = cond.with_intensity(opts.intensity)
+    if opts.dominance is not None:
+        d = check_unit("dominance", opts.dominance)
+        cond = Condition(
+            cond.valence,
+            cond.arousal,
+            d,
+            mixture=cond.mixture,
+            intensity=cond.intensity,
+            label=cond.label,
+        )
+    return cond
+
+
+def collect_params(
+    gen: Generator, kind_options: Mapping[str, object], items: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Kind options (``None`` = not given) and ``KEY=VALUE`` items → raw params for the
+    generator's model (a VALUE is parsed as JSON when it can be)."""
+    fields = gen.params_model.model_fields
+    params: dict[str, Any] = {}
+    for name in KIND_OPTIONS:
+        value = kind_options.get(name)
+        if value is None:
+            continue
+        if name not in fields:
+            raise BadInput(f"{gen.id} does not take --{name.replace('_', '-')}")
+        params[name] = value
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise BadInput(f"param: expected KEY=VALUE, got {item!r}")
+        if key not in fields:
+            raise BadInput(f"{gen.id} has no parameter {key!r} (has {', '.join(fields)})")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    return params
+
+
+def grid_values(n: int) -> list[float]:
+    """``n`` evenly spaced values across [-1, 1] (just 0 for n = 1)."""
+    if not 1 <= n <= MAX_GRID:
+        raise BadInput(f"grid must be in [1, {MAX_GRID}], got {n}")
+    return [0.0] if n == 1 else [round(float(x), 6) for x in np.linspace(-1.0, 1.0, n)]
