@@ -226,12 +226,15 @@ def edit_distance(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
-def wer(model: Any, paths: list[Path], texts: list[str]) -> float:
+def wer(model: Any, paths: list[Path], texts: list[str], misheard: list[str]) -> float:
     errors = total = 0
     for path, text in zip(paths, texts, strict=True):
         segs, _ = model.transcribe(to16k(path), language="en", beam_size=1)
         heard = " ".join(s.text for s in segs)
-        errors += edit_distance(words(text), words(heard))
+        wrong = edit_distance(words(text), words(heard))
+        if wrong:
+            misheard.append(heard.strip())
+        errors += wrong
         total += len(words(text))
     return round(100.0 * errors / total, 2)
 
@@ -295,13 +298,13 @@ def contours_png(paths: dict[str, Path], target: Path) -> None:
     for k, (name, path) in enumerate(paths.items()):
         pitch = parselmouth.Sound(str(path)).to_pitch(pitch_floor=60.0, pitch_ceiling=500.0)
         pts = [
-            (int(w * t / longest), y_of(f))
+            (t, int(w * t / longest), y_of(f))
             for t, f in zip(pitch.xs(), pitch.selected_array["frequency"], strict=True)
             if f > 0
         ]
         for p, q in itertools.pairwise(pts):
-            if q[0] - p[0] <= 3:
-                draw.line((p, q), fill=colours[name], width=2)
+            if q[0] - p[0] <= 0.03:  # consecutive voiced frames only
+                draw.line((p[1], p[2], q[1], q[2]), fill=colours[name], width=2)
         draw.text((w - 110, 5 + 14 * k), name, fill=colours[name])
     img.save(target)
 
@@ -337,7 +340,8 @@ def main() -> int:
     from faster_whisper import WhisperModel
 
     model = WhisperModel(str(WHISPER_DIR), device="cpu", compute_type="int8", cpu_threads=1)
-    werr = {c: wer(model, paths[c], list(sentences)) for c in ("plain", *CONDITIONS)}
+    misheard: dict[str, list[str]] = {c: [] for c in ("plain", *CONDITIONS)}
+    werr = {c: wer(model, paths[c], list(sentences), misheard[c]) for c in misheard}
 
     # pictures of all nine on the first sentence
     for c in CONDITIONS:
@@ -469,6 +473,7 @@ def main() -> int:
         "nearest_neighbours": apart,
         "dnsmos": mos,
         "wer_pct": werr,
+        "misheard": {c: v for c, v in misheard.items() if v},
         "criteria": criteria,
         "all_pass": all(c["pass"] for c in criteria),
     }
