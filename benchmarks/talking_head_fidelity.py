@@ -165,8 +165,8 @@ def onset_leads(act: np.ndarray, loud: np.ndarray) -> list[int]:
 def sampled_faces(
     frames: list[np.ndarray], tracks: dict[str, list], character: str, size: int
 ) -> tuple[list[np.ndarray], int]:
-    """FACES_PER_CLIP face crops spread over the sentence (eyes open), and a mid-sentence
-    frame with the mouth open for the contact sheet."""
+    """FACES_PER_CLIP face crops spread over the sentence (eyes open), and for the
+    contact sheet the mid-sentence frame (40-70 % of the clip) with the mouth most open."""
     n = min(len(frames), len(tracks["AU45"]))
     au45 = np.asarray(tracks["AU45"][:n])
     mouth = np.asarray(tracks["mouth_open"][:n])
@@ -176,8 +176,10 @@ def sampled_faces(
     for i in picks.tolist():
         state = {k: float(tracks[k][i]) for k in ("yaw", "pitch")}
         faces.append(crop(frames[i], face_box(character, size, state)))
-    middle = talking[(talking > 0.4 * n) & (mouth[talking] > 0.3)]
-    return faces, int(middle[0] if len(middle) else talking[len(talking) // 2])
+    middle = talking[(talking > 0.4 * n) & (talking < 0.7 * n)]
+    if not len(middle):
+        return faces, int(talking[len(talking) // 2])
+    return faces, int(middle[np.argmax(mouth[middle])])  # the open vowel mid-sentence
 
 
 def blink_rates(folder: Path, wav: Path, samples: np.ndarray, rate: int) -> dict[str, float]:

@@ -61,13 +61,15 @@ def build(
     # A dropped jaw (surprise, and fear's parted lips) is kept in part while talking:
     # speech opens the mouth further from there and p/b/m still close it.
     dropped = np.clip(0.8 * au["AU26"] + 0.2 * au["AU25"], 0.0, 1.0)
-    floor = dropped * (1.0 - 0.6 * speaking)
+    floor = dropped * (1.0 - 0.5 * speaking)
     jaw = np.clip((floor + (1.0 - floor) * mouth["open"]) * (1.0 - mouth["press"]), 0.0, 1.0)
     au["AU26"] = np.maximum(au["AU26"] * hold, mouth["open"])
     au["AU25"] = np.maximum(au["AU25"] * hold, np.clip(mouth["open"] * 3.0, 0.0, 1.0))
     au["AU23"] = au["AU23"] * (1.0 - 0.3 * speaking)
     au["AU24"] = np.maximum(au["AU24"] * (1.0 - 0.5 * speaking), mouth["press"])
-    flash = life.brow_flashes(envelope, fps, rng) * min(1.0, expression)
+    # Accent brow flashes (AU1+2) are held down by a frown: lifting the inner brows of
+    # anger would turn its AU4 into the oblique brow of sadness (AU1+4).
+    flash = life.brow_flashes(envelope, fps, rng) * min(1.0, expression) * (1.0 - au["AU4"])
     au["AU1"] = np.clip(au["AU1"] + flash, 0.0, 1.0)
     au["AU2"] = np.clip(au["AU2"] + flash, 0.0, 1.0)
     blink, onsets = life.blinks(arousal, fps, rng)
@@ -80,7 +82,7 @@ def build(
         "spread": mouth["spread"],
         # A held jaw drop (surprise, fear) relaxes the lips into an oval.
         "round": np.maximum(
-            mouth["round"], 0.8 * np.clip(expr["AU26"], 0, 1) * (1.0 - 0.4 * speaking)
+            mouth["round"], 0.8 * np.clip(expr["AU26"], 0, 1) * (1.0 - 0.25 * speaking)
         ),
         "press": mouth["press"],
         "teeth": mouth["teeth"],

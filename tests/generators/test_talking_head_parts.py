@@ -370,3 +370,27 @@ def test_text_is_spoken_by_the_speech_plugin(tmp_path: Path) -> None:
     assert "PBM" in meta["tracks"]["viseme"]  # the m of "my" closes the lips
     assert max(meta["tracks"]["mouth_open"]) > 0.3
     assert list(tmp_path.iterdir()) == [tmp_path / "said.mp4"]  # the voice file is cleaned up
+
+
+def test_accent_brow_flashes_do_not_undo_a_frown() -> None:
+    """Speech accents lift the brows (AU1+2), but not through anger's frown: raised inner
+    brows with AU4 would read as sadness."""
+    n, fps = 125, 25
+    envelope = np.where((np.arange(n) // 8) % 2 == 0, 0.9, 0.05)  # strong accents
+    mouth = {k: np.zeros(n) for k in lipsync.SHAPE}
+    mouth["open"] = envelope * 0.6
+    calm = build(
+        [Condition.neutral()] * n, mouth, ["AA"] * n, envelope, fps, np.random.default_rng(1)
+    )
+    angry = build(
+        [Condition.from_mixture({"anger": 1.0})] * n,
+        mouth,
+        ["AA"] * n,
+        envelope,
+        fps,
+        np.random.default_rng(1),
+    )
+    calm_lift = calm.tracks["AU1"].max() - calm.tracks["AU1"].min()
+    angry_lift = angry.tracks["AU1"].max() - angry.tracks["AU1"].min()
+    assert calm_lift > 0.1  # the flashes are there in a calm face
+    assert angry_lift < 0.3 * calm_lift and angry.tracks["AU4"].min() > 0.5
