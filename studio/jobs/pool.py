@@ -12,6 +12,7 @@ from multiprocessing.synchronize import Event as CancelEvent
 from typing import Final
 
 from studio.jobs.job import Job
+from studio.jobs.messages import Stop
 from studio.jobs.worker import worker_main
 
 # After SIGTERM, how long a worker may take to exit before SIGKILL.
@@ -52,7 +53,7 @@ class WorkerSlot:
         """Ask an idle worker to leave its loop; it is killed if it lingers past STOP_AFTER."""
         self.doomed = True
         try:
-            self.conn.send(None)
+            self.conn.send(Stop())
         except OSError:
             self.terminate()
             return

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from studio.jobs.events import EventKind, JobEvent, JobState
 from studio.jobs.job import Job
+from studio.jobs.messages import Failed, Finished, FromWorker, Progress, Ready, Run
 from studio.jobs.pool import KILL_AFTER, WorkerSlot, exit_reason, spawn_worker
 from studio.jobs.worker import describe_error
 from studio.plugins.contract import Artifact
@@ -204,7 +205,7 @@ class Supervisor:
             job = self._pending.popleft()
             slot.cancel.clear()  # before sending: the worker reads it only once it has the job
             try:
-                slot.conn.send(("run", job.id, job.spec, job.request_data))
+                slot.conn.send(Run(job.id, job.spec, job.request_data))
             except OSError:  # the worker is dying; its sentinel will say how
                 self._pending.appendleft(job)
                 slot.terminate()
@@ -227,34 +228,31 @@ class Supervisor:
                 return
             except Exception as exc:  # a result this process cannot unpickle
                 error = f"could not read the worker's result: {describe_error(exc)}"
-                message = ("failed", slot.job.id if slot.job else "", error, "")
+                message = Failed(slot.job.id if slot.job else "", error)
             self._handle(slot, message)
 
-    def _handle(self, slot: WorkerSlot, message: tuple[Any, ...]) -> None:
-        kind = message[0]
-        if kind == "ready":
+    def _handle(self, slot: WorkerSlot, message: FromWorker) -> None:
+        if isinstance(message, Ready):
             slot.ready = True
             self._boot_failures = 0
             self.changed.notify_all()
             return
         job = slot.job
-        if job is None or message[1] != job.id:
+        if job is None or message.job_id != job.id:
             return  # late word about a job that has already ended
-        if kind == "progress":
-            _, _, fraction, text, preview = message
-            self._emit(
-                job,
-                JobEvent(
-                    EventKind.PROGRESS, job.id, fraction, text, Path(preview) if preview else None
-                ),
-            )
+        if isinstance(message, Progress):
+            preview = Path(message.preview) if message.preview else None
+            event = JobEvent(EventKind.PROGRESS, job.id, message.fraction, message.message, preview)
+            self._emit(job, event)
             return
         slot.job, slot.cancel_deadline = None, None  # the worker is free again
-        if kind == "finished":
-            artifact = Artifact(files=tuple(Path(f) for f in message[2]), metadata=message[3])
+        if isinstance(message, Finished):
+            artifact = Artifact(
+                files=tuple(Path(f) for f in message.files), metadata=message.metadata
+            )
             self._end(job, EventKind.FINISHED, artifact=artifact)
-        elif kind == "failed":
-            self._end(job, EventKind.FAILED, error=message[2], detail=message[3])
+        elif isinstance(message, Failed):
+            self._end(job, EventKind.FAILED, error=message.error, detail=message.detail)
         else:
             self._end(job, EventKind.CANCELLED, message="cancelled by the generator")
 

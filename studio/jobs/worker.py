@@ -1,12 +1,8 @@
 """The loop that runs inside each worker process.
 
 A worker is started once (spawn, never fork: the app has threads) and reused for many jobs,
-so imports and loaded generators stay warm. It speaks plain tuples over one duplex pipe:
-
-parent → worker: ``("run", job_id, spec, request_dict)`` or ``None`` (stop).
-worker → parent: ``("ready", pid)``, ``("progress", job_id, fraction, message, preview)``,
-``("finished", job_id, files, metadata)``, ``("failed", job_id, error, detail)``,
-``("cancelled", job_id)``.
+so imports and loaded generators stay warm. It speaks the typed messages of
+:mod:`studio.jobs.messages` over one duplex pipe.
 
 Cancellation is a shared ``multiprocessing.Event`` the parent sets and clears; it is the
 generator's :class:`~studio.plugins.contract.CancelToken`.
@@ -25,10 +21,18 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Final
 
+from studio.jobs.messages import (
+    Failed,
+    Finished,
+    JobCancelled,
+    Outcome,
+    Progress,
+    Ready,
+    Run,
+    ToWorker,
+)
 from studio.plugins.contract import Cancelled, CancelToken, Generator, Request
 from studio.plugins.registry import PluginLoadError, load_spec
-
-Message = tuple[Any, ...]
 
 # Progress throttle: a generator may report thousands of tiny steps; send a report only when
 # it moved by at least MIN_STEP or MIN_INTERVAL passed (first, last and previews always go).
@@ -68,7 +72,7 @@ class _Reporter:
             return
         self._last_time, self._last_fraction = now, value
         shown = None if preview is None else str(preview)
-        self._conn.send(("progress", self._job_id, value, str(message), shown))
+        self._conn.send(Progress(self._job_id, value, str(message), shown))
 
 
 def run_job(
@@ -78,34 +82,34 @@ def run_job(
     conn: Connection,
     cancel: CancelToken,
     loaded: dict[tuple[str, str], Generator],
-) -> Message:
+) -> Outcome:
     """Run one job and return the message that ends it; never raises for a job's failure."""
     try:
         request = Request.from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
-        return ("failed", job_id, f"request: {one_line(str(exc))}", "")
+        return Failed(job_id, f"request: {one_line(str(exc))}")
     key = (spec, request.generator)
     if key not in loaded:
         try:
             loaded[key] = load_spec(spec, request.generator)
         except PluginLoadError as exc:
-            return ("failed", job_id, one_line(str(exc)), traceback.format_exc())
+            return Failed(job_id, one_line(str(exc)), traceback.format_exc())
     generator = loaded[key]
     try:
         # Validate apart from rendering so a validation error reads as the contract words
         # it ("params.steps: …") and every other error carries its type.
         generator.check_request(request)
     except ValueError as exc:
-        return ("failed", job_id, one_line(str(exc)), "")
+        return Failed(job_id, one_line(str(exc)))
     except Exception as exc:  # foreign validation code: becomes a failed event
-        return ("failed", job_id, describe_error(exc), traceback.format_exc())
+        return Failed(job_id, describe_error(exc), traceback.format_exc())
     try:
         artifact = generator.generate(request, _Reporter(conn, job_id), cancel)
     except Cancelled:
-        return ("cancelled", job_id)
+        return JobCancelled(job_id)
     except Exception as exc:  # any generator failure becomes a failed event
-        return ("failed", job_id, describe_error(exc), traceback.format_exc())
-    return ("finished", job_id, [str(f) for f in artifact.files], dict(artifact.metadata))
+        return Failed(job_id, describe_error(exc), traceback.format_exc())
+    return Finished(job_id, tuple(str(f) for f in artifact.files), dict(artifact.metadata))
 
 
 def _watch_parent() -> None:
@@ -128,26 +132,20 @@ def worker_main(conn: Connection, cancel: CancelToken) -> None:
     _watch_parent()
     loaded: dict[tuple[str, str], Generator] = {}
     try:
-        conn.send(("ready", os.getpid()))
+        conn.send(Ready(os.getpid()))
         while True:
-            task = conn.recv()
-            if task is None:
-                return
-            _, job_id, spec, data = task
-            outcome = run_job(job_id, spec, data, conn, cancel, loaded)
+            task: ToWorker = conn.recv()
+            if not isinstance(task, Run):
+                return  # Stop
+            job_id = task.job_id
+            outcome = run_job(job_id, task.spec, task.request, conn, cancel, loaded)
             try:
                 conn.send(outcome)
             except (BrokenPipeError, ConnectionResetError):
                 raise
             except Exception as exc:  # e.g. metadata that cannot be pickled
-                conn.send(
-                    (
-                        "failed",
-                        job_id,
-                        f"could not send the result: {describe_error(exc)}",
-                        traceback.format_exc(),
-                    )
-                )
+                error = f"could not send the result: {describe_error(exc)}"
+                conn.send(Failed(job_id, error, traceback.format_exc()))
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the app closed its end: nothing left to do
     finally:
