@@ -72,7 +72,7 @@ def test_play_renders_the_same_request_as_wav_once(
     assert panel.preview_stack.currentWidget() is preview  # the roll stays on screen
 
     # the playhead follows the player's position across the roll
-    qtbot.waitUntil(lambda: preview.player.duration() > 5000, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: preview.player.duration() > 3000, timeout=WAIT_MS)  # room to seek
     preview.player.pause()
     preview.player.setPosition(2500)
     qtbot.waitUntil(
