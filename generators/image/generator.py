@@ -25,7 +25,7 @@ PROCEDURAL = "procedural"
 DIFFUSERS = "diffusers"
 
 
-class ImageGenerator(Generator):
+class ImageGenerator(Generator[ImageParams]):
     id: ClassVar[str] = "image"
     display_name: ClassVar[str] = "Image"
     media_type: ClassVar[MediaType] = MediaType.IMAGE
@@ -54,7 +54,7 @@ class ImageGenerator(Generator):
             reason=reason,
         )
 
-    def check_request(self, request: Request) -> tuple[Params, Backend]:
+    def check_request(self, request: Request) -> tuple[ImageParams, Backend]:
         """As the base class, but a ``model`` param makes the diffusers backend available
         for this request (and picks it when no backend is named)."""
         model = request.params.get("model")
@@ -69,7 +69,7 @@ class ImageGenerator(Generator):
             raise ValueError(f"backend: {DIFFUSERS!r} is not available: {backend.reason}")
         return params, backend
 
-    def check_params(self, params: Params, request: Request) -> None:
+    def check_params(self, params: ImageParams, request: Request) -> None:
         assert isinstance(params, ImageParams)
         if params.input is not None and request.backend == DIFFUSERS:
             raise ValueError("input: grade mode runs on the procedural backend")
@@ -77,7 +77,7 @@ class ImageGenerator(Generator):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: ImageParams,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,

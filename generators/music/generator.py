@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -41,7 +41,7 @@ class MusicParams(Params):
         return value
 
 
-class MusicGenerator(Generator):
+class MusicGenerator(Generator[MusicParams]):
     id: ClassVar[str] = "music"
     display_name: ClassVar[str] = "Music"
     media_type: ClassVar[MediaType] = MediaType.MUSIC
@@ -63,7 +63,7 @@ class MusicGenerator(Generator):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: MusicParams,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,

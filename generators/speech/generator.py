@@ -89,7 +89,7 @@ class SpeechParams(Params):
         return rate
 
 
-class SpeechGenerator(Generator):
+class SpeechGenerator(Generator[SpeechParams]):
     id: ClassVar[str] = "speech"
     display_name: ClassVar[str] = "Speech"
     media_type: ClassVar[MediaType] = MediaType.AUDIO
@@ -112,7 +112,7 @@ class SpeechGenerator(Generator):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: SpeechParams,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar, Final
+from typing import ClassVar, Final
 
 from pydantic import Field, field_validator, model_validator
 
@@ -102,7 +102,7 @@ class TalkingHeadParams(Params):
         return self
 
 
-class TalkingHeadGenerator(Generator):
+class TalkingHeadGenerator(Generator[TalkingHeadParams]):
     id: ClassVar[str] = "talking-head"
     display_name: ClassVar[str] = "Talking head"
     media_type: ClassVar[MediaType] = MediaType.VIDEO
@@ -124,7 +124,7 @@ class TalkingHeadGenerator(Generator):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: TalkingHeadParams,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,
@@ -141,6 +141,7 @@ class TalkingHeadGenerator(Generator):
                 source = clip.load_source(wav, phonemes)
                 start = SPEECH_SHARE
             else:
+                assert params.audio is not None  # the model validator requires one of the two
                 source = clip.load_source(Path(params.audio), None)
                 start = 0.0
         check_cancel(cancel)

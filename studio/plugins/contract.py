@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Final, Protocol
+from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -218,12 +218,21 @@ def _one_line(exc: ValidationError, prefix: str) -> str:
     return f"{where}: {msg}"
 
 
-class Generator(ABC):
-    """Base class of every generator plugin."""
+P = TypeVar("P", bound=Params)
+
+
+class Generator(ABC, Generic[P]):
+    """Base class of every generator plugin, generic over its params model ``P``.
+
+    A subclass declares ``class Music(Generator[MusicParams])`` and sets
+    ``params_model = MusicParams``; ``render`` and everything below it then receive a
+    typed ``MusicParams``, not ``Any``.
+    """
 
     id: ClassVar[str]
     display_name: ClassVar[str]
     media_type: ClassVar[MediaType]
+    # ClassVar cannot mention P; check_request casts the validated model back to P.
     params_model: ClassVar[type[Params]] = Params
     extensions: ClassVar[tuple[str, ...]]
     supports_trajectory: ClassVar[bool] = False
@@ -253,7 +262,7 @@ class Generator(ABC):
         }
 
     # -- validation --------------------------------------------------------------------
-    def check_request(self, request: Request) -> tuple[Params, Backend]:
+    def check_request(self, request: Request) -> tuple[P, Backend]:
         """Validate a request before any compute: params, backend, output, emotion form."""
         if request.generator != self.id:
             raise ValueError(f"generator: request is for {request.generator!r}, not {self.id!r}")
@@ -273,14 +282,14 @@ class Generator(ABC):
         if not os.access(parent, os.W_OK):
             raise ValueError(f"output: folder {str(parent)!r} is not writable")
         try:
-            params = self.params_model.model_validate(dict(request.params))
+            params = cast(P, self.params_model.model_validate(dict(request.params)))
         except ValidationError as exc:
             raise ValueError(_one_line(exc, "params")) from None
         self.check_params(params, request)
         backend = self._pick_backend(request.backend)
         return params, backend
 
-    def check_params(self, params: Params, request: Request) -> None:  # noqa: B027
+    def check_params(self, params: P, request: Request) -> None:
         """Cross-field checks a params model cannot express (override when needed)."""
 
     def _pick_backend(self, name: str | None) -> Backend:
@@ -336,7 +345,7 @@ class Generator(ABC):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: P,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import time
-from typing import Any
 
 from pydantic import Field
 
@@ -33,7 +32,7 @@ class EchoParams(Params):
     text: str = Field(default="", max_length=1000)
 
 
-class EchoGenerator(Generator):
+class EchoGenerator(Generator[EchoParams]):
     """Writes a small JSON "rendering" of the condition; deterministic per seed."""
 
     id = "echo"
@@ -58,7 +57,7 @@ class EchoGenerator(Generator):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: EchoParams,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,
@@ -91,7 +90,7 @@ class StubbornGenerator(EchoGenerator):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: EchoParams,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,
@@ -109,7 +108,7 @@ class CrashingGenerator(EchoGenerator):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: EchoParams,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,
@@ -127,7 +126,7 @@ class FailingGenerator(EchoGenerator):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: EchoParams,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,
@@ -144,7 +143,7 @@ class BuggyGenerator(EchoGenerator):
     def render(
         self,
         request: Request,
-        params: Any,
+        params: EchoParams,
         backend: Backend,
         progress: ProgressCallback,
         cancel: CancelToken,
