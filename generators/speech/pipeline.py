@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from studio.plugins.contract import (
     Request,
     check_cancel,
 )
+
+if TYPE_CHECKING:  # generator.py imports this module lazily; no runtime cycle
+    from generators.speech.generator import SpeechParams
 
 TRAJECTORY_STEP_S: Final = 0.05  # trajectories are sampled this finely, then interpolated
 # Piper's length_scale moves the measured speaking rate (phonemes per second, pauses
@@ -52,7 +55,7 @@ def controls_for(request: Request, part: tags.Part) -> ControlsAt:
 
 
 def speak(
-    request: Request, params: Any, progress: ProgressCallback, cancel: CancelToken
+    request: Request, params: SpeechParams, progress: ProgressCallback, cancel: CancelToken
 ) -> Rendered:
     model = voice.resolve_voice(params.voice)
     try:

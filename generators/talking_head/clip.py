@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,6 +14,9 @@ from generators.talking_head import audio as sound
 from generators.talking_head import lipsync, timeline
 from generators.talking_head.character import load_character
 from studio.plugins.contract import CancelToken, ProgressCallback, Rendered, Request, check_cancel
+
+if TYPE_CHECKING:  # generator.py imports this module lazily; no runtime cycle
+    from generators.talking_head.generator import TalkingHeadParams
 
 PROGRESS_EVERY: Final = 10
 TRACK_NAMES: Final = (*timeline.TRACK_AUS, "mouth_open", "gaze_x", "gaze_y", "yaw", "pitch", "roll")
@@ -35,7 +38,9 @@ def load_source(path: Path, phonemes: Sequence[Mapping[str, Any]] | None) -> Sou
     return Source(samples, rate, phonemes or None)
 
 
-def plan(request: Request, params: Any, source: Source) -> tuple[timeline.Timeline, str]:
+def plan(
+    request: Request, params: TalkingHeadParams, source: Source
+) -> tuple[timeline.Timeline, str]:
     """Every per-frame control of the clip (nothing drawn yet) and the lip-sync mode."""
     fps = int(params.fps)
     n = max(1, round(source.seconds * fps))
@@ -71,7 +76,7 @@ def plan(request: Request, params: Any, source: Source) -> tuple[timeline.Timeli
 
 def make(
     request: Request,
-    params: Any,
+    params: TalkingHeadParams,
     source: Source,
     progress: ProgressCallback,
     cancel: CancelToken,
@@ -117,7 +122,7 @@ def _series(tl: timeline.Timeline) -> dict[str, NDArray[np.float64]]:
     }
 
 
-def _tracks(tl: timeline.Timeline, params: Any, mode: str) -> dict[str, Any]:
+def _tracks(tl: timeline.Timeline, params: TalkingHeadParams, mode: str) -> dict[str, Any]:
     series: dict[str, Any] = {k: np.round(v, 3).tolist() for k, v in _series(tl).items()}
     series["viseme"] = list(tl.visemes)
     return {
@@ -129,7 +134,9 @@ def _tracks(tl: timeline.Timeline, params: Any, mode: str) -> dict[str, Any]:
     }
 
 
-def _features(tl: timeline.Timeline, source: Source, params: Any, mode: str) -> dict[str, Any]:
+def _features(
+    tl: timeline.Timeline, source: Source, params: TalkingHeadParams, mode: str
+) -> dict[str, Any]:
     series = _series(tl)
     minutes = tl.n_frames / tl.fps / 60.0
     out: dict[str, Any] = {
