@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--ext", help="file extension (default: the generator's first)")
     _emotion_options(sweep)
     _generation_options(sweep)
+    from studio.batch.command import add_arguments as batch_arguments
+
+    batch_arguments(sub.add_parser("batch", help="many files from a JSON Lines or CSV file"))
     ins = sub.add_parser("inspect", help="the condition embedded in an exported file")
     ins.add_argument("file", type=Path)
     ins.add_argument("--json", action="store_true")
@@ -295,6 +298,12 @@ def cmd_sweep(args: argparse.Namespace, registry: Registry) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace, registry: Registry) -> int:
+    from studio.batch.command import main as batch_main
+
+    return batch_main(args, registry)
+
+
 def cmd_gui(args: argparse.Namespace, registry: Registry | None = None) -> int:
     try:
         from studio.ui.app import run  # type: ignore[import-not-found]
@@ -322,6 +331,7 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             "inspect": cmd_inspect,
             "generate": cmd_generate,
             "sweep": cmd_sweep,
+            "batch": cmd_batch,
         }
         return handlers[args.command](args, Registry() if registry is None else registry)
     except KeyboardInterrupt:

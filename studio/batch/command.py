@@ -1,0 +1,80 @@
+"""``studio batch FILE -o DIR [--jobs N] [--ray ADDRESS] [--json]``: the command's side.
+
+Prints the bad lines (exit 2) or the failed ones (exit 1) itself, one per line; the rest of
+the command's error handling is the CLI's.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from argparse import ArgumentParser, Namespace
+
+from studio.batch.lines import BadLines
+from studio.batch.local import LocalRunner
+from studio.batch.report import progress_for
+from studio.batch.run import default_jobs, run_batch
+from studio.batch.runner import Runner
+from studio.errors import BadInput
+from studio.library.history import History, HistoryError
+from studio.plugins import Registry
+
+
+def add_arguments(p: ArgumentParser) -> None:
+    """The ``batch`` subcommand's options."""
+    from pathlib import Path
+
+    p.add_argument("file", type=Path, help="JSON Lines or CSV (with a header): one request a line")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    p.add_argument("--jobs", type=int, metavar="N", help="local worker processes (default: cores)")
+    p.add_argument("--ray", metavar="ADDRESS", help="run on the Ray cluster at ADDRESS")
+    p.add_argument("--json", action="store_true", help="JSON Lines progress and summary")
+    p.add_argument("--no-history", action="store_true", help="do not record in the history")
+
+
+def _history(no_history: bool) -> History | None:
+    if no_history:
+        return None
+    try:
+        return History()
+    except HistoryError as exc:
+        print(f"warning: generations will not be recorded: {exc}", file=sys.stderr)
+        return None
+
+
+def main(args: Namespace, registry: Registry) -> int:
+    """Run the batch the options describe; 0 all done, 1 some failed, 2 bad lines."""
+    if args.jobs is not None and args.jobs < 1:
+        raise BadInput(f"--jobs must be at least 1, got {args.jobs}")
+    if args.ray is not None and args.jobs is not None:
+        raise BadInput("choose --jobs (this machine) or --ray (a cluster), not both")
+    runner: Runner
+    if args.ray is not None:
+        from studio.batch.cluster import RayRunner
+
+        runner = RayRunner(registry, args.ray)
+    else:
+        runner = LocalRunner(registry, args.jobs or default_jobs())
+    progress = progress_for(args.json)
+    history = _history(args.no_history)
+    try:
+        ledger = run_batch(registry, args.file, args.output, runner, progress, history)
+    except BadLines as exc:
+        for line in exc.lines():
+            print(f"error: {line}", file=sys.stderr)
+        return 2
+    finally:
+        if history is not None:
+            history.close()
+    summary = ledger.summary()
+    failures = ledger.failures()
+    if args.json:
+        print(json.dumps({"event": "end", **summary}, ensure_ascii=False))
+    else:
+        print(
+            f"{summary['done']} made, {summary['skipped']} already done, "
+            f"{summary['failed']} failed; {ledger.path} ({summary['seconds']:.1f} s)"
+        )
+    for row in failures:
+        print(f"failed: line {row.line} {row.file}: {row.error}", file=sys.stderr)
+    return 1 if failures else 0

@@ -1,0 +1,44 @@
+"""Which lines are already done: their output exists and carries the state of this request.
+
+The comparison is with what a generation embeds (generator, backend, validated params,
+seed, condition or trajectory), so a line whose request changed in any of these is made
+again, and a file interrupted before its state was embedded counts as not made.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from studio.batch.lines import Line
+from studio.library.export import read_state
+from studio.plugins import Registry
+
+COMPARED = ("generator", "backend", "params", "seed", "condition", "trajectory")
+
+
+def expected_state(registry: Registry, line: Line) -> dict[str, Any]:
+    """The part of the embedded state this line's request determines (as JSON would hold it)."""
+    gen = registry.get(line.request.generator)
+    params, backend = gen.check_request(line.request)
+    state = {
+        "generator": gen.id,
+        "backend": backend.name,
+        "params": params.model_dump(mode="json"),
+        "seed": line.request.seed,
+        **line.request.state_dict(),
+    }
+    return json.loads(json.dumps(state))  # tuples → lists, as read back from a file
+
+
+def is_done(registry: Registry, line: Line) -> bool:
+    """``True`` when the line's output exists and carries exactly this request's state."""
+    output = line.request.output
+    if not output.is_file():
+        return False
+    try:
+        found = read_state(output)
+    except (ValueError, OSError):  # no state, or unreadable: make it again
+        return False
+    want = expected_state(registry, line)
+    return all(found.get(key) == want.get(key) for key in COMPARED)

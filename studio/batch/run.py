@@ -1,0 +1,77 @@
+"""A batch from file to folder: validate every line, skip what is done, run the rest, embed
+and record each result on this (the driver's) thread, and keep ``batch.json`` current."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from studio import session
+from studio.batch.lines import Line, read_lines
+from studio.batch.report import Ledger, Progress, Row
+from studio.batch.resume import is_done
+from studio.batch.runner import Runner
+from studio.errors import BadInput, GenerationFailed
+from studio.library.history import History
+from studio.plugins import Artifact, Registry
+
+
+def default_jobs() -> int:
+    """Worker processes when ``--jobs`` is not given: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_batch(
+    registry: Registry,
+    source: Path,
+    out_dir: Path,
+    runner: Runner,
+    progress: Progress,
+    history: History | None = None,
+) -> Ledger:
+    """Run every line of ``source`` not already done in ``out_dir``; return the ledger.
+
+    Raises ``BadInput`` (``BadLines`` listing each bad line) before any work starts.
+    """
+    lines = read_lines(registry, source, out_dir)
+    rows = {line.number: Row(line.number, line.out, line.request.generator) for line in lines}
+    todo: list[Line] = []
+    for line in lines:
+        if is_done(registry, line):
+            rows[line.number].status = "skipped"
+        else:
+            todo.append(line)
+    ledger = Ledger(out_dir, source, list(rows.values()))
+    ledger.write()
+    finished = 0
+
+    def deliver(line: Line, outcome: Artifact | str, seconds: float) -> None:
+        nonlocal finished
+        row = rows[line.number]
+        row.seconds = round(seconds, 3)
+        if isinstance(outcome, Artifact):
+            try:
+                kept = session.keep(outcome, line.request, history)
+            except (BadInput, GenerationFailed) as exc:
+                row.status, row.error = "failed", " ".join(str(exc).split())
+            else:
+                row.status, row.error = "done", None
+                for warning in kept.warnings:
+                    progress.note(f"warning: line {line.number}: {warning}")
+        else:
+            row.status, row.error = "failed", outcome
+        finished += 1
+        progress.advance(row, finished)
+        ledger.write(force=False)
+
+    where = runner.where(len(todo)) if todo else "nothing left to run"
+    progress.start(len(lines), len(lines) - len(todo), where)
+    try:
+        runner.run(todo, deliver)
+    finally:
+        ledger.write()
+        progress.close()
+    return ledger
