@@ -11,7 +11,7 @@ with the pad (as the music generator does).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -26,7 +26,7 @@ AXIS_WEIGHT: Final = 0.75
 
 @cache
 def space() -> DirectionSpace:
-    return DirectionSpace.from_csv(TABLE, axis_weight=AXIS_WEIGHT)
+    return DirectionSpace.from_csv(TABLE, expect=table_controls(), axis_weight=AXIS_WEIGHT)
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,16 @@ class Look:
 
     def to_dict(self) -> dict[str, float]:
         return {k: round(float(v), 4) for k, v in self.__dict__.items()}
+
+
+# Look fields computed here rather than read from a table row.
+DERIVED: Final = frozenset({"hue", "hue_purity", "valence", "arousal", "dominance"})
+
+
+def table_controls() -> tuple[str, ...]:
+    """The rows attributes.csv must hold: every Look field it sets, and the hue vector."""
+    own = tuple(f.name for f in fields(Look) if f.name not in DERIVED)
+    return ("hue_a", "hue_b", *own)
 
 
 def look(condition: Condition) -> Look:

@@ -55,17 +55,17 @@ def plan(
     """Phrases covering about ``duration`` seconds; controls sampled mid-phrase."""
     phrases: list[Phrase] = []
     t, bar = 0.0, 0
-    first = controls_at(0.0)["tempo"]
+    first = controls_at(0.0).tempo
     scale = 1.0 if tempo_override is None else tempo_override / first
     while duration - t > 1e-6:
-        bar_s = BEATS_PER_BAR * 60.0 / (controls_at(t)["tempo"] * scale)
+        bar_s = BEATS_PER_BAR * 60.0 / (controls_at(t).tempo * scale)
         left = (duration - t) / bar_s
         if phrases and left < 1.0:
             break
         final = left < phrase_bars + (4 if phrase_bars == 8 else 2)
         n = max(2, round(left)) if final else phrase_bars
         ctrl = controls_at(min(duration, t + 0.5 * n * bar_s))
-        tempo = ctrl["tempo"] * scale
+        tempo = ctrl.tempo * scale
         mode = "major" if rng.random() < p_major(ctrl) else "minor"
         phrases.append(Phrase(bar, n, float(tempo), mode, ctrl))
         t += n * BEATS_PER_BAR * 60.0 / tempo
@@ -119,7 +119,7 @@ def harmonise(phrases: list[Phrase], tonic: int, rng: np.random.Generator) -> No
                 seq = list(opens[int(rng.integers(len(opens)))])
             degrees.extend(seq)
         degrees = degrees[: ph.bars]
-        tension, hr = c["tension"], c["harmonic_rhythm"]
+        tension, hr = c.tension, c.harmonic_rhythm
         ph.chords = []
         for b, deg in enumerate(degrees):
             final_bar = b == len(degrees) - 1
@@ -147,7 +147,7 @@ def choose_ensemble(name: str | None, ctrl: Controls) -> tuple[str, tuple[int, i
     """GM programs by name, or ("auto") from timbre and drum activity."""
     if name and name != "auto":
         return name, ENSEMBLES[name]
-    timbre, drums = ctrl["timbre"], ctrl["drums"]
+    timbre, drums = ctrl.timbre, ctrl.drums
     if drums >= 0.6 and timbre < 0.45:
         return "rock", (29, 48, 34)  # overdriven guitar, strings, picked bass
     if drums >= 0.6:
@@ -182,7 +182,7 @@ def compose(
         i = min(int(beat), len(tempi) - 1)
         return sec[i] + (beat - i) * 60.0 / tempi[i]
 
-    mean_ctrl = {k: float(np.mean([p.controls[k] for p in phrases])) for k in phrases[0].controls}
+    mean_ctrl = Controls.mean([p.controls for p in phrases])
     ens_name, (mel_prog, acc_prog, bass_prog) = choose_ensemble(ensemble, mean_ctrl)
     pm = pretty_midi.PrettyMIDI(resolution=RESOLUTION, initial_tempo=tempi[0])
     scales: list[tuple[int, float]] = []
@@ -205,13 +205,13 @@ def compose(
     bass = pretty_midi.Instrument(bass_prog, name="Bass")
     drums = pretty_midi.Instrument(0, is_drum=True, name="Drums")
     if resolve is None:
-        resolve = bool(rng.random() < phrases[-1].controls["resolve"])
+        resolve = bool(rng.random() < phrases[-1].controls.resolve)
     state = parts.MelodyState(pitch=None)
     voicing: tuple[int, ...] | None = None
     for i, ph in enumerate(phrases):
         final = i == len(phrases) - 1
         if final and not resolve:
-            deg = 4 if ph.controls["tension"] > 0.45 else 5
+            deg = 4 if ph.controls.tension > 0.45 else 5
             ph.chords[-1] = [theory.chord(tonic, ph.mode, deg, seventh=deg == 4)]
         voicing = parts.accompaniment(accomp, ph, at, rng, voicing, final=final)
         parts.bass_line(bass, ph, at, rng, final=final)

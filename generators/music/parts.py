@@ -98,16 +98,16 @@ def melody(
     resolve: bool,
 ) -> None:
     c = ph.controls
-    centre, span, contour = c["register"], c["range"], c["contour"]
+    centre, span, contour = c.register, c.range, c.contour
     low, high = int(max(48, centre - span / 2 - 2)), int(min(96, centre + span / 2 + 2))
-    art = c["articulation"]
-    rhythm_a = _rhythm(c["density"], c["syncopation"], rng)
-    rhythm_b = _rhythm(c["density"], c["syncopation"], rng)
+    art = c.articulation
+    rhythm_a = _rhythm(c.density, c.syncopation, rng)
+    rhythm_b = _rhythm(c.density, c.syncopation, rng)
     steps_a = _intervals(len(rhythm_a), span, rng)
     steps_b = [-s for s in steps_a] if rng.random() < 0.5 else _intervals(len(rhythm_b), span, rng)
     pitch = state.pitch if state.pitch is not None else round(centre)
     total = ph.bars * BPB
-    base_vel = c["velocity"] + 6.0
+    base_vel = c.velocity + 6.0
     for bar in range(ph.bars):
         in_group = bar % 4
         last_of_group = in_group == 3 or bar == ph.bars - 1
@@ -139,7 +139,7 @@ def melody(
                         direction = -direction
                     snapped = theory.nearest_pitch(chord.pcs, pitch + direction * 3, low, high)
                 cand = snapped
-            elif c["tension"] > 0.5 and rng.random() < 0.15 * c["tension"]:
+            elif c.tension > 0.5 and rng.random() < 0.15 * c.tension:
                 cand += 1 if rng.random() < 0.5 else -1  # chromatic neighbour
             pitch = int(np.clip(cand, low, high))
             events.append((onset, 0.0, pitch))
@@ -161,7 +161,7 @@ def melody(
             hold = (end - onset) * (1.0 if k + 1 == len(events) and last_of_group else art)
             accent = 5.0 if onset == 0 else (2.0 if onset % 1 == 0 else -3.0)
             arch = 6.0 * np.sin(np.pi * (bar * BPB + onset) / total)
-            vel = base_vel + accent + arch + rng.normal(0.0, c["velocity_var"])
+            vel = base_vel + accent + arch + rng.normal(0.0, c.velocity_var)
             _note(inst, p, vel, at(bar_beat + onset), at(bar_beat + onset + hold))
     state.pitch = pitch
 
@@ -176,9 +176,9 @@ def accompaniment(
     final: bool,
 ) -> tuple[int, ...] | None:
     c = ph.controls
-    d, art, synco = c["density"], c["articulation"], c["syncopation"]
-    base_vel = c["velocity"] - 12.0
-    high = int(c["register"]) - 3  # keep the chords under the melody
+    d, art, synco = c.density, c.articulation, c.syncopation
+    base_vel = c.velocity - 12.0
+    high = int(c.register) - 3  # keep the chords under the melody
     low = high - 22
     for bar in range(ph.bars):
         bar_beat = (ph.start_bar + bar) * BPB
@@ -225,8 +225,8 @@ def accompaniment(
 
 def bass_line(inst: Any, ph: Phrase, at: Beat, rng: np.random.Generator, *, final: bool) -> None:
     c = ph.controls
-    d, weight = c["density"], c["bass_weight"]
-    vel = c["velocity"] - 4.0 + 20.0 * (weight - 0.5)
+    d, weight = c.density, c.bass_weight
+    vel = c.velocity - 4.0 + 20.0 * (weight - 0.5)
     double = weight > 0.7
     for bar in range(ph.bars):
         bar_beat = (ph.start_bar + bar) * BPB
@@ -249,7 +249,7 @@ def bass_line(inst: Any, ph: Phrase, at: Beat, rng: np.random.Generator, *, fina
                     for k in range(int(length * 2))
                 ]
             for h, dur, p in notes:
-                hold = dur * (0.95 if last else max(0.5, c["articulation"]))
+                hold = dur * (0.95 if last else max(0.5, c.articulation))
                 _note(inst, p, vel + (4 if h == 0 else 0), at(s0 + h), at(s0 + h + hold))
                 if double and p - 12 >= 28:
                     _note(inst, p - 12, vel - 8, at(s0 + h), at(s0 + h + hold))
@@ -257,11 +257,11 @@ def bass_line(inst: Any, ph: Phrase, at: Beat, rng: np.random.Generator, *, fina
 
 def drum_part(inst: Any, ph: Phrase, at: Beat, rng: np.random.Generator, *, final: bool) -> None:
     c = ph.controls
-    level = (c["drums"] - 0.45) / 0.55
+    level = (c.drums - 0.45) / 0.55
     if level <= 0:
         return
-    vel = c["velocity"] * (0.7 + 0.3 * level)
-    sixteenths = level > 0.75 and c["density"] > 2.3
+    vel = c.velocity * (0.7 + 0.3 * level)
+    sixteenths = level > 0.75 and c.density > 2.3
     for bar in range(ph.bars):
         b0 = (ph.start_bar + bar) * BPB
         hits: list[tuple[float, int, float]] = []
@@ -273,7 +273,7 @@ def drum_part(inst: Any, ph: Phrase, at: Beat, rng: np.random.Generator, *, fina
             hits.append((2.0, KICK, vel + 2))
             if level > 0.5 and rng.random() < 0.5:
                 hits.append((2.5, KICK, vel - 6))
-            if c["syncopation"] > 0.25 and rng.random() < 0.5:
+            if c.syncopation > 0.25 and rng.random() < 0.5:
                 hits.append((1.5, KICK, vel - 8))
             back = STICK if level < 0.25 else SNARE
             hits += [(1.0, back, vel + 2), (3.0, back, vel + 4)]
@@ -288,4 +288,4 @@ def drum_part(inst: Any, ph: Phrase, at: Beat, rng: np.random.Generator, *, fina
                     hits.append((3.0 + 0.25 * k, tom, vel - 4 + 2 * k))
         for h, key, v in hits:
             t = at(b0 + h)
-            _note(inst, key, v + rng.normal(0, c["velocity_var"] / 2), t, t + 0.1)
+            _note(inst, key, v + rng.normal(0, c.velocity_var / 2), t, t + 0.1)

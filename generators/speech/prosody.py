@@ -45,10 +45,7 @@ CONTROLS: Final = (
 
 @cache
 def space() -> DirectionSpace:
-    table = DirectionSpace.from_csv(TABLE, axis_weight=AXIS_WEIGHT)
-    if table.controls != CONTROLS:
-        raise RuntimeError(f"{TABLE.name}: expected controls {CONTROLS}, got {table.controls}")
-    return table
+    return DirectionSpace.from_csv(TABLE, expect=CONTROLS, axis_weight=AXIS_WEIGHT)
 
 
 def controls(condition: Condition) -> dict[str, float]:

@@ -48,11 +48,7 @@ POSE: Final = ("head_pitch", "gaze_down")
 
 @cache
 def space() -> DirectionSpace:
-    table = DirectionSpace.from_csv(TABLE, axis_weight=AXIS_WEIGHT)
-    missing = [c for c in (*AUS, *POSE) if c not in table.controls]
-    if missing:
-        raise ValueError(f"{TABLE.name} lacks rows {missing}")
-    return table
+    return DirectionSpace.from_csv(TABLE, expect=(*AUS, *POSE), axis_weight=AXIS_WEIGHT)
 
 
 def expression_tracks(conditions: Sequence[Condition]) -> dict[str, NDArray[np.float64]]:

@@ -7,7 +7,6 @@ Both paths give the same tracks per video frame: ``open`` (jaw, 0..1), ``spread`
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +15,8 @@ from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
+
+from studio.emotion.tables import TableError, read_table
 
 TABLE: Final = Path(__file__).with_name("visemes.csv")
 SHAPE: Final = ("open", "spread", "round", "press", "teeth", "tongue")
@@ -34,16 +35,17 @@ class VisemeTable:
 
 @cache
 def table() -> VisemeTable:
-    with TABLE.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_table(TABLE, required=("viseme", "phonemes", *SHAPE, "dominance", "source"))
     by_phoneme: dict[str, int] = {}
     for i, row in enumerate(rows):
-        for ph in row["phonemes"].split():
+        for ph in row.text("phonemes").split():
+            if ph in by_phoneme:
+                raise TableError(f"{row.where}: phoneme {ph!r} already has a viseme")
             by_phoneme[ph] = i
     return VisemeTable(
-        names=tuple(r["viseme"] for r in rows),
-        targets=np.array([[float(r[k]) for k in SHAPE] for r in rows]),
-        dominance=np.array([float(r["dominance"]) for r in rows]),
+        names=tuple(row.text("viseme") for row in rows),
+        targets=np.array([[row.number(k) for k in SHAPE] for row in rows]),
+        dominance=np.array([row.number("dominance") for row in rows]),
         by_phoneme=by_phoneme,
     )
 

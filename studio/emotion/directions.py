@@ -17,7 +17,6 @@ categorical mixture changes quickly.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +28,10 @@ from numpy.typing import NDArray
 
 from studio.emotion.condition import Condition
 from studio.emotion.primaries import BY_ID, PRIMARY_IDS
+from studio.emotion.tables import Row, TableError, read_table
 
 AXES: Final = ("valence", "arousal", "dominance")
+TABLE_COLUMNS: Final = ("lower", "upper", *PRIMARY_IDS, *AXES)
 Vector = NDArray[np.float64]
 
 
@@ -103,40 +104,59 @@ class DirectionSpace:
         return cls(tuple(controls), np.asarray(neutral, dtype=np.float64), full, **kwargs)  # type: ignore[arg-type]
 
     @classmethod
-    def from_csv(cls, path: Path, *, axis_weight: float = 0.0) -> DirectionSpace:
+    def from_csv(
+        cls, path: Path, *, expect: Sequence[str] | None = None, axis_weight: float = 0.0
+    ) -> DirectionSpace:
         """Load a direction table: one row per control with columns ``control, neutral,
         lower, upper``, one column per primary, optional ``valence, arousal, dominance``
         and a ``source`` column citing where the numbers come from. Empty primary cells
-        are filled from the opposite primary (negated)."""
-        with Path(path).open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-        if not rows:
-            raise ValueError(f"{path}: empty direction table")
-
-        def num(row: Mapping[str, str], col: str) -> float | None:
-            raw = (row.get(col) or "").strip()
-            return float(raw) if raw else None
-
-        controls = [r["control"] for r in rows]
-        neutral = [num(r, "neutral") or 0.0 for r in rows]
+        are filled from the opposite primary (negated); a primary column is either full
+        or empty. ``expect`` names the controls the generator reads: the table must hold
+        exactly those, and the space keeps that order. Errors name the file and row."""
+        rows = read_table(path, required=("control", "neutral", "source"), optional=TABLE_COLUMNS)
+        by_name: dict[str, Row] = {}
+        for row in rows:
+            name = row.text("control")
+            if name in by_name:
+                raise TableError(f"{row.where}: control {name!r} repeats row {by_name[name].line}")
+            if not row.text("source"):
+                raise TableError(f"{row.where}: control {name!r} cites no source")
+            by_name[name] = row
+        if expect is not None:
+            missing = [c for c in expect if c not in by_name]
+            extra = [f"{c!r} (row {r.line})" for c, r in by_name.items() if c not in expect]
+            if missing or extra:
+                raise TableError(
+                    f"{Path(path).name}: expected controls {', '.join(expect)}; "
+                    f"missing {missing or 'none'}, unexpected {', '.join(extra) or 'none'}"
+                )
+            rows = [by_name[c] for c in expect]
         directions: dict[str, list[float]] = {}
         for pid in PRIMARY_IDS:
-            col = [num(r, pid) for r in rows]
-            if all(v is not None for v in col):
-                directions[pid] = [float(v) for v in col]  # type: ignore[arg-type]
-        axes = {a: [num(r, a) or 0.0 for r in rows] for a in AXES if a in rows[0]}
-        lower = [num(r, "lower") for r in rows]
-        upper = [num(r, "upper") for r in rows]
-        return cls.from_pairs(
-            controls,
-            neutral,
-            directions,
-            axes={a: np.asarray(v) for a, v in axes.items()},
-            axis_weight=axis_weight,
-            lower=np.asarray([-math.inf if v is None else v for v in lower]),
-            upper=np.asarray([math.inf if v is None else v for v in upper]),
-            sources={r["control"]: r.get("source", "") for r in rows},
-        )
+            given = [row for row in rows if row.has(pid)]
+            if given and len(given) != len(rows):
+                blank = next(row for row in rows if not row.has(pid))
+                raise TableError(f"{blank.where}: column {pid!r} is empty but others are not")
+            if given:
+                directions[pid] = [row.number(pid) for row in rows]
+        lower = [row.number("lower", -math.inf) for row in rows]
+        upper = [row.number("upper", math.inf) for row in rows]
+        for row, lo, hi in zip(rows, lower, upper, strict=True):
+            if not lo <= row.number("neutral") <= hi:
+                raise TableError(f"{row.where}: neutral lies outside [lower, upper]")
+        try:
+            return cls.from_pairs(
+                [row.text("control") for row in rows],
+                [row.number("neutral") for row in rows],
+                directions,
+                axes={a: np.asarray([row.number(a, 0.0) for row in rows]) for a in AXES},
+                axis_weight=axis_weight,
+                lower=np.asarray(lower),
+                upper=np.asarray(upper),
+                sources={row.text("control"): row.text("source") for row in rows},
+            )
+        except ValueError as exc:
+            raise TableError(f"{Path(path).name}: {exc}") from None
 
     # -- evaluation --------------------------------------------------------------------
     def control(self, condition: Condition) -> Vector:

@@ -16,7 +16,6 @@ lands at its rated VAD point, named by its emotion at its graded intensity.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import math
 from dataclasses import dataclass
@@ -25,6 +24,18 @@ from functools import cache
 from studio.emotion._assets import assets_dir
 from studio.emotion.condition import Condition
 from studio.emotion.primaries import PRIMARY_IDS
+from studio.emotion.tables import TableError, read_table
+
+COLUMNS = (
+    "word",
+    "valence",
+    "arousal",
+    "dominance",
+    "source",
+    "emotion",
+    "intensity",
+    "emotion_source",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +63,7 @@ def _emotion(field: str, where: str) -> tuple[tuple[str, float], ...]:
     ids = field.split("+")
     unknown = [i for i in ids if i not in PRIMARY_IDS]
     if unknown or len(ids) > 2 or len(set(ids)) != len(ids):
-        raise ValueError(f"{where}: emotion {field!r} is not a primary or a pair of primaries")
+        raise TableError(f"{where}: emotion {field!r} is not a primary or a pair of primaries")
     return tuple((i, 1.0 / len(ids)) for i in ids)
 
 
@@ -70,17 +81,22 @@ class UnknownWordError(ValueError):
 def entries() -> dict[str, Entry]:
     """All entries, keyed by lower-case word."""
     path = assets_dir() / "emotion" / "lexicon.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        table = {}
-        for line, row in enumerate(csv.DictReader(fh), start=2):
-            where = f"{path.name} row {line}"
-            vad = (float(row["valence"]), float(row["arousal"]), float(row["dominance"]))
-            word = row["word"].strip().lower()
-            mixture = _emotion(row["emotion"].strip(), where)
-            intensity = float(row["intensity"]) if mixture else 0.0
-            if mixture and not (0.0 < intensity <= 1.0):
-                raise ValueError(f"{where}: intensity must be in (0, 1], got {intensity}")
-            table[word] = Entry(word, vad, row["source"], mixture, intensity, row["emotion_source"])
+    table = {}
+    for row in read_table(path, required=COLUMNS, optional=()):
+        vad = (row.number("valence"), row.number("arousal"), row.number("dominance"))
+        word = " ".join(row.text("word").split()).lower()
+        mixture = _emotion(row.text("emotion", required=False), row.where)
+        intensity = row.number("intensity") if mixture else 0.0
+        if mixture and not (0.0 < intensity <= 1.0):
+            raise TableError(f"{row.where}: intensity must be in (0, 1], got {intensity}")
+        table[word] = Entry(
+            word,
+            vad,
+            row.text("source"),
+            mixture,
+            intensity,
+            row.text("emotion_source", required=False),
+        )
     return table
 
 

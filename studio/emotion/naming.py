@@ -13,13 +13,13 @@ Rules (deterministic, documented so a name never surprises):
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from studio.emotion._assets import assets_dir
 from studio.emotion.primaries import BY_ID, PRIMARY_IDS, wheel_distance
+from studio.emotion.tables import TableError, read_table
 
 NEUTRAL_BELOW: Final = 0.1
 WEAK_BELOW: Final = 0.35
@@ -40,14 +40,17 @@ class Dyad:
 
 def _load_dyads() -> dict[frozenset[str], Dyad]:
     path = assets_dir() / "emotion" / "dyads.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_table(path, required=("a", "b", "name", "kind", "source"), optional=())
     table: dict[frozenset[str], Dyad] = {}
     expected_kind: dict[int, DyadKind] = {1: "primary", 2: "secondary", 3: "tertiary"}
     for row in rows:
-        dyad = Dyad(row["a"], row["b"], row["name"], row["kind"], row["source"])  # type: ignore[arg-type]
-        if expected_kind.get(wheel_distance(dyad.a, dyad.b)) != dyad.kind:
-            raise ValueError(f"{path}: {dyad.a}+{dyad.b} is not a {dyad.kind} dyad")
+        a, b, kind = row.text("a"), row.text("b"), row.text("kind")
+        if a not in BY_ID or b not in BY_ID:
+            raise TableError(f"{row.where}: {a}+{b} names an unknown primary")
+        expected = expected_kind.get(wheel_distance(a, b))
+        if expected != kind:
+            raise TableError(f"{row.where}: {a}+{b} is not a {kind} dyad")
+        dyad = Dyad(a, b, row.text("name"), expected, row.text("source"))
         table[frozenset((dyad.a, dyad.b))] = dyad
     if len(table) != 24:
         raise ValueError(f"{path}: expected 24 dyads, found {len(table)}")

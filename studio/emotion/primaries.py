@@ -8,12 +8,26 @@ opposite primaries sit four places apart.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from typing import Final
 
 from studio.emotion._assets import assets_dir
+from studio.emotion.tables import read_table
+
+COLUMNS: Final = (
+    "id",
+    "display_name",
+    "valence",
+    "arousal",
+    "dominance",
+    "spread",
+    "opposite",
+    "wheel_index",
+    "weak_name",
+    "strong_name",
+    "source",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,19 +51,18 @@ class Primary:
 
 def _load() -> tuple[Primary, ...]:
     path = assets_dir() / "emotion" / "primaries.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_table(path, required=COLUMNS, optional=())
     primaries = tuple(
         Primary(
-            id=row["id"],
-            display_name=row["display_name"],
-            vad=(float(row["valence"]), float(row["arousal"]), float(row["dominance"])),
-            spread=float(row["spread"]),
-            opposite=row["opposite"],
-            wheel_index=int(row["wheel_index"]),
-            weak_name=row["weak_name"],
-            strong_name=row["strong_name"],
-            source=row["source"],
+            id=row.text("id"),
+            display_name=row.text("display_name"),
+            vad=(row.number("valence"), row.number("arousal"), row.number("dominance")),
+            spread=row.number("spread"),
+            opposite=row.text("opposite"),
+            wheel_index=row.integer("wheel_index"),
+            weak_name=row.text("weak_name"),
+            strong_name=row.text("strong_name"),
+            source=row.text("source"),
         )
         for row in rows
     )

@@ -1,6 +1,7 @@
 """The generator contract, request/artifact types and the entry-point registry."""
 
 from studio.plugins.contract import (
+    AnyGenerator,
     Artifact,
     Backend,
     Cancelled,
@@ -20,6 +21,7 @@ from studio.plugins.registry import GROUP, PluginError, PluginLoadError, PluginN
 
 __all__ = [
     "GROUP",
+    "AnyGenerator",
     "Artifact",
     "Backend",
     "CancelToken",

@@ -15,7 +15,7 @@ import platform
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar, cast
@@ -117,7 +117,10 @@ class Request:
 
     Exactly one of ``condition`` and ``trajectory`` is set. ``output`` is the file to write;
     its extension picks the format. ``params`` is raw user input, validated by the
-    generator's params model.
+    generator's params model. ``staging``, when set, is a private temp file (same name,
+    in a folder of its own beside ``output``) the generator writes instead; the session
+    embeds the state there and moves it onto ``output`` in one rename, so ``output`` is
+    never a file without its state. It is not part of the request's record.
     """
 
     generator: str
@@ -127,6 +130,7 @@ class Request:
     params: Mapping[str, Any] = field(default_factory=dict)
     seed: int = 0
     backend: str | None = None
+    staging: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if (self.condition is None) == (self.trajectory is None):
@@ -198,7 +202,8 @@ class Artifact:
 
     @property
     def features(self) -> Mapping[str, Any]:
-        return self.metadata.get("features", {})
+        features: Mapping[str, Any] = self.metadata.get("features", {})
+        return features
 
 
 _ECHO_LIMIT = 60
@@ -316,7 +321,10 @@ class Generator(ABC, Generic[P]):
         check_cancel(cancel)
         started = time.perf_counter()
         progress(0.0, "starting")
-        rendered = self.render(request, params, backend, progress, cancel)
+        work = request
+        if request.staging is not None:  # render into the staging file; files name output
+            work = replace(request, output=Path(request.staging), staging=None)
+        rendered = self.render(work, params, backend, progress, cancel)
         seconds = time.perf_counter() - started
         clash = RESERVED_KEYS & set(rendered.extra)
         if clash:
@@ -325,6 +333,8 @@ class Generator(ABC, Generic[P]):
         missing = [str(f) for f in files if not f.is_file()]
         if not files or missing:
             raise RuntimeError(f"{self.id} declared files it did not write: {missing or 'none'}")
+        if request.staging is not None:
+            files = tuple(request.output if f == work.output else f for f in files)
         progress(1.0, "done")
         metadata = {
             "schema": METADATA_SCHEMA,
@@ -351,6 +361,10 @@ class Generator(ABC, Generic[P]):
         cancel: CancelToken,
     ) -> Rendered:
         """Write ``request.output`` (atomically) and return what was written."""
+
+
+# A generator whose params model the caller does not know (the registry, the front ends).
+AnyGenerator = Generator[Any]
 
 
 def _jsonable(value: Any) -> Any:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Final
 
-from studio.plugins.contract import Generator
+from studio.plugins.contract import AnyGenerator, Generator
 
 GROUP: Final = "studio.generators"
 FIRST_PARTY: Final = "emotion-studio"
@@ -47,7 +47,7 @@ class Registry:
     def __init__(self, eps: Iterable[EntryPoint] | None = None) -> None:
         found = list(entry_points(group=GROUP) if eps is None else eps)
         self._eps: dict[str, EntryPoint] = {}
-        self._loaded: dict[str, Generator] = {}
+        self._loaded: dict[str, AnyGenerator] = {}
         self.errors: list[PluginError] = []
         by_name: dict[str, list[EntryPoint]] = {}
         for ep in found:
@@ -78,7 +78,7 @@ class Registry:
             known = ", ".join(self.names()) or "none installed"
             raise PluginNotFound(f"unknown generator {name!r} (available: {known})") from None
 
-    def get(self, name: str) -> Generator:
+    def get(self, name: str) -> AnyGenerator:
         """The generator called ``name``, imported on first use."""
         if name in self._loaded:
             return self._loaded[name]
@@ -87,9 +87,9 @@ class Registry:
         self._loaded[name] = generator
         return generator
 
-    def load_all(self) -> dict[str, Generator]:
+    def load_all(self) -> dict[str, AnyGenerator]:
         """Import every plugin; broken ones are recorded in :attr:`errors` and skipped."""
-        out: dict[str, Generator] = {}
+        out: dict[str, AnyGenerator] = {}
         for name in list(self.names()):
             try:
                 out[name] = self.get(name)
@@ -108,7 +108,7 @@ def _dist_name(ep: EntryPoint) -> str | None:
     return getattr(dist, "name", None) if dist is not None else None
 
 
-def load_generator(ep: EntryPoint) -> Generator:
+def load_generator(ep: EntryPoint) -> AnyGenerator:
     """Import an entry point and instantiate its generator, or raise ``PluginLoadError``."""
     try:
         obj = ep.load()
@@ -128,6 +128,6 @@ def load_generator(ep: EntryPoint) -> Generator:
     return generator
 
 
-def load_spec(spec: str, name: str) -> Generator:
+def load_spec(spec: str, name: str) -> AnyGenerator:
     """Load a generator from a ``module:Class`` spec (used inside worker processes)."""
     return load_generator(EntryPoint(name=name, value=spec, group=GROUP))

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import pytest
 
 from studio.emotion import Condition, Trajectory
-from studio.plugins.contract import Artifact, Cancelled, Generator, MediaType, Request
+from studio.plugins.contract import AnyGenerator, Artifact, Cancelled, MediaType, Request
 
 
 class RecordingProgress:
@@ -54,7 +54,7 @@ class CancelAfter:
 class GeneratorConformance:
     """Mixin of contract checks; subclass it in a generator's tests (see module doc)."""
 
-    generator_class: ClassVar[type[Generator]]
+    generator_class: ClassVar[type[AnyGenerator]]
     extension: ClassVar[str]
     params: ClassVar[dict[str, Any]] = {}
     invalid_params: ClassVar[list[dict[str, Any]]] = []
@@ -62,7 +62,7 @@ class GeneratorConformance:
     other_condition: ClassVar[Condition] = Condition.from_vad(-0.6, -0.4, -0.2)
 
     # -- helpers a subclass may override -------------------------------------------------
-    def make_generator(self) -> Generator:
+    def make_generator(self) -> AnyGenerator:
         return self.generator_class()
 
     def make_request(self, folder: Path, name: str = "out", **changes: Any) -> Request:

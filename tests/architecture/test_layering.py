@@ -99,3 +99,25 @@ def test_every_studio_module_stands_on_a_layer() -> None:
         if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
     }
     assert modules - placed == set()
+
+
+def _imports_csv(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name == "csv" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module == "csv":
+            return True
+    return False
+
+
+def test_data_tables_have_one_reader() -> None:
+    """Emotion assets and generator tables are read by studio.emotion.tables only (one schema
+    check, row-numbered errors); the batch front end parses users' CSV files itself."""
+    readers = sorted(
+        str(p.relative_to(ROOT))
+        for base in ("studio", "generators")
+        for p in (ROOT / base).rglob("*.py")
+        if _imports_csv(p)
+    )
+    assert [r for r in readers if not r.startswith("studio/batch/")] == ["studio/emotion/tables.py"]
