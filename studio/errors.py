@@ -18,3 +18,63 @@ class BadInput(StudioError, ValueError):
 
 class GenerationFailed(StudioError, RuntimeError):
     """A generator failed after its input was accepted (exit 1)."""
+
+
+# -- printing what came from a file ----------------------------------------------------------
+# C0 and C1 control characters, DEL, and the bidirectional overrides and isolates that can
+# reorder what a terminal shows (Unicode TR#9; CVE-2021-42574 "Trojan Source").
+_UNSAFE = {
+    **{c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))},
+    **{c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))},
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ESCAPES = str.maketrans({**_UNSAFE, **{ord(k): v for k, v in _SHORT.items()}})
+MAX_QUOTE = 300  # characters of file content quoted in one message
+
+
+def printable(text: object, limit: int | None = None) -> str:
+    """``text`` safe to print on a terminal: control characters escaped (``\\x1b``), so a
+    file cannot set the window title, clear the screen or forge lines. One sanitiser for
+    everything printed that came from a file; ``limit`` cuts long text with an ellipsis."""
+    out = str(text).translate(_ESCAPES)
+    if limit is not None and len(out) > limit:
+        return out[: max(0, limit - 1)] + "…"
+    return out
+
+
+def one_line(exc: BaseException | str) -> str:
+    """An error as one printable line (whitespace runs folded, controls escaped)."""
+    text = " ".join(str(exc).split())
+    if not text and isinstance(exc, BaseException):
+        text = type(exc).__name__
+    return printable(text, 2 * MAX_QUOTE)
+
+
+# -- the error funnel ------------------------------------------------------------------------
+def _os_message(exc: OSError) -> str:
+    """``PATH: reason`` rather than ``[Errno 13] Permission denied: 'PATH'``."""
+    if exc.strerror and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)
+
+
+def classify(exc: BaseException) -> tuple[int, str]:
+    """The exit status and one-line message for a failure (the command's error funnel).
+
+    2: the input is at fault (an option, a file that is missing, unreadable, malformed,
+    too large or nested too deeply, an output that cannot be written there); 1: a
+    generator failed on accepted input, or anything unexpected.
+    """
+    if isinstance(exc, GenerationFailed):
+        return 1, f"generation failed: {one_line(exc)}"
+    if isinstance(exc, RecursionError):
+        return 2, "input nested too deeply (JSON or a parameter value)"
+    if isinstance(exc, MemoryError):
+        return 2, "input too large to process in memory"
+    if isinstance(exc, ValueError):  # BadInput, schema and params errors, bad encodings
+        return 2, one_line(exc)
+    if isinstance(exc, OSError):  # generator failures arrive as GenerationFailed: a path
+        return 2, one_line(_os_message(exc))
+    return 1, f"{type(exc).__name__}: {one_line(exc)}"

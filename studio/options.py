@@ -10,6 +10,7 @@ the raw params for a generator's model. Bad input raises :class:`~studio.errors.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,8 @@ import numpy as np
 
 from studio.emotion import DEFAULT_INTENSITY, Condition, Trajectory, check_mixture
 from studio.emotion.blending import check_unit
-from studio.emotion.condition import parse_json
-from studio.errors import BadInput
+from studio.errors import BadInput, printable
+from studio.library.inputs import MAX_JSON_DEPTH, check_regular, json_depth, read_json
 from studio.plugins import Generator
 
 # Kind options map onto params fields of the same name (dashes → underscores); a generator
@@ -78,42 +79,36 @@ def parse_mixture(text: str) -> dict[str, float]:
         try:
             value = float(raw) if raw.strip() else 1.0
         except ValueError:
-            raise BadInput(f"emotion: weight of {key!r} is not a number: {raw!r}") from None
+            raise BadInput(
+                f"emotion: weight of {printable(key, 40)!r} is not a number: {printable(raw, 40)!r}"
+            ) from None
         if key in weights:
-            raise BadInput(f"emotion: {key!r} is given twice")
+            raise BadInput(f"emotion: {printable(key, 40)!r} is given twice")
         weights[key] = value
     if not weights:
         raise BadInput("emotion: empty mixture")
+    if all(math.isfinite(w) for w in weights.values()) and not math.isfinite(sum(weights.values())):
+        # joy:1e308,trust:1e308 sums to inf: normalising would silently give 0 and 0.
+        raise BadInput("emotion: weights too large to normalise; use weights such as 0.6,0.4")
     return check_mixture(weights, normalise=True)
-
-
-def _read_json_file(path: Path, what: str) -> Any:
-    try:
-        text = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{what}: no such file: {path}") from None
-    except OSError as exc:
-        raise BadInput(f"{what}: cannot read {path}: {exc.strerror}") from None
-    return parse_json(text, f"{what} file {path}")
 
 
 def state_file(path: Path, want: str) -> Any:
     """The ``condition`` or ``trajectory`` dict a file holds: a plain condition/trajectory
     JSON, a sidecar or ``--json`` result record, or any file the studio exported."""
     if path.suffix.lower() == ".json":
-        data = _read_json_file(path, want)
+        data = read_json(path, want)
         if not (isinstance(data, dict) and ("condition" in data or "trajectory" in data)):
             return data  # a bare condition or trajectory document
         state = data
     else:
-        if not path.exists():
-            raise BadInput(f"{want}: no such file: {path}")
+        check_regular(path, want)  # a FIFO or device is refused before anything opens it
         from studio.library.export import read_state
 
         state = read_state(path)
     if want not in state:
         other = "--trajectory" if want == "condition" else "--condition"
-        raise BadInput(f"{want}: {path} holds no {want}; try {other}")
+        raise BadInput(f"{want}: {printable(path, 200)} holds no {want}; try {other}")
     return state[want]
 
 
@@ -193,6 +188,8 @@ def collect_params(
             raise BadInput(f"param: expected KEY=VALUE, got {item!r}")
         if key not in fields:
             raise BadInput(f"{gen.id} has no parameter {key!r} (has {', '.join(fields)})")
+        if json_depth(raw.encode("utf-8", "surrogatepass")) > MAX_JSON_DEPTH:
+            raise BadInput(f"param {key}: value nested too deeply (at most {MAX_JSON_DEPTH})")
         try:
             params[key] = json.loads(raw)
         except json.JSONDecodeError:

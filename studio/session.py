@@ -1,11 +1,14 @@
 """One generation, start to finish, for every front end (no Qt, no argparse).
 
-``generate`` runs a :class:`~studio.plugins.Request` in this process: the generator writes
-its file atomically, then :func:`keep` embeds the state that made it (into a temp file
-beside it, renamed over it in one step; a sidecar for formats that cannot carry it) and
-records the generation in the history. The command calls ``generate``; the window's job
-bridge, whose generations run in worker processes, calls ``keep`` when a job finishes.
-Nothing else embeds or records a finished generation.
+``generate`` runs a :class:`~studio.plugins.Request` in this process. The generator renders
+into a private staging file beside the output (:func:`stage`); :func:`keep` embeds the
+state that made it into that file (or writes the sidecar, for formats that cannot carry
+it), moves it onto the output in one rename and then records the generation in the
+history. A failure or an interrupt at any point leaves the previous file or nothing at the
+output — never a file without its state. The command calls ``generate``; the window's job
+bridge stages its requests with :func:`stage` and calls ``keep`` when a worker's job
+finishes (or :func:`discard` when it does not). Nothing else embeds or records a finished
+generation.
 
 Errors are :class:`~studio.errors.BadInput` (exit 2) or
 :class:`~studio.errors.GenerationFailed` (exit 1); ``Cancelled`` and ``KeyboardInterrupt``
@@ -15,15 +18,23 @@ the file is what matters.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import signal
+import stat
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from studio.errors import BadInput, GenerationFailed
-from studio.library.atomic import ExportError
-from studio.library.export import write_sidecar
+from studio.errors import BadInput, GenerationFailed, printable
+from studio.library.atomic import ExportError, Staging, move_into_place
+from studio.library.export import sidecar_path, write_sidecar
 from studio.library.history import Entry, History, HistoryError
-from studio.library.metadata import embed, supports_embedding
+from studio.library.metadata import embed, embed_here, encode_payload, supports_embedding
 from studio.plugins import (
     Artifact,
     Cancelled,
@@ -75,23 +86,123 @@ class Result:
         }
 
 
+# -- staging ---------------------------------------------------------------------------------
+def check_output(output: Path) -> None:
+    """Refuse an output the final rename could not take, before any work."""
+    name_max = 255  # NAME_MAX on Linux, macOS and Windows file systems
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        name_max = os.pathconf(output.parent, "PC_NAME_MAX")
+    size = len(os.fsencode(output.name))
+    if size > name_max:
+        raise BadInput(
+            f"output: file name too long ({size} bytes; at most {name_max}): "
+            f"{printable(output.name, 40)}"
+        )
+    try:
+        st = output.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise BadInput(f"output: {printable(output, 200)}: {exc.strerror}") from None
+    if stat.S_ISREG(st.st_mode) and not st.st_mode & 0o222:
+        raise BadInput(
+            f"output: {printable(output, 200)} is read-only; make it writable or choose "
+            "another name"
+        )
+
+
+def stage(request: Request) -> Request:
+    """``request`` with a fresh staging file (see ``Request.staging``) beside its output.
+
+    Removes stale temp files of ours from that folder first (a killed run's). Call
+    :func:`keep` with the staged request when it finished, :func:`discard` otherwise.
+    """
+    if request.staging is not None:
+        return request
+    try:
+        staging = Staging(request.output)
+    except ExportError as exc:
+        raise BadInput(str(exc)) from exc
+    return replace(request, staging=staging.path)
+
+
+def discard(request: Request) -> None:
+    """Remove a staged request's staging folder and whatever is in it (idempotent)."""
+    if request.staging is None:
+        return
+    staging = Staging.of(request.staging)
+    if staging is not None:
+        staging.discard()
+    elif Staging.is_staged(request.staging):  # staged by another process
+        shutil.rmtree(Path(request.staging).parent, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGTERM / SIGINT over the final renames so they complete together; a signal
+    that arrives meanwhile is delivered right after."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGTERM, signal.SIGINT}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _finish_staged(request: Request, payload: dict[str, Any]) -> None:
+    """Embed into the staging file (or stage a sidecar), then rename onto the output."""
+    assert request.staging is not None
+    staged, target = Path(request.staging), request.output
+    staging = Staging.of(staged)
+    if not staged.is_file():
+        raise GenerationFailed(f"{printable(target, 200)}: the generator left no file")
+    side_tmp: Path | None = None
+    if supports_embedding(target):
+        embed_here(staged, payload, label=target)
+    else:
+        encode_payload(payload)
+        side_tmp = staged.parent / sidecar_path(staged).name
+        write_sidecar(staged, payload)
+    with _signals_held():
+        if side_tmp is not None:  # the state first: the file never appears without it
+            move_into_place(side_tmp, sidecar_path(target))
+        if staging is not None:
+            staging.commit()
+        else:
+            move_into_place(staged, target)
+            shutil.rmtree(staged.parent, ignore_errors=True)
+
+
 def keep(artifact: Artifact, request: Request, history: History | None) -> Kept:
     """Embed the state into the generated file (or a sidecar beside it), then record it.
 
-    Raises ``BadInput`` when the file's folder cannot be written, ``GenerationFailed``
-    when the file cannot be tagged; a history problem becomes a warning.
+    A staged request (:func:`stage`) is finished in its staging file and renamed onto
+    the output in one step; otherwise the file at the output is tagged in place
+    atomically. Raises ``BadInput`` when the file's folder cannot be written,
+    ``GenerationFailed`` when the file cannot be tagged; a history problem becomes a
+    warning.
     """
     payload = embedded_payload(artifact)
     try:
-        if supports_embedding(artifact.path):
+        if request.staging is not None:
+            _finish_staged(request, payload)
+        elif supports_embedding(artifact.path):
             embed(artifact.path, payload)
         else:
             write_sidecar(artifact.path, payload)
     except ExportError as exc:
         raise BadInput(str(exc)) from exc
+    except BadInput:
+        raise
     except (OSError, ValueError) as exc:
         generator = artifact.metadata.get("generator", request.generator)
         raise GenerationFailed(f"{generator}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        discard(request)
     if history is None:
         return Kept()
     try:
@@ -120,15 +231,22 @@ def generate(
         generator.check_request(request)
     except ValueError as exc:
         raise BadInput(str(exc)) from exc
+    check_output(request.output)
     started = time.perf_counter()
+    staged = stage(request)
     try:
-        artifact = generator.generate(request, progress, cancel)
-    except (Cancelled, KeyboardInterrupt):
-        raise  # the user stopped it
-    except (InputError, ExportError) as exc:
-        raise BadInput(str(exc)) from exc
-    except Exception as exc:  # foreign generator code: any failure is one readable line
-        raise GenerationFailed(f"{generator.id}: {type(exc).__name__}: {exc}") from exc
-    kept = keep(artifact, request, history)
+        try:
+            artifact = generator.generate(staged, progress, cancel)
+        except (Cancelled, KeyboardInterrupt):
+            raise  # the user stopped it
+        except (InputError, ExportError) as exc:
+            raise BadInput(str(exc)) from exc
+        except RecursionError as exc:  # a hostile input nested past the stack
+            raise BadInput(f"{generator.id}: input nested too deeply") from exc
+        except Exception as exc:  # foreign generator code: any failure is one readable line
+            raise GenerationFailed(f"{generator.id}: {type(exc).__name__}: {exc}") from exc
+        kept = keep(artifact, staged, history)
+    finally:
+        discard(staged)
     seconds = time.perf_counter() - started
     return Result(artifact, seconds, kept.entry, kept.warnings)

@@ -131,6 +131,8 @@ class Trajectory:
         raw = data.get("keyframes")
         if not isinstance(raw, list):
             raise ValueError("keyframes must be a list of {time, condition} objects")
+        if len(raw) > MAX_KEYFRAMES:  # before building a Condition for each of them
+            raise ValueError(f"keyframes: at most {MAX_KEYFRAMES} allowed, got {len(raw)}")
         frames = []
         for i, item in enumerate(raw):
             if not isinstance(item, Mapping) or set(item) != {"time", "condition"}:

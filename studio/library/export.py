@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from studio.library.atomic import ExportError, atomic_write
+from studio.library.inputs import MAX_JSON_BYTES, read_bytes
 from studio.library.metadata import (
     decode_payload,
     embed_copy,
@@ -74,10 +76,12 @@ def read_sidecar(path: Path | str) -> dict[str, Any]:
     """Parse a sidecar JSON file (the ``.json`` file itself, not the media beside it)."""
     source = Path(path)
     try:
-        data = source.read_bytes()
+        os.stat(source)
     except FileNotFoundError:
         raise FileNotFoundError(f"no such file: {source}") from None
-    return decode_payload(data, source)
+    except (OSError, ValueError):
+        pass  # read_bytes says what is wrong in one line
+    return decode_payload(read_bytes(source, "sidecar", MAX_JSON_BYTES), source)
 
 
 def _refuse_existing(*paths: Path) -> None:

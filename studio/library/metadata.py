@@ -27,13 +27,17 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import struct
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from studio.errors import BadInput
 from studio.library.atomic import atomic_copy_with
+from studio.library.inputs import MAX_JSON_BYTES, check_regular, loads_json, open_regular
 
 __all__ = [
     "KEY",
@@ -43,6 +47,7 @@ __all__ = [
     "decode_payload",
     "embed",
     "embed_copy",
+    "embed_here",
     "encode_payload",
     "read_embedded",
     "supports_embedding",
@@ -78,10 +83,7 @@ def encode_payload(payload: Payload, *, ascii_only: bool = False) -> str:
 
 def decode_payload(text: str | bytes, source: Path | str) -> Payload:
     """Parse payload text found in ``source``; a non-object or bad JSON is a ``ValueError``."""
-    try:
-        value = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{source}: emotion-studio data is not valid JSON ({exc})") from exc
+    value = loads_json(text, f"{source}: emotion-studio data")
     if not isinstance(value, dict):
         raise ValueError(f"{source}: emotion-studio data is not a JSON object")
     return value
@@ -125,6 +127,63 @@ def _png_load(path: Path) -> Any:
     im.text  # noqa: B018 -- decodes every frame and text chunk, so damage shows up here
     im.seek(0)
     return im
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT = (b"tEXt", b"zTXt", b"iTXt")
+
+
+def _inflate(data: bytes, limit: int) -> bytes:
+    """zlib data inflated to at most ``limit`` bytes (a zip bomb stops there)."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise ValueError(f"compressed text inflates past {limit} bytes")
+    return out
+
+
+def _png_text_value(ctype: bytes, data: bytes) -> tuple[bytes, str]:
+    """(keyword, text) of one tEXt / zTXt / iTXt chunk (PNG spec §11.3.4)."""
+    keyword, _, rest = data.partition(b"\0")
+    if ctype == b"tEXt":
+        return keyword, rest.decode("latin-1")
+    if ctype == b"zTXt":
+        return keyword, _inflate(rest[1:], MAX_JSON_BYTES).decode("latin-1")
+    compressed, rest = rest[:1] == b"\1", rest[2:]
+    _lang, _, rest = rest.partition(b"\0")
+    _tkey, _, text = rest.partition(b"\0")
+    return keyword, (_inflate(text, MAX_JSON_BYTES) if compressed else text).decode("utf-8")
+
+
+def _png_peek(path: Path) -> str | None:
+    """Our text chunk, read by walking the chunk headers and seeking past image data:
+    memory stays at one text chunk however large the file (PNG spec §5.3)."""
+    key = KEY.encode("latin-1")
+    found: str | None = None
+    with open_regular(path, "input") as fh:
+        if fh.read(8) != _PNG_SIGNATURE:
+            raise ValueError("no PNG signature")
+        while True:
+            header = fh.read(8)
+            if len(header) < 8:
+                raise ValueError("truncated: it ends before its IEND chunk")
+            length, ctype = struct.unpack(">I4s", header)
+            if ctype == b"IEND":
+                return found
+            if ctype in _PNG_TEXT and found is None and length <= MAX_JSON_BYTES + 1024:
+                data = fh.read(length)
+                crc = fh.read(4)
+                if len(data) < length or len(crc) < 4:
+                    raise ValueError(f"truncated inside its {ctype.decode()} chunk")
+                if struct.unpack(">I", crc)[0] != zlib.crc32(ctype + data):
+                    raise ValueError(f"a {ctype.decode()} chunk fails its CRC check")
+                keyword, text = _png_text_value(ctype, data)
+                if keyword == key:
+                    found = text
+            else:
+                fh.seek(length + 4, io.SEEK_CUR)
+                if fh.tell() > os.fstat(fh.fileno()).st_size:
+                    raise ValueError(f"truncated inside its {ctype.decode('latin-1')} chunk")
 
 
 def _png_extract(im: Any) -> str | None:
@@ -279,10 +338,16 @@ def _is_state_event(message: Any) -> bool:
     return bool(message.is_meta and message.type == "text" and message.text.startswith(MIDI_PREFIX))
 
 
+# Real MIDI files are kilobytes; mido parses the whole file into objects (~100 bytes of
+# memory per event), so a cap in bytes bounds its memory.
+MAX_MIDI_BYTES = 8 * 2**20
+
+
 def _midi_load(path: Path) -> Any:
     import mido
 
-    return mido.MidiFile(path)
+    with open_regular(path, "input", MAX_MIDI_BYTES) as fh:
+        return mido.MidiFile(file=fh)
 
 
 def _midi_extract(midi: Any) -> str | None:
@@ -321,9 +386,11 @@ class _Codec:
     load: Callable[[Path], Any]
     extract: Callable[[Any], str | None]
     store: Callable[[Any, Path, Payload], None]
+    # Reads just the stored text for inspect, when ``load`` would read more than that.
+    peek: Callable[[Path], str | None] | None = None
 
 
-_PNG = _Codec("PNG", _png_load, _png_extract, _png_store)
+_PNG = _Codec("PNG", _png_load, _png_extract, _png_store, _png_peek)
 _MP4 = _Codec("MP4", _mp4_load, _mp4_extract, _mp4_store)
 _OGG = _Codec("Ogg", _ogg_load, _vorbis_extract, _vorbis_store)
 _AIFF = _Codec("AIFF", _aiff_load, _id3_extract, _id3_store)
@@ -404,6 +471,8 @@ def _decoding(label: Path, kind: str, alias: Path | None = None) -> Iterator[Non
     """
     try:
         yield
+    except BadInput:
+        raise  # already one line naming the file (too large, not a regular file)
     except Exception as exc:
         _reraise_system_error(exc, label)
         detail = _brief(exc, alias, label)
@@ -428,8 +497,14 @@ def _tagging(label: Path, kind: str, alias: Path) -> Iterator[None]:
 
 
 def _require_file(path: Path) -> None:
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
+    """A regular file (a FIFO, device or folder is refused without being opened)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such file: {path}") from None
+    except (OSError, ValueError):
+        pass  # reported by check_regular in one line
+    check_regular(path, "input")
 
 
 def embed_copy(src: Path | str, dst: Path | str, payload: Payload) -> bool:
@@ -471,6 +546,24 @@ def embed_copy(src: Path | str, dst: Path | str, payload: Payload) -> bool:
     return codec is not None
 
 
+def embed_here(path: Path | str, payload: Payload, *, label: Path | str | None = None) -> bool:
+    """Embed ``payload`` into ``path`` itself, without a copy: for a private temp file
+    that no one else sees (a failure leaves it damaged; its owner then removes it).
+    Messages name ``label`` (the final file) instead. Raises as :func:`embed_copy`."""
+    target = Path(path)
+    shown = Path(label) if label is not None else target
+    encode_payload(payload)
+    _require_file(target)
+    codec = _codec_for(shown)
+    if codec is None:
+        return False
+    with _decoding(shown, codec.kind, alias=target):
+        media = codec.load(target)
+    with _tagging(shown, codec.kind, alias=target):
+        codec.store(media, target, payload)
+    return True
+
+
 def embed(path: Path | str, payload: Payload) -> bool:
     """Embed ``payload`` into ``path`` in place, atomically.
 
@@ -502,5 +595,5 @@ def read_embedded(path: Path | str) -> Payload | None:
     if codec is None:
         return None
     with _decoding(source, codec.kind):
-        text = codec.extract(codec.load(source))
+        text = codec.peek(source) if codec.peek else codec.extract(codec.load(source))
     return None if text is None else decode_payload(text, source)
