@@ -1,6 +1,7 @@
 """Test-only generator plugins: they exercise the contract, the registry and the job
-system without any media library. Never registered by the distribution; tests register
-them through hand-made entry points (``EntryPoint(name, "studio.plugins.fakes:…", GROUP)``).
+system without any media library. Never registered by the distribution; tests hand
+:func:`registry` to the code under test (the command, the session, the window) instead of
+patching how a ``Registry`` is built.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 import os
 import signal
 import time
+from importlib.metadata import EntryPoint
+from typing import Final
 
 from pydantic import Field
 
@@ -24,6 +27,7 @@ from studio.plugins.contract import (
     Request,
     check_cancel,
 )
+from studio.plugins.registry import GROUP, Registry
 
 
 class EchoParams(Params):
@@ -153,3 +157,31 @@ class BuggyGenerator(EchoGenerator):
 
 class BrokenOnImport:
     """Not a generator at all (the registry must refuse it)."""
+
+
+FAKES: Final = {
+    "echo": "EchoGenerator",
+    "stubborn": "StubbornGenerator",
+    "crash": "CrashingGenerator",
+    "fail": "FailingGenerator",
+    "buggy": "BuggyGenerator",
+    "broken": "BrokenOnImport",
+}
+# Real generators tests may ask for next to the fakes (by entry-point name).
+REAL: Final = {
+    "music": "generators.music:MusicGenerator",
+    "image": "generators.image:ImageGenerator",
+    "speech": "generators.speech:SpeechGenerator",
+    "talking-head": "generators.talking_head:TalkingHeadGenerator",
+}
+
+
+def registry(*names: str) -> Registry:
+    """A registry of exactly these plugins: fakes by id (``echo``, ``fail``, ...) and real
+    generators by entry-point name (``music``, ...), registered as a third party would."""
+    unknown = [n for n in names if n not in FAKES and n not in REAL]
+    if unknown:
+        raise ValueError(f"no test plugin named {unknown}; have {sorted({**FAKES, **REAL})}")
+    return Registry(
+        [EntryPoint(n, REAL[n] if n in REAL else f"{__name__}:{FAKES[n]}", GROUP) for n in names]
+    )

@@ -121,3 +121,19 @@ def test_data_tables_have_one_reader() -> None:
         if _imports_csv(p)
     )
     assert [r for r in readers if not r.startswith("studio/batch/")] == ["studio/emotion/tables.py"]
+
+
+def test_one_studio_home_fixture_and_registries_passed_not_patched() -> None:
+    """Test plumbing: the private data folder is one suite-wide fixture, and fake plugins
+    reach the code under test as a registry argument (studio.plugins.fakes.registry)."""
+    homes, patched = [], []
+    for path in (ROOT / "tests").rglob("*.py"):
+        if path == Path(__file__).resolve():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "def studio_home(" in text:
+            homes.append(str(path.relative_to(ROOT)))
+        if "Registry.__init__" in text or "setattr(Registry" in text:
+            patched.append(str(path.relative_to(ROOT)))
+    assert homes == ["tests/conftest.py"]
+    assert patched == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,12 @@ from studio.emotion import Condition, Trajectory
 from studio.errors import BadInput
 from studio.library.history import History
 from studio.options import EmotionOptions, collect_params, parse_mixture, resolve_state
-from studio.plugins import GROUP, Registry
+from studio.plugins import Registry, fakes
 
 
 @pytest.fixture
 def registry() -> Registry:
-    return Registry([EntryPoint("echo", "studio.plugins.fakes:EchoGenerator", GROUP)])
+    return fakes.registry("echo")
 
 
 def test_resolve_each_way_and_refuse_two() -> None:

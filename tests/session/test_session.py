@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,12 @@ from studio.emotion import Condition
 from studio.errors import BadInput, GenerationFailed
 from studio.library.export import read_state, sidecar_path
 from studio.library.history import History
-from studio.plugins import GROUP, Artifact, Registry, Request
+from studio.plugins import Artifact, Registry, Request, fakes
 
 
 @pytest.fixture
 def registry() -> Registry:
-    return Registry(
-        [
-            EntryPoint("echo", "studio.plugins.fakes:EchoGenerator", GROUP),
-            EntryPoint("fail", "studio.plugins.fakes:FailingGenerator", GROUP),
-            EntryPoint("buggy", "studio.plugins.fakes:BuggyGenerator", GROUP),
-        ]
-    )
+    return fakes.registry("echo", "fail", "buggy")
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from studio.emotion import Condition
 from studio.jobs import JobState
 from studio.library.export import read_state
 from studio.library.history import History
-from tests.ui.conftest import WAIT_MS, make_registry, wait_final
+from studio.plugins import fakes
+from tests.ui.conftest import WAIT_MS, wait_final
 
 
 def _manual(window: Any) -> Any:
@@ -271,7 +272,7 @@ def test_layout_and_last_condition_persist(make_window: Any, qtbot: Any) -> None
 
 
 def test_broken_plugin_is_listed_not_fatal(make_window: Any) -> None:
-    window = make_window(make_registry("echo", broken=True))
+    window = make_window(fakes.registry("echo", "broken"))
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert "broken (unavailable)" in titles
     assert set(window.panels) == {"echo"}

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from studio.library.history import Entry, History
+from studio.plugins import fakes
 from studio.ui.export_dialog import ExportPlan
-from tests.ui.conftest import WAIT_MS, make_registry, wait_final
+from tests.ui.conftest import WAIT_MS, wait_final
 from tests.ui.test_generation import _finished_in_panel, _manual
 
 
@@ -96,7 +97,7 @@ def test_without_a_history_generations_are_still_kept(
     bridge = JobBridge(None, workers=1)
     window = MainWindow(
         make_settings(),  # type: ignore[arg-type]
-        registry=make_registry("echo"),
+        registry=fakes.registry("echo"),
         history=None,
         bridge=bridge,
     )

@@ -10,10 +10,11 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 
 from studio.jobs import JobState
+from studio.plugins import fakes
 from studio.ui.midi_audio import CACHE_DIR, prune
 from studio.ui.previews import multimedia
 from studio.ui.previews.midi import PREPARING
-from tests.ui.conftest import WAIT_MS, make_registry, wait_final
+from tests.ui.conftest import WAIT_MS, wait_final
 
 needs_media = pytest.mark.skipif(
     multimedia.load()[0] is None, reason="QtMultimedia does not load here"
@@ -49,7 +50,7 @@ def _submitted(window: Any) -> list[Any]:
 def test_play_renders_the_same_request_as_wav_once(
     make_window: Any, qtbot: Any, studio_home: Path
 ) -> None:
-    window = make_window(make_registry(music=True))
+    window = make_window(fakes.registry("music"))
     panel, preview = _music_result(qtbot, window)
     midi_job = panel.current_job
     before = len(_submitted(window))
@@ -96,7 +97,7 @@ def test_play_renders_the_same_request_as_wav_once(
 def test_a_history_entry_plays_from_its_recorded_request(
     make_window: Any, qtbot: Any, studio_home: Path
 ) -> None:
-    window = make_window(make_registry(music=True))
+    window = make_window(fakes.registry("music"))
     panel, preview = _music_result(qtbot, window)
     qtbot.waitUntil(lambda: window.history_browser.list.count() == 1, timeout=WAIT_MS)
     entry = window.history.get(panel.last_entry_id)
@@ -112,7 +113,7 @@ def test_a_history_entry_plays_from_its_recorded_request(
 def test_a_failed_render_is_one_line_and_play_can_be_retried(
     make_window: Any, qtbot: Any, studio_home: Path
 ) -> None:
-    window = make_window(make_registry(music=True))
+    window = make_window(fakes.registry("music"))
     _panel, preview = _music_result(qtbot, window)
     (studio_home / "cache").write_text("not a folder")  # the cache cannot be made
     qtbot.mouseClick(preview.play_button, Qt.MouseButton.LeftButton)

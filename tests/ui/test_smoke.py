@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from studio.plugins import fakes
 from studio.ui.smoke import SmokeTest
-from tests.ui.conftest import make_registry
 
 
 def test_smoke_generates_each_panel_and_measures_stalls(
     make_window: Any, qtbot: Any, tmp_path: Path, capsys: Any
 ) -> None:
-    window = make_window(make_registry("echo", "fail"))
+    window = make_window(fakes.registry("echo", "fail"))
     window.show()
     smoke = SmokeTest(window, tmp_path / "shots")
     smoke.start()
