@@ -10,18 +10,22 @@ Exit status: 0 on success, 2 on bad input (one line naming the problem, no trace
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from studio import session, sweep
 from studio.emotion import Condition, Trajectory
-from studio.errors import BadInput, GenerationFailed
-from studio.library.atomic import ExportError
+from studio.errors import BadInput, Interrupted, classify, printable, printable_json
+from studio.library.atomic import Staging
 from studio.library.history import History, HistoryError
+from studio.library.inputs import check_regular
 from studio.options import KIND_OPTIONS, EmotionOptions, collect_params, resolve_state
 from studio.plugins import PluginError, ProgressCallback, Registry, Request, no_progress
 from studio.session import Result
@@ -142,10 +146,14 @@ def open_history(args: argparse.Namespace) -> History | None:
     if args.no_history:
         return None
     try:
-        return History()
+        history = History()
     except HistoryError as exc:
-        print(f"warning: generations will not be recorded: {exc}", file=sys.stderr)
+        print(f"warning: generations will not be recorded: {printable(exc)}", file=sys.stderr)
         return None
+    notice = history.take_notice()  # a damaged database was moved aside: say where, once
+    if notice:
+        print(f"warning: {printable(notice)}", file=sys.stderr)
+    return history
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -154,9 +162,9 @@ def cmd_condition(args: argparse.Namespace, registry: Registry) -> int:
     if isinstance(state, Trajectory):
         raise BadInput("condition: give a single emotion, not a trajectory")
     if args.json:
-        print(state.to_json())
+        print(printable_json(state.to_json()))
         return 0
-    title = state.title
+    title = printable(state.title)
     mix = ", ".join(f"{k} {w:.2f}" for k, w in sorted(state.mixture.items(), key=lambda kv: -kv[1]))
     print(title)
     print(
@@ -203,11 +211,10 @@ def cmd_list(args: argparse.Namespace, registry: Registry) -> int:
 def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
     from studio.library.export import read_state
 
-    if not args.file.exists():
-        raise BadInput(f"inspect: no such file: {args.file}")
+    check_regular(args.file, "inspect")  # missing, a FIFO, a device: refused unopened
     state = read_state(args.file)
     if not isinstance(state, dict) or not ("condition" in state or "trajectory" in state):
-        raise BadInput(f"inspect: no emotion state in {args.file}")
+        raise BadInput(f"inspect: no emotion state in {printable(args.file)}")
     # Parse what was stored, so what is shown is a valid state with its derived name.
     if "condition" in state:
         c = Condition.from_dict(state["condition"])
@@ -221,15 +228,16 @@ def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
         state = {**state, "trajectory": arc.to_dict()}
         names = " → ".join(kf.condition.name for kf in arc.keyframes)
         line = f"trajectory over {arc.end - arc.start:g} s: {names}"
+    # Everything printed below came from the file: through the one sanitiser.
     if args.json:
-        print(json.dumps(state, ensure_ascii=False))
+        print(printable_json(json.dumps(state, ensure_ascii=False)))
         return 0
-    print(line)
+    print(printable(line))
     for key in ("generator", "backend", "seed"):
         if key in state:
-            print(f"{key}: {state[key]}")
+            print(f"{key}: {printable(state[key], 200)}")
     if state.get("params"):
-        print("params: " + json.dumps(state["params"], ensure_ascii=False))
+        print("params: " + printable(json.dumps(state["params"], ensure_ascii=False), 2000))
     return 0
 
 
@@ -255,10 +263,12 @@ def cmd_generate(args: argparse.Namespace, registry: Registry) -> int:
             history.close()
     print_warnings(result)
     if args.json:
-        print(json.dumps(result.record(), ensure_ascii=False))
+        print(printable_json(json.dumps(result.record(), ensure_ascii=False)))
     else:
         name = state.title if isinstance(state, Condition) else "trajectory"
-        print(f"wrote {result.artifact.path} ({name}, {result.seconds:.2f} s)")
+        print(
+            f"wrote {printable(result.artifact.path)} ({printable(name)}, {result.seconds:.2f} s)"
+        )
     return 0
 
 
@@ -333,34 +343,46 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             "sweep": cmd_sweep,
             "batch": cmd_batch,
         }
-        return handlers[args.command](args, Registry() if registry is None else registry)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        with terminating_signals():
+            return handlers[args.command](args, Registry() if registry is None else registry)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: temp files are already gone
+        Staging.discard_all()
+        signame = exc.signame if isinstance(exc, Interrupted) else "SIGINT"
+        print(f"interrupted ({signame}); nothing partial was left", file=sys.stderr)
+        return 128 + int(getattr(signal, signame, signal.SIGINT))
     except BrokenPipeError:
         # `studio … --json | head`: the reader left; the file was already written.
         # Point stdout at devnull so the interpreter's final flush does not complain.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except GenerationFailed as exc:
+    except Exception as exc:  # the one funnel: exit 2 for bad input, 1 for a failure
         if os.environ.get("STUDIO_DEBUG"):
             raise
-        print(f"error: generation failed: {_one_line(exc)}", file=sys.stderr)
-        return 1
-    except (ValueError, FileNotFoundError, FileExistsError, ExportError) as exc:
-        if os.environ.get("STUDIO_DEBUG"):
-            raise
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # the funnel for anything else: one readable line
-        if os.environ.get("STUDIO_DEBUG"):
-            raise
-        print(f"error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
-        return 1
+        code, message = classify(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return code
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+@contextlib.contextmanager
+def terminating_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT raise :class:`Interrupted` in the main thread, so every temp file
+    is removed on the way out; a second signal during that cleanup is ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT"}
+
+    def stop(signum: int, frame: object) -> None:
+        for sig in names:
+            signal.signal(sig, signal.SIG_IGN)
+        raise Interrupted(names[signal.Signals(signum)])
+
+    previous = {sig: signal.signal(sig, stop) for sig in names}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,14 @@ class GenerationFailed(StudioError, RuntimeError):
     """A generator failed after its input was accepted (exit 1)."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGINT arrived: unwinds like Ctrl-C, so every temp file is removed."""
+
+    def __init__(self, signame: str = "SIGINT") -> None:
+        super().__init__(signame)
+        self.signame = signame
+
+
 # -- printing what came from a file ----------------------------------------------------------
 # C0 and C1 control characters, DEL, and the bidirectional overrides and isolates that can
 # reorder what a terminal shows (Unicode TR#9; CVE-2021-42574 "Trojan Source").
@@ -42,6 +50,16 @@ def printable(text: object, limit: int | None = None) -> str:
     if limit is not None and len(out) > limit:
         return out[: max(0, limit - 1)] + "…"
     return out
+
+
+# json.dumps already escapes C0 controls; these it leaves raw with ensure_ascii=False.
+_JSON_ESCAPES = str.maketrans({c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x7F})
+
+
+def printable_json(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with DEL, C1 controls and
+    bidi overrides escaped as ``\\uXXXX``: still the same JSON, safe on a terminal."""
+    return text.translate(_JSON_ESCAPES)
 
 
 def one_line(exc: BaseException | str) -> str:

@@ -209,7 +209,8 @@ def keep(artifact: Artifact, request: Request, history: History | None) -> Kept:
         entry = history.record(artifact, request_dict=request.to_dict())
     except (HistoryError, OSError, ValueError) as exc:
         return Kept(warnings=(f"not recorded in the history: {exc}",))
-    return Kept(entry=entry)
+    notice = history.take_notice()  # the database was damaged and moved aside just now
+    return Kept(entry=entry, warnings=(notice,) if notice else ())
 
 
 def generate(

@@ -169,6 +169,8 @@ class History:
         if not os.access(self.root, os.W_OK | os.X_OK):
             raise HistoryError(f"history folder {self.root} is not writable")
         self._lock = threading.RLock()
+        # Set once when a damaged database was moved aside: say where, then clear it.
+        self.notice: str | None = None
         self._conn = self._open()
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -186,6 +188,9 @@ class History:
             self._upgrade(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if _is_damage(exc) and self.notice is None:
+                self.notice = self._move_aside(exc)
+                return self._open()
             raise HistoryError(_open_failure(self.path, exc)) from None
         except HistoryError:
             conn.close()
@@ -224,6 +229,44 @@ class History:
             except BaseException:
                 _rollback(conn)
                 raise
+
+    def _move_aside(self, exc: sqlite3.DatabaseError) -> str:
+        """Keep a damaged database under a dated name and say where it went.
+
+        Its WAL and shared-memory files go with it (they belong to that file). Every later
+        generation is then recorded in a fresh database instead of being lost.
+        """
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
+        try:
+            os.replace(self.path, aside)
+        except OSError as err:
+            raise HistoryError(
+                f"{_open_failure(self.path, exc)}; moving it aside failed: {err.strerror}"
+            ) from None
+        for suffix in ("-wal", "-shm"):
+            extra = self.path.with_name(self.path.name + suffix)
+            if extra.exists():
+                try:
+                    os.replace(extra, aside.with_name(aside.name + suffix))
+                except OSError:
+                    extra.unlink(missing_ok=True)
+        message = (
+            f"the history database was damaged ({exc}); it was kept as {aside} "
+            "and a new history was started"
+        )
+        log.warning("%s", message)
+        return message
+
+    def take_notice(self) -> str | None:
+        """The damaged-database notice, once (``None`` afterwards)."""
+        with self._lock:
+            notice, self.notice = self.notice, ""
+        return notice or None
 
     def close(self) -> None:
         with self._lock:
@@ -306,6 +349,22 @@ class History:
             "request": None if request_dict is None else _dumps(dict(request_dict)),
         }
         files = [(self._stored_path(p), _size(p)) for p in artifact.files]
+        try:
+            return self._insert(row, files)
+        except HistoryError as exc:
+            damage = exc.__cause__
+            if not (isinstance(damage, sqlite3.DatabaseError) and _is_damage(damage)):
+                raise
+            if self.notice is not None:  # already moved once in this session
+                raise
+        # Damage found while writing: keep the old file aside, record in a fresh one.
+        with self._lock:
+            self._conn.close()
+            self.notice = self._move_aside(damage)
+            self._conn = self._open()
+        return self._insert(row, files)
+
+    def _insert(self, row: dict[str, Any], files: builtins.list[tuple[str, int | None]]) -> Entry:
         with self._transaction("record") as conn:
             entry_id = _insert_entry(conn, row)
             _insert_files(conn, entry_id, files)
@@ -453,6 +512,12 @@ class History:
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         conn.execute("ROLLBACK")
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """A file that is not a database or is corrupt (not a lock or a full disk)."""
+    text = str(exc)
+    return "not a database" in text or "malformed" in text or "file is encrypted" in text
 
 
 def _open_failure(path: Path, exc: sqlite3.DatabaseError) -> str:

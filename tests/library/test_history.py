@@ -272,14 +272,37 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         History(tmp_path)
 
 
-def test_corrupt_database_is_reported_and_left_untouched(tmp_path: Path) -> None:
+def test_corrupt_database_is_kept_aside_and_a_new_one_started(tmp_path: Path) -> None:
+    artifact = make_artifact(tmp_path, "a")
     db = tmp_path / "history.sqlite3"
     junk = os.urandom(8192)
     db.write_bytes(junk)
-    with pytest.raises(HistoryError, match="damaged or not an SQLite file") as info:
-        History(tmp_path)
-    assert str(db) in str(info.value)
-    assert db.read_bytes() == junk
+    with History(tmp_path) as h:
+        notice = h.take_notice()
+        assert notice is not None and "damaged" in notice and "\n" not in notice
+        assert h.take_notice() is None  # told once
+        h.record(artifact)
+        assert h.count() == 1
+    (aside,) = tmp_path.glob("history.sqlite3.damaged-*")
+    assert aside.read_bytes() == junk and str(aside) in notice
+    with History(tmp_path) as again:  # the fresh one is fine: no second notice
+        assert again.take_notice() is None and again.count() == 1
+
+
+def test_damage_found_while_recording_moves_the_database_aside(tmp_path: Path) -> None:
+    artifact = make_artifact(tmp_path, "a")
+    with History(tmp_path) as h:
+        h.record(artifact)
+    db = tmp_path / "history.sqlite3"
+    data = bytearray(db.read_bytes())
+    data[100:] = b"\xff" * (len(data) - 100)  # the schema page is garbage; the header is fine
+    db.write_bytes(bytes(data))
+    for extra in tmp_path.glob("history.sqlite3-*"):
+        extra.unlink()
+    with History(tmp_path) as h:
+        entry = h.record(artifact)
+        assert entry.id == 1 and "kept as" in (h.take_notice() or "")
+    assert len(list(tmp_path.glob("history.sqlite3.damaged-*"))) == 1
 
 
 def test_folder_that_cannot_be_created(tmp_path: Path) -> None:
