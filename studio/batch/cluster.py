@@ -25,8 +25,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Final, cast
 
+from studio import session
 from studio.batch.lines import Line
-from studio.batch.runner import Deliver
+from studio.batch.runner import Deliver, as_output
 from studio.errors import BadInput
 from studio.jobs.messages import Finished
 from studio.jobs.worker import run_job
@@ -194,7 +195,7 @@ class _Dispatch:
         self.attempts[line.number] += 1
         if self.attempts[line.number] >= MAX_ATTEMPTS:
             error = f"its worker was lost {MAX_ATTEMPTS} times ({type(exc).__name__})"
-            self.deliver(line, error, 0.0)
+            self.deliver(line, line.request, error, 0.0)
         else:
             self.pending.appendleft(line)
 
@@ -209,7 +210,8 @@ class _Dispatch:
             if not self.inflight:
                 if time.monotonic() - self.last_worker > NO_WORKER_S:
                     while self.pending:
-                        self.deliver(self.pending.popleft(), "no worker in the cluster", 0.0)
+                        line = self.pending.popleft()
+                        self.deliver(line, line.request, "no worker in the cluster", 0.0)
                 time.sleep(0.2)
                 continue
             ready, _ = ray.wait(list(self.inflight), num_returns=1, timeout=1.0)
@@ -219,26 +221,34 @@ class _Dispatch:
                 try:
                     result = ray.get(ref)
                 except ray.exceptions.RayTaskError as exc:  # the actor's code raised
-                    self.deliver(line, " ".join(str(exc.cause).split()), 0.0)
+                    self.deliver(line, line.request, " ".join(str(exc.cause).split()), 0.0)
                 except ray.exceptions.RayError as exc:  # the actor, its node or the result is gone
                     self._lost(actor, line, exc)
                 else:
                     self._finish(line, result)
 
     def _finish(self, line: Line, result: tuple[Any, ...]) -> None:
+        """Write a result's bytes into a staging file the session finishes (embed, rename)."""
         if result[0] != "ok":
-            self.deliver(line, str(result[1]), float(result[2]))
+            self.deliver(line, line.request, str(result[1]), float(result[2]))
             return
         _, files, metadata, seconds = result
-        final = line.request.output
+        try:
+            staged = session.stage(line.request)
+        except BadInput as exc:
+            self.deliver(line, line.request, str(exc), float(seconds))
+            return
+        assert staged.staging is not None
         written: list[Path] = []
         try:
             for i, (name, data) in enumerate(files):
-                target = final if i == 0 else final.parent / name
+                # The primary file goes to the staging file; any companions beside the output.
+                target = Path(staged.staging) if i == 0 else line.request.output.parent / name
                 with atomic_write(target, "wb") as fh:
                     fh.write(data)
                 written.append(target)
         except (OSError, ValueError) as exc:
-            self.deliver(line, f"cannot write {final}: {exc}", float(seconds))
+            self.deliver(line, staged, f"cannot write {line.request.output}: {exc}", seconds)
             return
-        self.deliver(line, Artifact(files=tuple(written), metadata=metadata), float(seconds))
+        artifact = Artifact(files=tuple(written), metadata=metadata)
+        self.deliver(line, staged, as_output(artifact, staged), float(seconds))

@@ -1,16 +1,26 @@
 """Lines on this machine: the job system's warm worker processes (each keeps its loaded
 generators, so the Piper voice or a diffusion pipeline loads once per worker, not per line).
-The driver — this process — embeds and records every result."""
+
+Each line is staged by the session (a private file beside its output) and rendered there
+by a worker; the driver — this process — embeds the state, renames it into place and
+records it. Only a few lines per worker are staged at a time.
+"""
 
 from __future__ import annotations
 
 import queue
+from collections import deque
 from collections.abc import Sequence
 
+from studio import session
 from studio.batch.lines import Line
-from studio.batch.runner import Deliver
+from studio.batch.runner import Deliver, as_output, rendering
+from studio.errors import BadInput
 from studio.jobs import EventKind, JobEvent, JobQueue
-from studio.plugins import Registry
+from studio.plugins import Registry, Request
+
+# Lines queued per worker: one running, one waiting, so a worker never waits for the driver.
+DEPTH = 2
 
 
 class LocalRunner:
@@ -27,15 +37,25 @@ class LocalRunner:
     def run(self, lines: Sequence[Line], deliver: Deliver) -> None:
         if not lines:
             return
+        workers = min(self.jobs, len(lines))
+        todo = deque(lines)
         events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
-        with JobQueue(workers=min(self.jobs, len(lines))) as jobs:
+        waiting: dict[str, tuple[Line, Request]] = {}
+        started: dict[str, float] = {}
+        with JobQueue(workers=workers) as jobs:
             jobs.subscribe(events.put)
-            waiting = {}
-            for line in lines:
-                spec = self.registry.entry_point(line.request.generator).value
-                waiting[jobs.submit(line.request, spec).id] = line
-            started: dict[str, float] = {}
-            while waiting:
+            while todo or waiting:
+                while todo and len(waiting) < DEPTH * workers:
+                    line = todo.popleft()
+                    try:
+                        staged = session.stage(line.request)
+                    except BadInput as exc:  # the folder cannot be written (any more)
+                        deliver(line, line.request, str(exc), 0.0)
+                        continue
+                    spec = self.registry.entry_point(line.request.generator).value
+                    waiting[jobs.submit(rendering(staged), spec).id] = (line, staged)
+                if not waiting:
+                    continue
                 try:
                     event = events.get(timeout=0.5)  # a timeout keeps Ctrl-C responsive
                 except queue.Empty:
@@ -44,9 +64,10 @@ class LocalRunner:
                     started[event.job_id] = event.timestamp
                 if not event.is_final or event.job_id not in waiting:
                     continue
-                line = waiting.pop(event.job_id)
-                seconds = event.timestamp - started.get(event.job_id, event.timestamp)
+                line, staged = waiting.pop(event.job_id)
+                seconds = event.timestamp - started.pop(event.job_id, event.timestamp)
                 if event.kind == EventKind.FINISHED and event.artifact is not None:
-                    deliver(line, event.artifact, seconds)
+                    deliver(line, staged, as_output(event.artifact, staged), seconds)
                 else:
-                    deliver(line, event.error or event.message or str(event.kind), seconds)
+                    error = event.error or event.message or str(event.kind)
+                    deliver(line, staged, error, seconds)

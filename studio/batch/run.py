@@ -13,7 +13,7 @@ from studio.batch.resume import is_done
 from studio.batch.runner import Runner
 from studio.errors import BadInput, GenerationFailed
 from studio.library.history import History
-from studio.plugins import Artifact, Registry
+from studio.plugins import Artifact, Registry, Request
 
 
 def default_jobs() -> int:
@@ -48,13 +48,13 @@ def run_batch(
     ledger.write()
     finished = 0
 
-    def deliver(line: Line, outcome: Artifact | str, seconds: float) -> None:
+    def deliver(line: Line, staged: Request, outcome: Artifact | str, seconds: float) -> None:
         nonlocal finished
         row = rows[line.number]
         row.seconds = round(seconds, 3)
         if isinstance(outcome, Artifact):
             try:
-                kept = session.keep(outcome, line.request, history)
+                kept = session.keep(outcome, staged, history)
             except (BadInput, GenerationFailed) as exc:
                 row.status, row.error = "failed", " ".join(str(exc).split())
             else:
@@ -62,6 +62,7 @@ def run_batch(
                 for warning in kept.warnings:
                     progress.note(f"warning: line {line.number}: {warning}")
         else:
+            session.discard(staged)
             row.status, row.error = "failed", outcome
         finished += 1
         progress.advance(row, finished)
