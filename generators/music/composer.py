@@ -11,13 +11,13 @@ keys share (pivot).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from generators.music import parts, theory
 from generators.music.attributes import Controls, p_major
+from generators.music.phrase import Phrase
 
 if TYPE_CHECKING:
     import pretty_midi
@@ -31,17 +31,6 @@ ENSEMBLES: dict[str, tuple[int, int, int]] = {
     "band": (27, 4, 33),
     "ambient": (11, 89, 32),
 }
-
-
-@dataclass
-class Phrase:
-    start_bar: int
-    bars: int
-    tempo: float
-    mode: str
-    controls: Controls
-    ends: str = "authentic"  # authentic | half | final
-    chords: list[list[theory.Chord]] = field(default_factory=list)  # per bar, 1–2 chords
 
 
 def plan(

@@ -14,14 +14,12 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from generators.music import theory
-
-if TYPE_CHECKING:
-    from generators.music.composer import Phrase
+from generators.music.phrase import Phrase
 
 Beat = Callable[[float], float]
 BPB = 4

@@ -4,6 +4,7 @@ Kept light to import: piper, onnxruntime, parselmouth, scipy and soundfile load 
 functions that need them, so ``studio list`` starts fast.
 """
 
-from generators.speech.generator import SpeechGenerator, SpeechParams
+from generators.speech.generator import SpeechGenerator
+from generators.speech.params import SpeechParams
 
 __all__ = ["SpeechGenerator", "SpeechParams"]

@@ -3,6 +3,7 @@
 Kept light to import: skia, PyAV, soundfile and the rig load inside ``render``.
 """
 
-from generators.talking_head.generator import TalkingHeadGenerator, TalkingHeadParams
+from generators.talking_head.generator import TalkingHeadGenerator
+from generators.talking_head.params import TalkingHeadParams
 
 __all__ = ["TalkingHeadGenerator", "TalkingHeadParams"]

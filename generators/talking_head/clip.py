@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,10 +13,8 @@ from numpy.typing import NDArray
 from generators.talking_head import audio as sound
 from generators.talking_head import lipsync, timeline
 from generators.talking_head.character import load_character
+from generators.talking_head.params import TalkingHeadParams
 from studio.plugins.contract import CancelToken, ProgressCallback, Rendered, Request, check_cancel
-
-if TYPE_CHECKING:  # generator.py imports this module lazily; no runtime cycle
-    from generators.talking_head.generator import TalkingHeadParams
 
 PROGRESS_EVERY: Final = 10
 TRACK_NAMES: Final = (*timeline.TRACK_AUS, "mouth_open", "gaze_x", "gaze_y", "yaw", "pitch", "roll")

@@ -1,0 +1,77 @@
+"""The speech generator's params model: what to say, in which voice, at which rate.
+
+Its own module so the pipeline below the plugin can take a typed ``SpeechParams`` without
+importing the plugin class (no import cycle).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from generators.speech import tags
+from generators.speech.voice import DEFAULT_VOICE, resolve_voice
+from studio.plugins.contract import Params
+
+MAX_TEXT: Final = 5000
+SAMPLE_RATES: Final = (22050, 48000)
+
+
+def check_text(value: str) -> None:
+    """Length, tags and content of the text (ValueError naming the problem)."""
+    if len(value) > MAX_TEXT:
+        raise ValueError(
+            f"text is {len(value)} characters; the limit is {MAX_TEXT} — "
+            "split it into several files"
+        )
+    if "\x00" in value:
+        raise ValueError("text contains a NUL character")
+    try:
+        parts = tags.parse(value)  # unknown or malformed tags fail here, before any work
+    except ValueError as exc:
+        raise ValueError(f"text: {exc}") from None
+    if not parts:
+        raise ValueError("text is empty: there is nothing to say")
+
+
+class SpeechParams(Params):
+    text: str = Field(
+        description=(
+            "what to say, 1–5000 characters counted as typed (tags included); inline tags "
+            "such as [joy] or [sadness:0.6] switch the emotion for the text after them"
+        )
+    )
+    voice: str = Field(
+        DEFAULT_VOICE,
+        description="'joe' (the embedded en_US voice) or a path to a local Piper .onnx model",
+    )
+    sample_rate: Literal[22050, 48000] = Field(
+        22050, description="output sample rate: 22050 or 48000 Hz"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text(cls, data: Any) -> Any:
+        # A model-level check, so the one-line error does not echo a 100k-character input.
+        if isinstance(data, dict) and isinstance(data.get("text"), str):
+            check_text(data["text"])
+        return data
+
+    @field_validator("voice")
+    @classmethod
+    def _voice(cls, value: str) -> str:
+        resolve_voice(value)
+        return value
+
+    @field_validator("sample_rate", mode="before")
+    @classmethod
+    def _rate(cls, value: Any) -> int:
+        try:
+            rate = int(str(value).strip()) if not isinstance(value, int) else value
+        except ValueError:
+            rate = -1
+        if isinstance(value, bool) or rate not in SAMPLE_RATES:
+            # The params error adds ", got <value>" itself.
+            raise ValueError("sample_rate must be 22050 or 48000")
+        return rate
