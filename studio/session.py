@@ -206,7 +206,7 @@ def keep(artifact: Artifact, request: Request, history: History | None) -> Kept:
     if history is None:
         return Kept()
     try:
-        entry = history.record(artifact, request_dict=request.to_dict())
+        entry = history.record(artifact, request_dict=replace(request, staging=None).to_dict())
     except (HistoryError, OSError, ValueError) as exc:
         return Kept(warnings=(f"not recorded in the history: {exc}",))
     notice = history.take_notice()  # the database was damaged and moved aside just now

@@ -158,7 +158,7 @@ class Request:
         return self.trajectory.at(t)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "generator": self.generator,
             "output": str(self.output),
             **self.state_dict(),
@@ -166,6 +166,9 @@ class Request:
             "seed": self.seed,
             "backend": self.backend,
         }
+        if self.staging is not None:  # travels to a worker process; never recorded
+            out["staging"] = str(self.staging)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Request:
@@ -177,6 +180,7 @@ class Request:
             params=dict(data.get("params") or {}),
             seed=data.get("seed", 0),
             backend=data.get("backend"),
+            staging=Path(data["staging"]) if data.get("staging") else None,
         )
 
 

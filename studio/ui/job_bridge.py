@@ -10,6 +10,7 @@ The update is then re-emitted as a Qt signal, which Qt queues onto the UI thread
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -99,6 +100,12 @@ class JobBridge(QObject):
         self.queue.start()
 
     def submit(self, request: Request, spec: str, *, record: bool = True) -> Job:
+        if record:
+            # Rendered into a staging file that keep() tags and renames: the artifacts
+            # folder never holds a file without its state. If the folder cannot take one,
+            # the job runs unstaged and fails (or is tagged in place) as before.
+            with contextlib.suppress(StudioError):
+                request = session.stage(request)
         # Held while submitting: the event thread waits for the job to be known, so no
         # early event (a fast job may finish within milliseconds) is ever dropped.
         with self._lock:
@@ -135,6 +142,8 @@ class JobBridge(QObject):
         self.closed = True
         self._unsubscribe()
         self.queue.close()
+        for job in list(self.jobs.values()):  # unfinished jobs: their staging folders go
+            session.discard(job.request)
         self._previews.cleanup()
 
     # -- the event thread ---------------------------------------------------------------
@@ -148,6 +157,7 @@ class JobBridge(QObject):
         if event.kind is EventKind.FINISHED and event.artifact is not None and record:
             entry, warning = self._keep(job, event.artifact)
         if event.is_final:
+            session.discard(job.request)  # a failed or cancelled job's staging folder
             with self._lock:  # no event follows a final one: stop tracking the job
                 self._record.discard(event.job_id)
                 self.jobs.pop(event.job_id, None)
