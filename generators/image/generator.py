@@ -118,8 +118,9 @@ class ImageGenerator(Generator[ImageParams]):
         elif params.input is not None:
             from generators.image import grade
 
-            photo = output.read(params.input)
-            if "size" in params.model_fields_set:
+            fit = (width, height) if "size" in params.model_fields_set else None
+            photo = output.read(params.input, fit)  # decoded at reduced scale when it can
+            if fit is not None:
                 photo = _fit(photo, width, height)
             stage(0.1, "reading the photo")
             rgb, extra = grade.grade(photo, look, params.strength, request.seed, stage)

@@ -9,9 +9,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from studio.library.atomic import atomic_write
+from studio.library.inputs import check_regular
 from studio.plugins.contract import InputError
 
-MAX_INPUT_PIXELS: Final = 8192 * 8192
+MAX_INPUT_PIXELS: Final = 8192 * 8192  # decoded at most once, at 3-4 bytes a pixel
+# Grading holds several float32 planes of the photo: ~85 bytes a pixel at peak (measured:
+# 437 MB for a 2000x2000 photo), so 4096x3072 (a 12 Mpx camera) stays near 1.1 GB.
+MAX_GRADE_PIXELS: Final = 4096 * 3072
+MAX_INPUT_BYTES: Final = 512 * 2**20  # no PNG, JPEG or WebP within the pixel cap is larger
 FORMATS: Final = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
@@ -32,19 +37,39 @@ def write(path: Path, rgb: NDArray[np.uint8]) -> None:
         image.save(fh, fmt, **options)
 
 
-def read(path: str) -> NDArray[np.uint8]:
+def read(path: str, fit: tuple[int, int] | None = None) -> NDArray[np.uint8]:
     """The user's photo as (H, W, 3) uint8 sRGB; one-line ``InputError`` when it cannot be
-    read (missing, not an image, truncated, too large)."""
+    read (missing, not a regular file, not an image, truncated, too large).
+
+    The size is read from the header before any pixel is decoded. With ``fit`` (the
+    requested output size) a large photo is decoded at reduced scale (JPEG draft mode) and
+    shrunk to fit; without it, grading works at the photo's own size, so that is capped.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     name = Path(path).name
     try:
-        with Image.open(path) as im:
-            if im.width * im.height > MAX_INPUT_PIXELS:
+        check_regular(path, "input", MAX_INPUT_BYTES)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    try:
+        with Image.open(path) as im:  # lazy: only the header is parsed here
+            pixels = im.width * im.height
+            if pixels > MAX_INPUT_PIXELS:
                 raise InputError(
                     f"input: {name} is {im.width}x{im.height}; at most {MAX_INPUT_PIXELS} pixels"
                 )
+            if fit is None and pixels > MAX_GRADE_PIXELS:
+                raise InputError(
+                    f"input: {name} is {im.width}x{im.height} ({pixels / 1e6:.1f} Mpx); "
+                    f"grading works on at most {MAX_GRADE_PIXELS / 1e6:.1f} Mpx: "
+                    "pass --size to scale it down"
+                )
+            if fit is not None:
+                im.draft("RGB", fit)  # JPEG: decode at 1/2, 1/4 or 1/8 scale, >= fit
             upright = ImageOps.exif_transpose(im)
+            if fit is not None:
+                upright.thumbnail(fit, Image.Resampling.LANCZOS)
             mode = upright.mode
             if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in upright.info):
                 # Transparent areas over white, as an image viewer shows them.
