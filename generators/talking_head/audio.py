@@ -8,10 +8,16 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from studio.library.inputs import check_regular
 from studio.plugins.contract import InputError
 
 MAX_SECONDS: Final = 600.0
 MIN_SECONDS: Final = 0.1
+# Telephone speech (8 kHz) to studio masters (192 kHz): outside that, lip sync's per-frame
+# analysis has too few samples a frame or a file is hostile (a 1 Hz WAV).
+MIN_RATE: Final = 8000
+MAX_RATE: Final = 192_000
+MAX_CHANNELS: Final = 64
 AAC_RATES: Final = (
     8000,
     11025,
@@ -34,19 +40,31 @@ def read_audio(path: Path) -> tuple[Audio, int]:
     """Mono float32 samples and the rate; ``InputError`` with one line when unreadable.
 
     soundfile (libsndfile: WAV, FLAC, OGG, MP3) first, then PyAV's FFmpeg for anything
-    else (M4A/AAC, Opus in WebM, ...).
+    else (M4A/AAC, Opus in WebM, ...). Only a regular file is opened, and its duration and
+    rate come from the header before any sample is decoded; samples are decoded in blocks
+    and mixed to mono on the way, so memory stays at 4 bytes a mono sample however many
+    channels the file has.
     """
     import soundfile
 
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        check_regular(path, "audio")
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    try:
+        info = soundfile.info(str(path))
     except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as first:
         try:
-            data, rate = _read_with_av(path)
+            samples, rate = _read_with_av(path)
+        except InputError:
+            raise
         except Exception:
             reason = str(first).splitlines()[0] if str(first) else type(first).__name__
             raise InputError(f"cannot read audio {path}: {reason}") from None
-    samples = np.asarray(data, dtype=np.float32).mean(axis=1)
+    else:
+        rate = int(info.samplerate)
+        _check_header(path, rate, info.frames / rate if rate else 0.0, info.channels)
+        samples = _read_with_soundfile(path)
     seconds = len(samples) / rate if rate else 0.0
     if not np.all(np.isfinite(samples)):
         raise InputError(f"cannot read audio {path}: it contains non-finite samples")
@@ -57,21 +75,59 @@ def read_audio(path: Path) -> tuple[Audio, int]:
     return samples, int(rate)
 
 
-def _read_with_av(path: Path) -> tuple[NDArray[np.float32], int]:
+def _check_header(path: Path, rate: int, seconds: float, channels: int) -> None:
+    """Refuse from what the header says, before decoding."""
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise InputError(
+            f"audio {path} has a sample rate of {rate} Hz; it must be {MIN_RATE}–{MAX_RATE} Hz"
+        )
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise InputError(f"audio {path} has {channels} channels; at most {MAX_CHANNELS}")
+    if seconds > MAX_SECONDS:
+        raise InputError(f"audio {path} is too long ({seconds:.0f} s; at most {MAX_SECONDS:.0f} s)")
+
+
+def _read_with_soundfile(path: Path) -> Audio:
+    import soundfile
+
+    chunks = []
+    with soundfile.SoundFile(str(path)) as f:
+        limit = int(MAX_SECONDS * f.samplerate) + 1  # a header may understate the length
+        total = 0
+        for block in f.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
+            chunks.append(block.mean(axis=1, dtype=np.float32))
+            total += len(block)
+            if total > limit:
+                raise InputError(f"audio {path} is too long (at most {MAX_SECONDS:.0f} s)")
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def _read_with_av(path: Path) -> tuple[Audio, int]:
     import av
 
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
+        declared = container.duration  # microseconds, from the header, when known
+        if declared is not None and declared / 1e6 > MAX_SECONDS + 1:
+            raise InputError(
+                f"audio {path} is too long ({declared / 1e6:.0f} s; at most {MAX_SECONDS:.0f} s)"
+            )
         resampler = av.AudioResampler(format="flt", layout="mono")
         chunks = []
         rate = 0
+        total = 0
         for frame in container.decode(stream):
             for out in resampler.resample(frame):
                 rate = out.sample_rate
+                if not MIN_RATE <= rate <= MAX_RATE:
+                    _check_header(path, rate, 0.0, 1)
                 chunks.append(out.to_ndarray().reshape(-1))
+                total += chunks[-1].size
+                if total > MAX_SECONDS * rate + rate:  # decoding stops at the cap
+                    raise InputError(f"audio {path} is too long (at most {MAX_SECONDS:.0f} s)")
     if not chunks:
         raise ValueError("no audio frames")
-    return np.concatenate(chunks).astype(np.float32)[:, None], rate
+    return np.concatenate(chunks).astype(np.float32), rate
 
 
 def frame_rms_db(samples: Audio, rate: int, fps: int, n_frames: int) -> NDArray[np.float64]:
