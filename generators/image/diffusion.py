@@ -24,6 +24,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from generators.image import devices
 from generators.image.attributes import Look
 from studio.emotion import Condition
 from studio.plugins.contract import Cancelled, CancelToken
@@ -77,6 +78,46 @@ def describe(look: Look) -> str:
 
 def rewrite(prompt: str | None, look: Look) -> str:
     return f"{prompt or 'an atmospheric scene'}, {describe(look)}"
+
+
+def fit_prompt(
+    count: Callable[[str], int], prompt: str | None, look: Look, reserve: int, limit: int
+) -> tuple[str, bool]:
+    """The rewritten prompt, with the user's words shortened (from their end) until the
+    emotion cue (``reserve`` tokens, put in front) and the look words fit in ``limit``.
+
+    A token budget rather than chunked embeddings (compel, A1111's 75-token chunks): CLIP
+    was trained on single 77-token windows, the pooled embedding SDXL conditions on sees
+    only the first chunk, and the same rule works for every pipeline without another
+    dependency. The user's words go first to be cut because the look words and the cue
+    carry the emotion that the rest of the pipeline was asked to express.
+    Returns (text, shortened).
+    """
+    words = (prompt or "an atmospheric scene").split()
+    tail = describe(look)
+    for keep in range(len(words), -1, -1):
+        text = ", ".join(p for p in (" ".join(words[:keep]).rstrip(","), tail) if p)
+        if reserve + count(text) <= limit:
+            return text, keep < len(words)
+    return tail, True
+
+
+def token_counter(pipe: Any) -> tuple[Callable[[str], int], int]:
+    """Token count of a text (no start/end tokens) and the room in one window."""
+    tokenizer = pipe.tokenizer
+
+    def count(text: str) -> int:
+        return len(tokenizer(text, truncation=False).input_ids) - 2
+
+    return count, int(tokenizer.model_max_length) - 2
+
+
+def cue_reserve(count: Callable[[str], int], condition: Condition) -> int:
+    """Tokens the longest active cue takes in front of the prompt (with its comma)."""
+    active = [p for p, w in condition.mixture.items() if w > 1e-3]
+    if condition.intensity <= 0 or not active:
+        return 0
+    return max(count(f"{CUES[p]},") for p in active)
 
 
 def _encode(pipe: Any, text: str, negative: str, cfg: bool) -> dict[str, Any]:
@@ -136,12 +177,58 @@ def run(
     """Generate one image with any loaded text-to-image pipeline (SD 1.5, SDXL, Turbo)."""
     import torch
 
-    text = rewrite(prompt, look)
+    count, limit = token_counter(pipe)
+    text, shortened = fit_prompt(count, prompt, look, cue_reserve(count, condition), limit)
     negative = negative_prompt or DEFAULT_NEGATIVE
     cfg = guidance > 1.0
-    kwargs = emotion_embeddings(pipe, text, negative, condition, cfg)
+    device = pipe._execution_device
     # Pipelines need sides divisible by 8; render at the nearest such size and resize.
     w8, h8 = max(8, round(width / 8) * 8), max(8, round(height / 8) * 8)
+    devices.fit_vae(pipe, w8, h8)
+    try:
+        rgb = _denoise(pipe, text, negative, condition, cfg, w8, h8, steps, guidance, seed,
+                       progress, cancel)  # fmt: skip
+    except Exception as exc:
+        if devices.is_out_of_memory(exc):
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            raise devices.out_of_memory(width, height, device.type) from None
+        raise
+    if (w8, h8) != (width, height):
+        from PIL import Image
+
+        rgb = np.asarray(Image.fromarray(rgb).resize((width, height), Image.Resampling.LANCZOS))
+    info = {
+        "mode": "diffusion",
+        "prompt": text,
+        "prompt_shortened": shortened,
+        "negative_prompt": negative,
+        "pipeline": type(pipe).__name__,
+        "precision": str(pipe.dtype).removeprefix("torch."),
+        "embedding_offset": {"alpha": ALPHA, "intensity": condition.intensity},
+        "steps": steps,
+        "guidance": guidance,
+    }
+    return rgb, info
+
+
+def _denoise(
+    pipe: Any,
+    text: str,
+    negative: str,
+    condition: Condition,
+    cfg: bool,
+    w8: int,
+    h8: int,
+    steps: int,
+    guidance: float,
+    seed: int,
+    progress: Callable[[float, str], None],
+    cancel: CancelToken,
+) -> NDArray[np.uint8]:
+    import torch
+
+    kwargs = emotion_embeddings(pipe, text, negative, condition, cfg)
     device = pipe._execution_device
     generator = torch.Generator(device="cpu" if device.type == "mps" else device)
     generator.manual_seed(seed)
@@ -170,18 +257,4 @@ def run(
     if cancel.is_set():
         raise Cancelled("cancelled")
     image = np.asarray(result.images[0], dtype=np.float32)
-    rgb = np.round(np.clip(np.nan_to_num(image), 0.0, 1.0) * 255).astype(np.uint8)
-    if (w8, h8) != (width, height):
-        from PIL import Image
-
-        rgb = np.asarray(Image.fromarray(rgb).resize((width, height), Image.Resampling.LANCZOS))
-    info = {
-        "mode": "diffusion",
-        "prompt": text,
-        "negative_prompt": negative,
-        "pipeline": type(pipe).__name__,
-        "embedding_offset": {"alpha": ALPHA, "intensity": condition.intensity},
-        "steps": steps,
-        "guidance": guidance,
-    }
-    return rgb, info
+    return np.round(np.clip(np.nan_to_num(image), 0.0, 1.0) * 255).astype(np.uint8)

@@ -48,8 +48,9 @@ class ImageGenerator(Generator[ImageParams]):
         reason = models.unavailable_reason(model)
         return Backend(
             DIFFUSERS,
-            "Stable Diffusion 1.5 / SDXL / SD-Turbo pipelines from a local folder or the "
-            "local Hugging Face cache, with the emotion injected into the prompt embeddings",
+            "Stable Diffusion 1.x / 2.x / XL / Turbo / LCM: single-file .safetensors "
+            "checkpoints, pipeline folders or the local Hugging Face cache, with the emotion "
+            f"injected into the prompt embeddings; {models.describe_folder()}",
             available=not reason,
             reason=reason,
         )
@@ -96,9 +97,16 @@ class ImageGenerator(Generator[ImageParams]):
         width, height = params.dimensions
         extra: dict[str, Any]
         if backend.name == DIFFUSERS:
-            from generators.image import diffusion
+            from generators.image import checkpoints, diffusion
 
             pipe = models.load_pipeline(params.model)
+            steps, guidance = params.steps, params.guidance
+            kind = models.few_step(models.resolve(params.model))
+            if kind:  # a few-step model: its own step count and guidance unless set
+                default_steps, default_guidance = checkpoints.few_step_defaults(kind)
+                steps = steps if "steps" in params.model_fields_set else default_steps
+                if "guidance" not in params.model_fields_set:
+                    guidance = default_guidance
             stage(0.05, "encoding the prompt")
             rgb, extra = diffusion.run(
                 pipe,
@@ -107,8 +115,8 @@ class ImageGenerator(Generator[ImageParams]):
                 look,
                 width=width,
                 height=height,
-                steps=params.steps,
-                guidance=params.guidance,
+                steps=steps,
+                guidance=guidance,
                 negative_prompt=params.negative_prompt,
                 seed=request.seed,
                 progress=lambda f, m: stage(0.05 + 0.85 * f, m),

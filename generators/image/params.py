@@ -12,6 +12,7 @@ from typing import Final
 
 from pydantic import Field, field_validator
 
+from generators.image.models import model_choices
 from studio.plugins.contract import Params
 
 MIN_SIDE: Final = 64
@@ -48,6 +49,12 @@ def _side(value: object) -> int:
     raise ValueError("size must be a number of pixels or WIDTHxHEIGHT, e.g. 1024x768")
 
 
+def _model_menu() -> dict[str, list[str]] | None:
+    """The models folder's checkpoints, offered as a menu in the window (read at start-up)."""
+    choices = model_choices()
+    return {"choices": choices} if choices else None
+
+
 class ImageParams(Params):
     prompt: str | None = Field(
         None, max_length=1000, description="what the picture shows; known words steer motif"
@@ -69,8 +76,9 @@ class ImageParams(Params):
     model: str | None = Field(
         None,
         max_length=500,
-        description="diffusers: a local pipeline folder or a Hugging Face repo id already "
-        "in the local cache",
+        description="diffusers: a .safetensors checkpoint (a path, or a name in the models "
+        "folder), a local pipeline folder, or a Hugging Face repo id already in the local cache",
+        json_schema_extra=_model_menu(),
     )
     steps: int = Field(25, ge=1, le=150, description="diffusers: denoising steps")
     guidance: float = Field(

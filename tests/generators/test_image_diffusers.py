@@ -6,29 +6,27 @@ and diffusers are installed (the ``neural`` extra, installed in CI).
 
 from __future__ import annotations
 
-import json
-import string
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from generators.image import ImageGenerator, diffusion, models
+from generators.image import ImageGenerator, checkpoints, diffusion, models
 from generators.image.attributes import look
 from studio.emotion import Condition
 from studio.plugins.contract import Cancelled, NeverCancel, Request
 from studio.plugins.testing import CancelAfter, RecordingProgress
 
 
-def write_tokenizer(folder: Path) -> Path:
-    """A character-level CLIP BPE vocabulary (every letter alone and word-final)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    symbols = list(string.ascii_lowercase + string.digits + ",.-'")
-    tokens = ["<|startoftext|>", "<|endoftext|>", *symbols, *(f"{c}</w>" for c in symbols)]
-    (folder / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(tokens)}))
-    (folder / "merges.txt").write_text("#version: 0.2\n")
-    return folder
+def shipped_tokenizer(pad: str = "<|endoftext|>") -> Any:
+    """The CLIP tokenizer from the repo's own vocabulary files (no download)."""
+    from transformers import CLIPTokenizer
+
+    files = checkpoints.tokenizer_files()
+    return CLIPTokenizer(
+        str(files / "vocab.json"), str(files / "merges.txt"), pad_token=pad, model_max_length=77
+    )
 
 
 def tiny_pipeline(tmp: Path) -> Any:
@@ -39,7 +37,7 @@ def tiny_pipeline(tmp: Path) -> Any:
         StableDiffusionPipeline,
         UNet2DConditionModel,
     )
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+    from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(0)
     unet = UNet2DConditionModel(
@@ -64,10 +62,7 @@ def tiny_pipeline(tmp: Path) -> Any:
         norm_num_groups=2,
         layers_per_block=1,
     )
-    folder = write_tokenizer(tmp / "tokenizer")
-    tokenizer = CLIPTokenizer(
-        str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77
-    )
+    tokenizer = shipped_tokenizer()
     text_encoder = CLIPTextModel(
         CLIPTextConfig(
             vocab_size=len(tokenizer),
@@ -76,9 +71,9 @@ def tiny_pipeline(tmp: Path) -> Any:
             num_hidden_layers=2,
             num_attention_heads=2,
             max_position_embeddings=77,
-            bos_token_id=0,
-            eos_token_id=1,
-            pad_token_id=1,
+            bos_token_id=49406,
+            eos_token_id=49407,
+            pad_token_id=49407,
         )
     )
     scheduler = DDIMScheduler(steps_offset=1, clip_sample=False)
@@ -257,3 +252,32 @@ def test_repo_id_found_in_local_cache(
     assert models.resolve("someone/tiny-sd") == snap
     assert models.unavailable_reason("someone/tiny-sd") == ""
     assert models.unavailable_reason("someone/other") != ""
+
+
+def test_long_prompt_keeps_the_look_words_and_the_cue() -> None:
+    """The user's words are shortened so cue + prompt + look fit CLIP's 75-token window."""
+    tok = shipped_tokenizer()
+
+    def count(text: str) -> int:
+        return len(tok(text, truncation=False).input_ids) - 2
+
+    cond = ANGRY
+    words = " ".join(f"a tower number {i} beside a harbour" for i in range(20))
+    reserve = diffusion.cue_reserve(count, cond)
+    text, shortened = diffusion.fit_prompt(count, words, look(cond), reserve, 75)
+    assert shortened and text.endswith(diffusion.describe(look(cond)))
+    assert text.startswith("a tower number 0 beside a harbour")
+    cued = f"{diffusion.CUES['anger']}, {text}"
+    assert count(cued) <= 75  # nothing the emotion put in is past the window
+    assert reserve >= count(f"{diffusion.CUES['anger']},")
+    short, cut = diffusion.fit_prompt(count, "a lighthouse", look(cond), reserve, 75)
+    assert short == diffusion.rewrite("a lighthouse", look(cond)) and not cut
+
+
+def test_run_reports_a_shortened_prompt(pipe: Any) -> None:
+    long = "a lighthouse " + "with many little windows and doors " * 20
+    _, info = diffusion.run(pipe, long, ANGRY, look(ANGRY), width=64, height=64, steps=1,
+                            guidance=5.0, seed=0, progress=lambda f, m: None,
+                            cancel=NeverCancel())  # fmt: skip
+    assert info["prompt_shortened"] and "sharp angular forms" in info["prompt"]
+    assert info["precision"] == "float32"  # CPU keeps full precision

@@ -1,0 +1,204 @@
+"""Single-file Stable Diffusion checkpoints (``.safetensors``), as artists keep them.
+
+A1111 (``models/Stable-diffusion``) and ComfyUI (``models/checkpoints``) store the original
+LDM layout in one file. The architecture is read from the file's header (names and shapes,
+no tensor data) and matched to a diffusers config shipped in ``assets/image/sd-configs``, so
+nothing is fetched from the Hub. A checkpoint of another architecture (a distilled or
+shrunk UNet) brings its own config: a folder ``<name>.config`` beside the file holding
+``model_index.json`` and the component configs, as ``save_pretrained`` writes them.
+
+Pickle checkpoints (``.ckpt``, ``.pt``, ``.pth``, ``.bin``) are refused: unpickling can run
+arbitrary code, and every popular model is published as ``.safetensors`` as well.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
+
+from studio.emotion._assets import assets_dir
+from studio.plugins.contract import InputError
+
+SAFE_SUFFIX: Final = ".safetensors"
+PICKLE_SUFFIXES: Final = frozenset({".ckpt", ".pt", ".pth", ".bin"})
+_UNET = "model.diffusion_model."
+# A cross-attention key whose last dimension is the text width: 768 (CLIP-L, SD 1.x),
+# 1024 (OpenCLIP-H, SD 2.x). Same key diffusers uses to tell them apart.
+_ATTN2_K = "model.diffusion_model.input_blocks.2.1.transformer_blocks.0.attn2.to_k.weight"
+_TEXT_WIDTH = ".attn2.to_k.weight"  # any cross-attention, for non-standard block layouts
+_XL_TEXT_2 = "conditioner.embedders.1.model."  # OpenCLIP-bigG, SDXL base only
+_MAX_HEADER: Final = 100 * 1024 * 1024  # the safetensors format's own header limit
+# Few-step distillations, named so by their authors (SD-Turbo, SDXL-Turbo, LCM,
+# SDXL-Lightning, Hyper-SD); the name is the only sign — the weights have the same layout.
+_FEW_STEP = re.compile(r"(?<![a-z])(turbo|lcm|lightning|hyper)(?![a-z])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    path: Path
+    family: str  # "sd1" | "sd2" | "sdxl"
+    config: Path  # diffusers config folder (shipped, or the file's own .config folder)
+    few_step: str = ""  # "turbo" | "lcm" | "" (name-based)
+
+    @property
+    def pipeline(self) -> str:
+        return "StableDiffusionXLPipeline" if self.family == "sdxl" else "StableDiffusionPipeline"
+
+
+def shipped_configs() -> Path:
+    return assets_dir() / "image" / "sd-configs"
+
+
+def tokenizer_files() -> Path:
+    return assets_dir() / "image" / "clip-tokenizer"
+
+
+def read_header(path: Path) -> dict[str, Any]:
+    """The safetensors header: tensor name → {dtype, shape, data_offsets} (no tensor data)."""
+    try:
+        with path.open("rb") as f:
+            raw = f.read(8)
+            if len(raw) != 8:
+                raise InputError(f"model: {path.name} is not a safetensors file (too short)")
+            (size,) = struct.unpack("<Q", raw)
+            if not 2 <= size <= _MAX_HEADER:
+                raise InputError(f"model: {path.name} is not a safetensors file (bad header)")
+            header = json.loads(f.read(size))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"model: cannot read {path.name}: {exc}") from None
+    if not isinstance(header, dict):
+        raise InputError(f"model: {path.name} is not a safetensors file (bad header)")
+    header.pop("__metadata__", None)
+    return header
+
+
+def family(header: dict[str, Any]) -> str | None:
+    """ "sd1", "sd2" or "sdxl" from tensor names and shapes; None for anything else."""
+    if not any(k.startswith(_UNET) for k in header):
+        return None
+    if any(k.startswith(_XL_TEXT_2) for k in header):
+        return "sdxl"
+    attn = header.get(_ATTN2_K) or next(
+        (v for k, v in header.items() if k.startswith(_UNET) and k.endswith(_TEXT_WIDTH)), None
+    )
+    if attn is None:
+        return None
+    return "sd2" if attn["shape"][-1] == 1024 else "sd1"
+
+
+def few_step_kind(path: Path) -> str:
+    m = _FEW_STEP.search(path.stem)
+    if m is None:
+        return ""
+    return "lcm" if m.group(1).lower() == "lcm" else "turbo"
+
+
+def own_config(path: Path) -> Path | None:
+    folder = path.with_name(path.stem + ".config")
+    return folder if (folder / "model_index.json").is_file() else None
+
+
+def refuse_pickle(path: Path) -> InputError:
+    return InputError(
+        f"model: {path.name} is a pickle checkpoint ({path.suffix}), which can run code when "
+        "loaded; use the model's .safetensors file instead"
+    )
+
+
+def inspect(path: Path) -> Checkpoint:
+    """What a checkpoint file holds; ``InputError`` naming the problem if it is unusable."""
+    if path.suffix.lower() in PICKLE_SUFFIXES:
+        raise refuse_pickle(path)
+    if path.suffix.lower() != SAFE_SUFFIX:
+        raise InputError(f"model: {path.name} is not a .safetensors checkpoint")
+    kind = family(read_header(path))
+    if kind is None:
+        raise InputError(
+            f"model: {path.name} is not a Stable Diffusion 1.x, 2.x or XL checkpoint "
+            "(a LoRA, VAE or another architecture?)"
+        )
+    config = own_config(path) or shipped_configs() / kind
+    return Checkpoint(path, kind, config, few_step_kind(path))
+
+
+def is_checkpoint(path: Path) -> bool:
+    """Cheap test used when listing a folder: a readable SD 1.x/2.x/XL safetensors file."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return _is_checkpoint(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=1024)
+def _is_checkpoint(path: Path, size: int, mtime_ns: int) -> bool:
+    # size and mtime are part of the key, so a replaced file is read again.
+    try:
+        return family(read_header(path)) is not None
+    except InputError:
+        return False
+
+
+def _tokenizers(ckpt: Checkpoint) -> dict[str, Any]:
+    """The CLIP tokenizers, from the shipped vocabulary (SD 2.x and SDXL's second encoder
+    pad with "!", as their OpenCLIP originals do)."""
+    if (ckpt.config / "tokenizer").is_dir():
+        return {}  # the file's own config folder brings its tokenizers
+    from transformers import CLIPTokenizer
+
+    files = tokenizer_files()
+
+    def make(pad: str) -> Any:
+        return CLIPTokenizer(
+            str(files / "vocab.json"), str(files / "merges.txt"), pad_token=pad, model_max_length=77
+        )
+
+    if ckpt.family == "sdxl":
+        return {"tokenizer": make("<|endoftext|>"), "tokenizer_2": make("!")}
+    return {"tokenizer": make("!" if ckpt.family == "sd2" else "<|endoftext|>")}
+
+
+def load(ckpt: Checkpoint, dtype: Any) -> Any:
+    """Build the pipeline from the file and a local config folder, offline."""
+    import diffusers
+
+    cls = getattr(diffusers, ckpt.pipeline)
+    extra: dict[str, Any] = {}
+    if ckpt.family != "sdxl":
+        extra = {"safety_checker": None, "feature_extractor": None}
+    pipe = cls.from_single_file(
+        str(ckpt.path),
+        config=str(ckpt.config),
+        local_files_only=True,
+        torch_dtype=dtype,
+        **_tokenizers(ckpt),
+        **extra,
+    )
+    return few_step_scheduler(pipe, ckpt.few_step)
+
+
+def few_step_scheduler(pipe: Any, kind: str) -> Any:
+    """Turbo models sample with Euler ancestral on trailing timesteps (SD-Turbo model card);
+    LCM distillations need the LCM scheduler."""
+    from diffusers import EulerAncestralDiscreteScheduler, LCMScheduler
+
+    config = dict(pipe.scheduler.config)
+    config.pop("use_karras_sigmas", None)
+    if kind == "turbo":
+        pipe.scheduler = EulerAncestralDiscreteScheduler.from_config(
+            config, timestep_spacing="trailing"
+        )
+    elif kind == "lcm":
+        pipe.scheduler = LCMScheduler.from_config(config, timestep_spacing="trailing")
+    return pipe
+
+
+def few_step_defaults(kind: str) -> tuple[int, float]:
+    """(steps, guidance) for a few-step model: Turbo runs 1–4 steps without guidance;
+    LCM 4–8 steps with guidance near 1 (the LCM paper's recommended range)."""
+    return (4, 0.0) if kind == "turbo" else (6, 1.5) if kind == "lcm" else (25, 7.0)
