@@ -27,7 +27,7 @@ from typing import Any, Final, cast
 
 from studio import session
 from studio.batch.lines import Line
-from studio.batch.runner import Deliver, as_output
+from studio.batch.runner import Deliver, Note, as_output
 from studio.errors import BadInput
 from studio.jobs.messages import Finished
 from studio.jobs.worker import run_job
@@ -115,7 +115,7 @@ class RayRunner:
     def where(self, lines: int) -> str:
         return f"the Ray cluster at {self.address}"
 
-    def run(self, lines: Sequence[Line], deliver: Deliver) -> None:
+    def run(self, lines: Sequence[Line], deliver: Deliver, note: Note) -> None:
         if not lines:
             return
         ray = self.ray
@@ -124,7 +124,7 @@ class RayRunner:
         except (ConnectionError, ValueError, RuntimeError) as exc:
             raise BadInput(f"ray: cannot connect to {self.address}: {exc}") from None
         try:
-            _Dispatch(ray, self.registry, lines, deliver).loop()
+            _Dispatch(ray, self.registry, lines, deliver, note).loop()
         finally:
             ray.shutdown()
 
@@ -132,7 +132,9 @@ class RayRunner:
 class _Dispatch:
     """The driver's loop: keep every actor fed, collect results, requeue lost lines."""
 
-    def __init__(self, ray: Any, registry: Registry, lines: Sequence[Line], deliver: Deliver):
+    def __init__(
+        self, ray: Any, registry: Registry, lines: Sequence[Line], deliver: Deliver, note: Note
+    ) -> None:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         self.ray = ray
@@ -142,6 +144,7 @@ class _Dispatch:
             n: registry.entry_point(n).value for n in {x.request.generator for x in lines}
         }
         self.deliver = deliver
+        self.note = note
         self.pending: deque[Line] = deque(lines)
         self.inflight: dict[Any, tuple[_Actor, Line]] = {}
         self.actors: list[_Actor] = []
@@ -197,6 +200,10 @@ class _Dispatch:
             error = f"its worker was lost {MAX_ATTEMPTS} times ({type(exc).__name__})"
             self.deliver(line, line.request, error, 0.0)
         else:
+            self.note(
+                f"line {line.number} {line.out}: its worker on node {actor.node[:8]} was lost "
+                f"({type(exc).__name__}); it runs again elsewhere"
+            )
             self.pending.appendleft(line)
 
     def loop(self) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from studio import session
 from studio.batch.lines import Line
-from studio.batch.runner import Deliver, as_output, rendering
+from studio.batch.runner import Deliver, Note, as_output, rendering
 from studio.errors import BadInput
 from studio.jobs import EventKind, JobEvent, JobQueue
 from studio.plugins import Registry, Request
@@ -34,7 +34,7 @@ class LocalRunner:
         n = min(self.jobs, lines)
         return f"{n} local worker process{'es' if n != 1 else ''}"
 
-    def run(self, lines: Sequence[Line], deliver: Deliver) -> None:
+    def run(self, lines: Sequence[Line], deliver: Deliver, note: Note) -> None:
         if not lines:
             return
         workers = min(self.jobs, len(lines))

@@ -85,8 +85,8 @@ def _rate(finished: int, since: float) -> tuple[float, float | None]:
 class PlainProgress:
     """One line per finished line (for logs and pipes): count, rate and ETA included."""
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
-        self.out = out
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
         self.total = 0
         self.skipped = 0
         self.since = time.perf_counter()
@@ -135,7 +135,7 @@ class JsonProgress(PlainProgress):
 class BarProgress:
     """A rich progress bar on the terminal (stderr): count, lines per minute, ETA."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -155,7 +155,7 @@ class BarProgress:
                 shown = "–" if speed is None else f"{speed * 60:.1f}"
                 return Text(f"{shown} lines/min", style="progress.data.speed")
 
-        self.console = Console(stderr=True)
+        self.console = console or Console(stderr=True)
         self.bar = RichProgress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
@@ -170,19 +170,23 @@ class BarProgress:
         self.failed = 0
 
     def start(self, total: int, skipped: int, where: str) -> None:
-        self.console.print(f"{total} lines, {skipped} already done; running on {where}")
+        self._say(f"{total} lines, {skipped} already done; running on {where}")
         self.bar.start()
         self.task = self.bar.add_task("batch", total=total - skipped)
 
     def advance(self, row: Row, finished: int) -> None:
         if row.status == "failed":
             self.failed += 1
-            self.bar.console.print(f"line {row.line} {row.file}: failed: {row.error}")
+            self._say(f"line {row.line} {row.file}: failed: {row.error}")
         label = "batch" if not self.failed else f"batch ({self.failed} failed)"
         self.bar.update(self.task, advance=1, description=label)
 
     def note(self, message: str) -> None:
-        self.bar.console.print(message)
+        self._say(message)
+
+    def _say(self, text: str) -> None:
+        # Text from files and errors is shown as it is: no rich markup, no highlighting.
+        self.bar.console.print(text, markup=False, highlight=False)
 
     def close(self) -> None:
         self.bar.stop()

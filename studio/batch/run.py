@@ -71,7 +71,7 @@ def run_batch(
     where = runner.where(len(todo)) if todo else "nothing left to run"
     progress.start(len(lines), len(lines) - len(todo), where)
     try:
-        runner.run(todo, deliver)
+        runner.run(todo, deliver, progress.note)
     finally:
         ledger.write()
         progress.close()

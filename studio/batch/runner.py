@@ -14,11 +14,13 @@ from studio.plugins import Artifact, Request
 # driver's thread: it finishes the staged file (embed, one rename), records the history and
 # accounts for the line (or discards the staging folder when the line failed).
 Deliver = Callable[[Line, Request, Artifact | str, float], None]
+# ``note(message)``: something the user should hear of mid-run (a lost worker).
+Note = Callable[[str], None]
 
 
 class Runner(Protocol):
     def where(self, lines: int) -> str: ...
-    def run(self, lines: Sequence[Line], deliver: Deliver) -> None: ...
+    def run(self, lines: Sequence[Line], deliver: Deliver, note: Note) -> None: ...
 
 
 def rendering(staged: Request) -> Request:
