@@ -3,7 +3,9 @@
 Each text is generated in a fresh child process (so the voice load is included and nothing
 is shared); the child's peak resident set size comes from ``resource.getrusage``
 (RUSAGE_SELF at its end, ru_maxrss in KiB on Linux). Texts: English words with no punctuation at
-all, and digits with no space (a single 5,000-character token that expands when spoken).
+all; digits with no space (a single 5,000-character token, cut hard every 200 characters);
+and ten-digit numbers between spaces, which expand most when spoken (each is read as
+"one billion two hundred thirty-four million ...", ~90 phonemes).
 Criterion (the speech issue): peak RSS <= 1 GB for each.
 
 Run: nice python benchmarks/speech_memory.py
@@ -45,7 +47,8 @@ def texts() -> dict[str, str]:
     words = (WORDS * (CHARS // len(WORDS) + 1))[:CHARS]
     words = words[: words.rfind(" ")] + " end"
     digits = ("1234567890" * (CHARS // 10 + 1))[:CHARS]
-    return {"words_no_punctuation": words, "digits_no_space": digits}
+    numbers = ("1234567890 " * (CHARS // 11 + 1))[:CHARS].strip()
+    return {"words_no_punctuation": words, "digits_no_space": digits, "numbers_spaced": numbers}
 
 
 def run(text: str) -> dict[str, float]:

@@ -16,11 +16,20 @@ F0_CEIL: Final = 500.0
 ControlsAt = Callable[[np.ndarray], dict[str, np.ndarray]]
 
 
-def active_rms_db(x: np.ndarray, fs: int) -> float:
-    """RMS level (dBFS) over the 20 ms blocks within 40 dB of the loudest block."""
+def block_power(x: np.ndarray, fs: int) -> np.ndarray:
+    """Mean power of each 20 ms block (a shorter signal is one block)."""
     n = max(1, int(0.02 * fs))
     blocks = x[: len(x) // n * n].reshape(-1, n) if len(x) >= n else x.reshape(1, -1)
-    power = np.mean(blocks**2, axis=1)
+    return np.mean(np.asarray(blocks, dtype=np.float64) ** 2, axis=1)
+
+
+def active_rms_db(x: np.ndarray, fs: int) -> float:
+    """RMS level (dBFS) over the 20 ms blocks within 40 dB of the loudest block."""
+    return active_level_db(block_power(x, fs))
+
+
+def active_level_db(power: np.ndarray) -> float:
+    """The active level of ``block_power`` values: blocks within 40 dB of the loudest."""
     if not np.any(power > 0):
         return -np.inf
     active = power[power > power.max() * 1e-4]

@@ -1,4 +1,5 @@
-"""Joining sentences into one take: pauses, crossfades, phoneme timings, level and format.
+"""Joining sentences into one take, written as it grows: pauses, fades, phoneme timings,
+level and format.
 
 Level: every sentence enters the prosody stage at the same active-speech level
 (``shape.REF_DBFS``), so emotion alone sets loudness (``energy_db``); a soft limiter keeps
@@ -9,8 +10,10 @@ control scales, so no join can click and the level never steps between segments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from math import gcd
 from pathlib import Path
 from typing import Any, Final
 
@@ -35,13 +38,40 @@ CLAUSE: Final = frozenset(",—–-…")
 
 
 @dataclass
+class TakeStats:
+    """What the features need of the whole take, gathered sentence by sentence."""
+
+    voiced_hz: list[np.ndarray] = field(default_factory=list)
+    frames: int = 0
+    block_power: list[np.ndarray] = field(default_factory=list)
+    peak: float = 0.0
+
+    def add(self, speech: np.ndarray, rate: int, final: np.ndarray, out_rate: int) -> None:
+        from generators.speech.analysis import block_power, track_f0
+
+        f0, _t = track_f0(speech, rate)
+        self.voiced_hz.append(f0[f0 > 0].astype(np.float32))
+        self.frames += len(f0)
+        self.block_power.append(block_power(final, out_rate))
+        self.peak = max(self.peak, float(np.max(np.abs(final))) if final.size else 0.0)
+
+
+@dataclass
 class Take:
-    """The growing output: samples, phoneme timings and segment spans."""
+    """The growing output, written as it grows: each sentence is faded, limited, resampled
+    to the output rate and handed to ``sink`` at once, so memory stays flat however long
+    the text (only phoneme timings and a few numbers per sentence are kept).
+
+    The pause after a sentence is rounded up (by < 7 ms) so every chunk is a whole number
+    of resampling periods: chunks resampled one by one then join sample-exact, and output
+    time equals voice time."""
 
     rate: int
-    chunks: list[np.ndarray] = field(default_factory=list)
+    out_rate: int
+    sink: Callable[[np.ndarray], None]
     phonemes: list[dict[str, Any]] = field(default_factory=list)
     length: int = 0
+    stats: TakeStats = field(default_factory=TakeStats)
 
     @property
     def seconds(self) -> float:
@@ -63,14 +93,34 @@ class Take:
             y[-n:] *= ramp[::-1]
         offset = self.seconds
         self.phonemes.extend(phoneme_spans(alignments, boundaries + offset))
-        gap = np.zeros(round(max(0.0, gap_s) * self.rate))
-        self.chunks.extend([y, gap])
-        self.length += len(y) + len(gap)
-        if len(gap):
+        period = self.rate // gcd(self.rate, self.out_rate)
+        gap = round(max(0.0, gap_s) * self.rate)
+        gap += -(len(y) + gap) % period
+        limited = limit(np.concatenate([y, np.zeros(gap)]))
+        final = resample(limited, self.rate, self.out_rate)
+        if not np.all(np.isfinite(final)):
+            raise RuntimeError("the speech contains invalid samples (NaN or infinity)")
+        self.stats.add(limited[: len(y)], self.rate, final, self.out_rate)
+        self.sink(final.astype(np.float32))
+        self.length += len(limited)
+        if gap:
             _extend_pause(self.phonemes, offset + len(y) / self.rate, self.seconds)
 
-    def audio(self) -> np.ndarray:
-        return np.concatenate(self.chunks) if self.chunks else np.zeros(0)
+
+@contextmanager
+def streamed(path: Path, rate: int, out_rate: int) -> Iterator[Take]:
+    """A take written to ``path`` (16-bit WAV or FLAC) as it grows, atomically: the file
+    appears complete when the block ends, and not at all on error or cancel."""
+    import soundfile
+
+    fmt = FORMATS[path.suffix.lower()]
+    with (
+        atomic_path(path) as tmp,
+        soundfile.SoundFile(
+            str(tmp), "w", samplerate=out_rate, channels=1, format=fmt, subtype="PCM_16"
+        ) as fh,
+    ):
+        yield Take(rate, out_rate, fh.write)
 
 
 def gap_after(alignments: Sequence[tuple[str, int]], pause: float) -> float:
@@ -138,8 +188,6 @@ def resample(y: np.ndarray, rate: int, target: int) -> np.ndarray:
     """Band-limited rate change (polyphase), peaks kept under the ceiling."""
     if rate == target:
         return y
-    from math import gcd
-
     from scipy.signal import resample_poly
 
     g = gcd(rate, target)
@@ -147,14 +195,3 @@ def resample(y: np.ndarray, rate: int, target: int) -> np.ndarray:
     ceiling = 10.0 ** (PEAK_DBFS / 20.0)
     peak = float(np.max(np.abs(out))) if out.size else 0.0
     return out * (ceiling / peak) if peak > ceiling else out
-
-
-def write(path: Path, y: np.ndarray, rate: int) -> None:
-    """16-bit WAV or FLAC, atomically (no partial file on error or cancel)."""
-    import soundfile
-
-    if not np.all(np.isfinite(y)):
-        raise RuntimeError("the speech contains invalid samples (NaN or infinity)")
-    fmt = FORMATS[path.suffix.lower()]
-    with atomic_path(path) as tmp:
-        soundfile.write(str(tmp), y.astype(np.float32), rate, format=fmt, subtype="PCM_16")

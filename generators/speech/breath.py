@@ -17,7 +17,11 @@ from collections.abc import Iterator
 from typing import Final
 
 MAX_CHARS: Final = 200  # about one long breath of read speech (project calibration)
-MAX_PHONEMES: Final = 400  # ~2.5x a 200-character English breath group, in phonemes
+# A 200-character English group is ~210 phoneme symbols (stress marks and word gaps
+# included); numbers expand far more ("1234567890" is ~90). Piper's peak memory grows with
+# the audio of one piece (~+200 MB for 13 s, ~+400 MB for 25 s with the onnxruntime arena
+# off; benchmarks/speech_memory.py), so pieces stop just above an ordinary group.
+MAX_PHONEMES: Final = 250
 _SENTENCE: Final = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
 _CLAUSE: Final = re.compile(r"(?<=[,;:—–])\s+|\s+(?=[—–]\s)")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import numpy as np
 
 from generators.speech import assemble, breath, features, prosody, shape, tags, voice
 from generators.speech.analysis import ControlsAt
+from generators.speech.params import SpeechParams
 from studio.emotion import Condition
 from studio.plugins.contract import (
     CancelToken,
@@ -18,9 +19,6 @@ from studio.plugins.contract import (
     Request,
     check_cancel,
 )
-
-if TYPE_CHECKING:  # generator.py imports this module lazily; no runtime cycle
-    from generators.speech.generator import SpeechParams
 
 TRAJECTORY_STEP_S: Final = 0.05  # trajectories are sampled this finely, then interpolated
 # Piper's length_scale moves the measured speaking rate (phonemes per second, pauses
@@ -69,42 +67,37 @@ def speak(
     plan = [(part, breath.groups(part.text)) for part in parts]
     total = sum(len(g) for _, g in plan)
     fs = spoken.sample_rate
-    take = assemble.Take(fs)
     segments: list[dict[str, Any]] = []
     prosody_log: list[dict[str, Any]] = []
     done = pieces = 0
-    for part, groups in plan:
-        controls_at = controls_for(request, part)
-        seg_start = take.seconds
-        for group in groups:
-            # One breath group at a time: phonemize, synthesize, shape, append; nothing of
-            # it is kept but the shaped samples.
-            for sentence in voice.sentences(spoken, group):
-                for phonemes in breath.split_phonemes(sentence):
-                    check_cancel(cancel)
-                    _say(spoken, phonemes, controls_at, take, prosody_log, request.seed, pieces)
-                    pieces += 1
-            done += 1
-            progress(0.05 + 0.85 * done / total, f"breath group {done} of {total}")
-        condition = part.condition or request.condition_at(seg_start)
-        segments.append(
-            {
-                "text": part.text,
-                "start": round(seg_start, 4),
-                "end": round(take.seconds, 4),
-                "condition": condition.to_dict(),
-            }
-        )
-    if pieces == 0:
-        raise InputError("text: the voice found nothing to say in it")
-    check_cancel(cancel)
-    progress(0.92, "levelling and writing")
-    raw = take.audio()
-    limited = assemble.limit(raw)
-    final = assemble.resample(limited, fs, params.sample_rate)
-    check_cancel(cancel)
-    assemble.write(request.output, final, params.sample_rate)
-    measured = features.measure(limited, fs, take.phonemes, final, params.sample_rate)
+    # Each breath group is written as soon as it is shaped: nothing of the text's length
+    # is held but phoneme timings and per-sentence numbers.
+    with assemble.streamed(request.output, fs, params.sample_rate) as take:
+        for part, groups in plan:
+            controls_at = controls_for(request, part)
+            seg_start = take.seconds
+            for group in groups:
+                for sentence in voice.sentences(spoken, group):
+                    for phonemes in breath.split_phonemes(sentence):
+                        check_cancel(cancel)
+                        _say(spoken, phonemes, controls_at, take, prosody_log, request.seed, pieces)
+                        pieces += 1
+                done += 1
+                progress(0.05 + 0.9 * done / total, f"breath group {done} of {total}")
+            condition = part.condition or request.condition_at(seg_start)
+            segments.append(
+                {
+                    "text": part.text,
+                    "start": round(seg_start, 4),
+                    "end": round(take.seconds, 4),
+                    "condition": condition.to_dict(),
+                }
+            )
+        if pieces == 0:
+            raise InputError("text: the voice found nothing to say in it")
+        check_cancel(cancel)
+        progress(0.96, "finishing the file")
+    measured = features.measure(take)
     measured["sentences"] = pieces
     measured["breath_groups"] = total
     name = params.voice if params.voice in voice.builtin_voices() else Path(model).stem

@@ -81,6 +81,8 @@ class Voice:
         config = PiperConfig.from_dict(_read_json(model.with_name(model.name + ".json")))
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
         session = onnxruntime.InferenceSession(
             proto.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
         )
