@@ -123,8 +123,9 @@ class ImageParams(Params):
         if value is None:
             return None
         path = Path(value).expanduser()
-        if not path.is_file():
-            raise ValueError("no such file")
+        if not path.is_file():  # stat only: a pipe is never opened here
+            there = path.exists() or path.is_symlink()
+            raise ValueError("not a regular file (a pipe?)" if there else "no such file")
         return str(path)
 
     @field_validator("model")
