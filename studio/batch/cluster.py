@@ -13,9 +13,11 @@ every node (a shared folder), as with any Ray job.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections import Counter, deque
@@ -124,7 +126,10 @@ class RayRunner:
         except (ConnectionError, ValueError, RuntimeError) as exc:
             raise BadInput(f"ray: cannot connect to {self.address}: {exc}") from None
         try:
-            _Dispatch(ray, self.registry, lines, deliver, note).loop()
+            # Ray prints cluster events ("the node … died") on stdout; stdout is the
+            # command's (JSON Lines with --json), so they go to stderr.
+            with contextlib.redirect_stdout(sys.stderr):
+                _Dispatch(ray, self.registry, lines, deliver, note).loop()
         finally:
             ray.shutdown()
 
