@@ -10,7 +10,7 @@ from typing import Any, Final, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from generators.speech import tags
+from generators.speech import script, tags
 from generators.speech.voice import DEFAULT_VOICE, resolve_voice
 from studio.plugins.contract import Params
 
@@ -63,6 +63,15 @@ class SpeechParams(Params):
     def _voice(cls, value: str) -> str:
         resolve_voice(value)
         return value
+
+    @model_validator(mode="after")
+    def _speakable(self) -> SpeechParams:
+        # SSML and letters the voice has no sounds for: refused before any synthesis.
+        try:
+            script.check(tags.spoken_text(self.text), self.voice, resolve_voice(self.voice))
+        except ValueError as exc:
+            raise ValueError(f"text: {exc}") from None
+        return self
 
     @field_validator("sample_rate", mode="before")
     @classmethod

@@ -25,6 +25,8 @@ from typing import Final
 from studio.emotion import DEFAULT_INTENSITY, PRIMARY_IDS, Condition, lexicon
 
 TAG: Final = re.compile(r"(?<!\[)\[([^\[\]]*)\](?!\])")
+PHONEMES: Final = re.compile(r"\[\[[^\[\]]*\]\]")
+HOW: Final = "write each tag closed and on its own, e.g. '[joy] Hello. [sadness:0.6] Goodbye.'"
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,11 @@ class Part:
 
 
 def parse(text: str) -> list[Part]:
-    """Split ``text`` at its tags; parts with nothing to say are dropped."""
+    """Split ``text`` at its tags; parts with nothing to say are dropped.
+
+    A bracket that is not part of a whole tag (or of a ``[[ … ]]`` phoneme block) is a
+    malformed or nested tag and raises ValueError, so it is never read aloud."""
+    check_brackets(text)
     parts: list[Part] = []
     condition: Condition | None = None
     tag: str | None = None
@@ -49,6 +55,28 @@ def parse(text: str) -> list[Part]:
         pos = match.end()
     _add(parts, text[pos:], condition, tag)
     return parts
+
+
+def check_brackets(text: str) -> None:
+    """Raise ValueError naming the first bracket outside a whole tag or phoneme block."""
+    blanked = TAG.sub(_blank, PHONEMES.sub(_blank, text))
+    at = min((i for i in (blanked.find("["), blanked.find("]")) if i >= 0), default=-1)
+    if at < 0:
+        return
+    near = " ".join(text[max(0, at - 10) : at + 20].split())
+    rest = blanked[at + 1 :]
+    close, reopen = rest.find("]"), rest.find("[")
+    if blanked[at] == "]":
+        problem = "a ']' closes no tag"
+    elif close >= 0 and (reopen < 0 or close < reopen):
+        problem = "emotion tags cannot be nested"  # a whole tag sat inside this one
+    else:
+        problem = "an emotion tag is not closed"
+    raise ValueError(f"{problem} (near {near!r}); {HOW}")
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
 
 
 def spoken_text(text: str) -> str:

@@ -70,6 +70,90 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert rate.count("got") == 1 and "'fast'" in rate
 
 
+UNSPEAKABLE = [
+    ("[joy hello there", "tag is not closed"),
+    ("Hello [joy there. [sadness] Bye.", "tag is not closed"),
+    ("[joy [sadness] hello]", "cannot be nested"),
+    ("[joy [sadness:0.5] very] sad", "cannot be nested"),
+    ("Hello ] there", "closes no tag"),
+    ("[joy]] hello", "cannot be nested"),
+    ("你好，世界", "Chinese characters"),
+    ("Hello 世界", "Chinese characters"),
+    ("مرحبا بالعالم", "Arabic letters"),
+    ("Привет, мир", "Cyrillic letters"),
+    ("שלום", "Hebrew letters"),
+    ("こんにちは", "Japanese"),
+    ("안녕하세요", "Korean"),
+    ("[joy] नमस्ते", "Devanagari letters"),
+    ("ᚠᚢᚦ runes", "contains letters"),
+    ("<speak>Hello there.</speak>", "SSML"),
+    ('Hello <break time="2s"/> there.', "SSML"),
+    ("<prosody rate='slow'>Hello</prosody>", "SSML"),
+    ('<?xml version="1.0"?><speak>Hi</speak>', "SSML"),
+    ("<SPEAK>Hi</SPEAK>", "SSML"),
+]
+
+
+@pytest.mark.parametrize(("text", "match"), UNSPEAKABLE)
+def test_unspeakable_text_is_refused_before_any_synthesis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, match: str
+) -> None:
+    from generators.speech import voice as speech_voice
+
+    def no_synthesis(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("validation must fail before the voice is used")
+
+    monkeypatch.setattr(speech_voice.Voice, "speak", no_synthesis)
+    monkeypatch.setattr(speech_voice.Voice, "phonemize", no_synthesis)
+    msg = _reject(tmp_path, match, text=text)
+    assert msg.startswith("params: text: ") and ("write" in msg or "choose" in msg)
+    assert not list(tmp_path.iterdir())  # no file, no temp file
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Café, naïve, Ångström, Straße, Øresund, Kraków.",  # accented Latin
+        "The angle α is larger than β.",  # espeak names Greek letters in every language
+        "Ｆｕｌｌｗｉｄｔｈ ℝ µm ª 5 € ™ ½ 😀",  # letterlike forms and symbols
+        "If a < b and c > d, then stop.",  # comparison signs are not markup
+        "[joy] Hi [[ h ]] there",  # raw phonemes for Piper
+    ],
+)
+def test_speakable_text_passes_validation(text: str) -> None:
+    from generators.speech.params import SpeechParams
+
+    assert SpeechParams(text=text).text == text
+
+
+def test_cli_refuses_unspeakable_text_with_exit_2(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "a.wav"
+    for text in ("[joy hello there", "你好", "<speak>Hi</speak>"):
+        code = cli_main(["generate", "speech", "--no-history", "-o", str(out), "--text", text])
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and len(err.splitlines()) == 1 and "text" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_long_take_streams_to_the_file_at_either_rate(tmp_path: Path) -> None:
+    text = "One, two, three. Four five six seven. Eight nine ten."
+    a = _say(tmp_path, text, name="a")
+    b = _say(tmp_path, text, name="b", ext=".flac", sample_rate=48000)
+    for art, rate in ((a, 22050), (b, 48000)):
+        data, got = soundfile.read(str(art.path))
+        assert got == rate
+        # each chunk is a whole number of resampling periods: output time = voice time
+        assert len(data) / rate == pytest.approx(art.features["duration_s"], abs=1e-4)
+        assert art.metadata["speech"]["phonemes"][-1]["end"] == pytest.approx(
+            art.features["duration_s"], abs=0.01
+        )
+        assert art.features["peak_dbfs"] <= PEAK_DBFS + 0.01
+    # 48 kHz rounds each pause up to a whole period of 147 voice samples (< 6.7 ms)
+    longer = b.features["duration_s"] - a.features["duration_s"]
+    assert 0.0 <= longer < 0.0067 * a.features["sentences"]
+    assert a.features["median_f0_hz"] == pytest.approx(b.features["median_f0_hz"], rel=1e-6)
+
+
 def test_broken_local_voice_is_a_one_line_input_error(tmp_path: Path) -> None:
     from generators.speech.voice import builtin_voices
 
