@@ -356,6 +356,10 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # the one funnel: exit 2 for bad input, 1 for a failure
+        if _received:  # the signal surfaced as another error (e.g. inside an import)
+            Staging.discard_all()
+            print(f"interrupted ({_received[-1]}); nothing partial was left", file=sys.stderr)
+            return 128 + int(getattr(signal, _received[-1]))
         if os.environ.get("STUDIO_DEBUG"):
             raise
         code, message = classify(exc)
@@ -375,14 +379,21 @@ def terminating_signals() -> Iterator[None]:
     def stop(signum: int, frame: object) -> None:
         for sig in names:
             signal.signal(sig, signal.SIG_IGN)
-        raise Interrupted(names[signal.Signals(signum)])
+        _received.append(names[signal.Signals(signum)])
+        raise Interrupted(_received[-1])
 
+    _received.clear()
     previous = {sig: signal.signal(sig, stop) for sig in names}
     try:
         yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+# Signals received during this command: a C extension interrupted while it initialises turns
+# the interrupt into its own error (ImportError), which must still read as an interrupt.
+_received: list[str] = []
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import signal
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -168,13 +168,41 @@ def _finish_staged(request: Request, payload: dict[str, Any]) -> None:
         side_tmp = staged.parent / sidecar_path(staged).name
         write_sidecar(staged, payload)
     with _signals_held():
-        if side_tmp is not None:  # the state first: the file never appears without it
-            move_into_place(side_tmp, sidecar_path(target))
-        if staging is not None:
-            staging.commit()
+        restore = _place_sidecar(side_tmp, target) if side_tmp is not None else None
+        try:
+            if staging is not None:
+                staging.commit()
+            else:
+                move_into_place(staged, target)
+                shutil.rmtree(staged.parent, ignore_errors=True)
+        except BaseException:
+            if restore is not None:
+                restore()  # the old file stays: so does its old sidecar
+            raise
+
+
+def _place_sidecar(side_tmp: Path, target: Path) -> Callable[[], None]:
+    """Put the new sidecar in place before the file it describes (the file never appears
+    without its state); return how to put the previous sidecar back."""
+    side = sidecar_path(target)
+    backup = side_tmp.with_name(side_tmp.name + ".previous")
+    had = os.path.lexists(side)
+    if had:
+        os.replace(side, backup)  # same file system: the staging folder is beside it
+    try:
+        move_into_place(side_tmp, side)
+    except BaseException:
+        if had:
+            os.replace(backup, side)
+        raise
+
+    def restore() -> None:
+        if had:
+            os.replace(backup, side)
         else:
-            move_into_place(staged, target)
-            shutil.rmtree(staged.parent, ignore_errors=True)
+            side.unlink(missing_ok=True)
+
+    return restore
 
 
 def keep(artifact: Artifact, request: Request, history: History | None) -> Kept:
