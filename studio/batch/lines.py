@@ -100,8 +100,13 @@ def _csv_records(text: str) -> Iterator[tuple[int, Any]]:
     for row in reader:
         number = reader.line_num
         if None in row:
-            yield number, BadInput(f"{len(row[None]) + len(reader.fieldnames)} cells, header has "
-                                   f"{len(reader.fieldnames)}")  # fmt: skip
+            yield (
+                number,
+                BadInput(
+                    f"{len(row[None]) + len(reader.fieldnames)} cells, header has "
+                    f"{len(reader.fieldnames)}"
+                ),
+            )
             continue
         # An empty cell is an option not given.
         yield number, {k.strip(): v for k, v in row.items() if v is not None and v.strip() != ""}

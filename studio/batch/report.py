@@ -69,10 +69,15 @@ class Ledger:
 
 
 class Progress(Protocol):
-    def start(self, total: int, skipped: int, where: str) -> None: ...
+    def start(self, total: int, skipped: int, where: str | None) -> None: ...
     def advance(self, row: Row, finished: int) -> None: ...
     def note(self, message: str) -> None: ...
     def close(self) -> None: ...
+
+
+def _opening(total: int, skipped: int, where: str | None) -> str:
+    then = f"running on {where}" if where else "nothing left to run"
+    return f"{total} lines, {skipped} already done; {then}"
 
 
 def _rate(finished: int, since: float) -> tuple[float, float | None]:
@@ -91,9 +96,9 @@ class PlainProgress:
         self.skipped = 0
         self.since = time.perf_counter()
 
-    def start(self, total: int, skipped: int, where: str) -> None:
+    def start(self, total: int, skipped: int, where: str | None) -> None:
         self.total, self.skipped, self.since = total, skipped, time.perf_counter()
-        print(f"{total} lines, {skipped} already done; running on {where}", file=self.out)
+        print(_opening(total, skipped, where), file=self.out)
 
     def advance(self, row: Row, finished: int) -> None:
         per_min, each = _rate(finished, self.since)
@@ -117,7 +122,7 @@ class PlainProgress:
 class JsonProgress(PlainProgress):
     """JSON Lines on stdout: ``{"event": "start" | "line" | "note", …}``."""
 
-    def start(self, total: int, skipped: int, where: str) -> None:
+    def start(self, total: int, skipped: int, where: str | None) -> None:
         self.total, self.skipped, self.since = total, skipped, time.perf_counter()
         self._emit({"event": "start", "lines": total, "skipped": skipped, "on": where})
 
@@ -169,8 +174,8 @@ class BarProgress:
         self.task: Any = None
         self.failed = 0
 
-    def start(self, total: int, skipped: int, where: str) -> None:
-        self._say(f"{total} lines, {skipped} already done; running on {where}")
+    def start(self, total: int, skipped: int, where: str | None) -> None:
+        self._say(_opening(total, skipped, where))
         self.bar.start()
         self.task = self.bar.add_task("batch", total=total - skipped)
 

@@ -68,7 +68,7 @@ def run_batch(
         progress.advance(row, finished)
         ledger.write(force=False)
 
-    where = runner.where(len(todo)) if todo else "nothing left to run"
+    where = runner.where(len(todo)) if todo else None
     progress.start(len(lines), len(lines) - len(todo), where)
     try:
         runner.run(todo, deliver, progress.note)

@@ -28,11 +28,27 @@ def mixed_lines(n: int, size: int = 64) -> list[dict[str, Any]]:
     for i in range(n):
         v = round(-0.9 + 1.8 * i / max(n - 1, 1), 3)
         if i % 2:
-            out.append({"kind": "music", "valence": v, "arousal": 0.4, "seed": i,
-                        "duration": 5, "out": f"cue_{i:03d}.mid"})  # fmt: skip
+            out.append(
+                {
+                    "kind": "music",
+                    "valence": v,
+                    "arousal": 0.4,
+                    "seed": i,
+                    "duration": 5,
+                    "out": f"cue_{i:03d}.mid",
+                }
+            )
         else:
-            out.append({"kind": "image", "valence": v, "arousal": -0.3, "seed": i,
-                        "size": size, "out": f"img/mood_{i:03d}.png"})  # fmt: skip
+            out.append(
+                {
+                    "kind": "image",
+                    "valence": v,
+                    "arousal": -0.3,
+                    "seed": i,
+                    "size": size,
+                    "out": f"img/mood_{i:03d}.png",
+                }
+            )
     return out
 
 

@@ -52,9 +52,12 @@ def test_a_line_resolves_like_studio_generate(tmp_path: Path, registry: Registry
 
 
 def test_inline_and_file_states(tmp_path: Path, registry: Registry) -> None:
-    arc = {"keyframes": [{"time": 0, "condition": {"vad": {"valence": -0.6, "arousal": 0.1,
-           "dominance": 0}}}, {"time": 4, "condition": {"vad": {"valence": 0.7, "arousal": 0.5,
-           "dominance": 0}}}]}  # fmt: skip
+    arc = {
+        "keyframes": [
+            {"time": 0, "condition": {"vad": {"valence": -0.6, "arousal": 0.1, "dominance": 0}}},
+            {"time": 4, "condition": {"vad": {"valence": 0.7, "arousal": 0.5, "dominance": 0}}},
+        ]
+    }
     (tmp_path / "arc.json").write_text(json.dumps(arc), encoding="utf-8")
     cond = Condition.from_vad(0.3, -0.2, 0.1).to_dict()
     src = write_jsonl(

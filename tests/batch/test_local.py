@@ -51,7 +51,7 @@ def test_two_workers_make_every_line_then_a_rerun_skips_them(
     # A rerun of the finished batch does nothing and records nothing.
     assert main(["batch", str(src), "-o", str(out), "--json"], registry=registry) == 0
     events = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    assert events[0] == {"event": "start", "lines": 6, "skipped": 6, "on": "nothing left to run"}
+    assert events[0] == {"event": "start", "lines": 6, "skipped": 6, "on": None}
     assert events[-1]["event"] == "end" and events[-1]["skipped"] == 6
     assert {p: p.read_bytes() for p in made} == made
     assert history_paths() == recorded
