@@ -164,8 +164,11 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def run_capped(args: list[str | Path], home: Path, timeout: float = 120.0) -> Capped:
-    """``studio ARGS`` in a subprocess limited to 1.5 GB of address space; its peak RSS."""
+def run_capped(
+    args: list[str | Path], home: Path, timeout: float = 120.0, *, python: str | None = None
+) -> Capped:
+    """``studio ARGS`` (or ``python -c PYTHON ARGS``) in a subprocess limited to 1.5 GB of
+    address space; its output and peak RSS."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (CAP_BYTES, CAP_BYTES))
@@ -174,8 +177,9 @@ def run_capped(args: list[str | Path], home: Path, timeout: float = 120.0) -> Ca
         (home.parent / "capped.out").open("w+") as out,
         (home.parent / "capped.err").open("w+") as err,
     ):
+        head = ["-c", python] if python is not None else ["-m", "studio.cli"]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "studio.cli", *map(str, args)],
+            [sys.executable, *head, *map(str, args)],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
