@@ -6,7 +6,10 @@ Hasler & Süsstrunk (2003) formula written out here from the paper (M = σ_rgyb 
 sharpness as 1 − scikit-image's ``blur_effect`` (Crété-Roffet et al. 2007 no-reference blur
 metric); the generator's own high-frequency energy and edge angularity are printed too.
 Criteria (the issue): Spearman ρ(mean L*, valence) >= 0.8, ρ(colourfulness, arousal) >= 0.7,
-ρ(high-frequency energy or edge angularity, arousal) >= 0.7; other seeds give visibly
+ρ(high-frequency energy or edge angularity, arousal) >= 0.7; the generator's
+high-frequency energy follows arousal with ρ >= 0.8 overall, within each prompt and within
+each style forced (a second sweep, 4 styles × 2 prompts × 2 seeds); scikit-image's Canny
+edge density is printed beside it as an outside check; other seeds give visibly
 different images (mean absolute pixel difference between seeds of one condition).
 Grade mode: three scikit-image sample photos graded over the same grid; the same ρ for
 lightness and colourfulness. Prints a table and a JSON summary.
@@ -26,6 +29,7 @@ from PIL import Image
 from scipy.stats import spearmanr
 from skimage import data
 from skimage.color import rgb2lab
+from skimage.feature import canny
 from skimage.measure import blur_effect
 
 from generators.image import ImageGenerator
@@ -36,6 +40,7 @@ GRID = np.linspace(-1.0, 1.0, 5)
 SEEDS = (0, 1, 2)
 PROMPTS = ("", "a lighthouse by the sea", "a forest in the mountains")
 SIZE = 256
+STYLES = ("flow", "wash", "shards", "landscape")
 
 
 def hasler_susstrunk(rgb: np.ndarray) -> float:
@@ -56,11 +61,41 @@ def analyse(path: Path) -> dict[str, float]:
         "lightness": float(lab[..., 0].mean()),
         "colourfulness": hasler_susstrunk(rgb),
         "sharpness": 1.0 - float(blur_effect(grey)),
+        "edge_density": float(canny(grey, sigma=1.0).mean()),
     }
 
 
 def rho(rows: list[dict], key: str, axis: str) -> float:
     return float(spearmanr([r[key] for r in rows], [r[axis] for r in rows])[0])
+
+
+def grouped_rho(rows: list[dict], key: str, group: str) -> dict[str, float]:
+    """ρ(key, arousal) within each value of ``group`` (a prompt or a style)."""
+    names = sorted({r[group] for r in rows})
+    return {n: rho([r for r in rows if r[group] == n], key, "arousal") for n in names}
+
+
+def style_sweep(gen: ImageGenerator, folder: Path) -> list[dict]:
+    """Each style forced, over the same grid and two seeds, with and without a prompt."""
+    rows = []
+    for style in STYLES:
+        for prompt in ("", "a lighthouse by the sea"):
+            for v in GRID:
+                for a in GRID:
+                    for seed in SEEDS[:2]:
+                        out = folder / f"style_{style}_{len(prompt)}_{v:+.1f}_{a:+.1f}_{seed}.png"
+                        cond = Condition.from_vad(float(v), float(a))
+                        params = {"size": SIZE, "prompt": prompt or None, "style": style}
+                        art = gen.generate(
+                            Request("image", out, condition=cond, params=params, seed=seed)
+                        )
+                        rows.append({
+                            "style": style, "prompt": prompt or "(none)", "valence": float(v),
+                            "arousal": float(a), "seed": seed,
+                            "hf_energy": art.features["high_frequency_energy"],
+                            **analyse(out),
+                        })  # fmt: skip
+    return rows
 
 
 def main() -> int:
@@ -98,6 +133,7 @@ def main() -> int:
                     for i in range(len(images)):
                         for j in range(i + 1, len(images)):
                             diffs_seed.append(float(np.abs(images[i] - images[j]).mean()))
+        styled = style_sweep(gen, folder)
         photos = {"astronaut": data.astronaut(), "coffee": data.coffee(), "chelsea": data.chelsea()}
         for name, photo in photos.items():
             src = folder / f"{name}.png"
@@ -146,8 +182,20 @@ def main() -> int:
             "rho_angularity_valence": rho(rows, "angularity", "valence"),
             "rho_lightness_arousal": rho(rows, "lightness", "arousal"),
             "rho_colourfulness_valence": rho(rows, "colourfulness", "valence"),
+            "rho_edge_density_arousal": rho(rows, "edge_density", "arousal"),
+            "rho_hf_energy_arousal_by_prompt": grouped_rho(rows, "hf_energy", "prompt"),
+            "rho_edge_density_arousal_by_prompt": grouped_rho(rows, "edge_density", "prompt"),
             "seed_mean_abs_pixel_diff": float(np.mean(diffs_seed)),
             "seed_min_abs_pixel_diff": float(np.min(diffs_seed)),
+        },
+        "styles": {
+            "images": len(styled),
+            "rho_hf_energy_arousal": rho(styled, "hf_energy", "arousal"),
+            "rho_edge_density_arousal": rho(styled, "edge_density", "arousal"),
+            "rho_hf_energy_arousal_by_style": grouped_rho(styled, "hf_energy", "style"),
+            "rho_edge_density_arousal_by_style": grouped_rho(styled, "edge_density", "style"),
+            "rho_lightness_valence": rho(styled, "lightness", "valence"),
+            "rho_colourfulness_arousal": rho(styled, "colourfulness", "arousal"),
         },
         "grade": {
             "images": len(grades),
@@ -166,6 +214,13 @@ def main() -> int:
             p["rho_hf_energy_arousal"], p["rho_angularity_arousal"]
         )
         >= 0.7,
+        # One high-frequency measure follows arousal in every prompt and every style.
+        "hf energy ~arousal >= 0.8 across prompts and styles": min(
+            p["rho_hf_energy_arousal"],
+            *p["rho_hf_energy_arousal_by_prompt"].values(),
+            *figures["styles"]["rho_hf_energy_arousal_by_style"].values(),
+        )
+        >= 0.8,
         "grade lightness~valence >= 0.8": g["rho_lightness_valence"] >= 0.8,
         "grade colourfulness~arousal >= 0.7": g["rho_colourfulness_arousal"] >= 0.7,
         "seeds differ (min mean abs diff >= 8/255)": p["seed_min_abs_pixel_diff"] >= 8,

@@ -48,6 +48,10 @@ class Look:
     grain: float
     mass_scale: float
     horizon: float
+    tilt: float  # degrees
+    fracture: float
+    warp: float
+    enclosure: float
     valence: float
     arousal: float
     dominance: float

@@ -31,6 +31,7 @@ class Scene:
     palette: Palette
     motif: Motif
     rng: np.random.Generator
+    seed: int = 0  # seeds the composition effects' own random streams
     # Central mass: centre x (px), baseline y (px), size (px); fixed before drawing so
     # every style places its focal form in the same spot.
     mass_x: float = 0.0

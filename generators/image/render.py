@@ -23,7 +23,7 @@ import numpy as np
 import skia
 from numpy.typing import NDArray
 
-from generators.image import color, landscape, styles, tone
+from generators.image import color, composition, landscape, styles, tone
 from generators.image import drawing as d
 from generators.image.attributes import Look
 from generators.image.vocabulary import Motif
@@ -65,14 +65,16 @@ def choose_styles(name: str, look: Look, motif: Motif, rng: np.random.Generator)
     return [first]
 
 
-def _layout(look: Look, motif: Motif, w: int, h: int, rng: np.random.Generator) -> d.Scene:
+def _layout(
+    look: Look, motif: Motif, w: int, h: int, rng: np.random.Generator, seed: int
+) -> d.Scene:
     day = float(np.clip(look.daylight + motif.daylight, -1, 1))
     look = replace(look, daylight=day)
     palette = color.build(look, rng, motif.hue)
-    s = d.Scene(w, h, look, palette, motif, rng)
-    s.mass_x = w * (0.5 + rng.uniform(-0.22, 0.22))
+    s = d.Scene(w, h, look, palette, motif, rng, seed)
+    offset = rng.uniform(-1.0, 1.0)
     s.mass_size = s.unit * look.mass_scale * rng.uniform(0.85, 1.15)
-    s.mass_y = s.horizon_y + s.unit * 0.04
+    composition.place_subject(s, offset)
     s.light_x = w * rng.uniform(0.15, 0.85)
     s.light_y = s.horizon_y * rng.uniform(0.2, 0.7)
     return s
@@ -217,21 +219,31 @@ def compose(
 ) -> tuple[NDArray[np.uint8], dict[str, object]]:
     """Render one image (H, W, 3 uint8) and describe how it was made."""
     rng = np.random.default_rng(seed)
-    s = _layout(look, motif, width, height, rng)
+    s = _layout(look, motif, width, height, rng, seed)
     chosen = choose_styles(style, s.look, motif, rng)
     stage(0.1, "sky")
     surface = skia.Surface(width, height)
     canvas = surface.getCanvas()
-    _sky(canvas, s, ground=chosen[0] == "landscape")
-    landscape.sky_elements(canvas, s)
-    for i, name in enumerate(chosen):
-        stage(0.2 + 0.45 * i / len(chosen), f"drawing {name}")
-        if i == 0:
-            STYLES[name](canvas, s, 1.0)
-            if name in ("shards", "wash"):
-                _focal(canvas, s, soft=name == "wash")
-        else:
-            STYLES[name](canvas, s, 0.3)
+    with composition.tilted(canvas, s):
+        _sky(canvas, s, ground=chosen[0] == "landscape")
+        landscape.sky_elements(canvas, s)
+        for i, name in enumerate(chosen):
+            stage(0.2 + 0.4 * i / len(chosen), f"drawing {name}")
+            if i == 0:
+                STYLES[name](canvas, s, 1.0)
+                if name in ("shards", "wash"):
+                    _focal(canvas, s, soft=name == "wash")
+            else:
+                STYLES[name](canvas, s, 0.3)
+        stage(0.6, "composition")
+        composition.enclose(canvas, s)
+        composition.streaks(canvas, s)
+    composition.fracture(surface, s)
+    composition.soften(surface, s)
+    if s.look.warp >= 0.02:
+        rgba = surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)
+        rgba[:, :, :3] = composition.warp(np.ascontiguousarray(rgba[:, :, :3]), s)
+        canvas.drawImage(skia.Image.fromarray(rgba), 0, 0)
     stage(0.7, "light")
     _glow(surface, s)
     _vignette(canvas, s)

@@ -9,12 +9,18 @@ the palette carries lightness, chroma and hue.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import skia
 
 from generators.image import drawing as d
 from generators.image.color import mix
+from generators.image.composition import stream
+
+_WASH_BANDS = 7  # band slots down the frame; the density fills up to all of them
+_CELLS = 180  # most shards (density 1)
+_EMPTY = np.zeros((0, 2))
 
 
 def flow(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
@@ -22,12 +28,19 @@ def flow(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     few directions, giving zigzag, crystalline flow instead of soft curls."""
     lk, rng = s.look, s.rng
     area = s.width * s.height / 1024.0**2
-    n = int((160 + 1300 * lk.density) * (0.25 + 0.75 * math.sqrt(area)) * amount)
+    scale = (0.25 + 0.75 * math.sqrt(area)) * amount
+    n = int((160 + 1300 * lk.density) * scale)
+    most = int(1460 * scale)  # random numbers for the densest field, drawn always: a
+    # denser mood adds lines without reshuffling the others (stable live preview)
     steps = int(24 + 26 * (1 - lk.density))
     step = s.px * (5.0 + 5.0 * (1 - lk.density))
     base = rng.uniform(-0.4, 0.4) + (math.pi if rng.random() < 0.5 else 0.0)
     params = d.angle_field(rng, s.unit, lk.turbulence, base)
-    pts = rng.random((n, 2)) * [s.width * 1.1, s.height * 1.1] - [s.width * 0.05, s.height * 0.05]
+    pts = rng.random((most, 2))[:n] * [s.width * 1.1, s.height * 1.1] - [
+        s.width * 0.05,
+        s.height * 0.05,
+    ]
+    picks = rng.integers(0, len(s.palette.hues), most)[:n]
     # Swirl around the central mass: the field bends round it (focal point of the piece).
     centre = np.array([s.mass_x, s.mass_y - s.mass_size * 0.5])
     snap = (1 - lk.curvature) ** 2  # 0 = free curves, 1 = eight-way heading
@@ -50,7 +63,7 @@ def flow(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     paths = [skia.Path() for _ in range(groups)]
     # Lines near the light are lit: colour group by distance to the light source.
     light_d = np.hypot(trail[0, :, 0] - s.light_x, trail[0, :, 1] - s.light_y) / s.unit
-    group = np.where(light_d < 0.18 + 0.2 * lk.glow, len(hues), rng.integers(0, len(hues), n))
+    group = np.where(light_d < 0.18 + 0.2 * lk.glow, len(hues), picks)
     stride = 2 if snap < 0.5 else 1  # angular zigzags keep every vertex
     for j in range(n):
         line = trail[::stride, j]
@@ -66,37 +79,43 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     """Watercolour washes: horizontal bands and pools, each drawn as many independently
     deformed translucent copies (the layered midpoint-displacement technique). Painted
     at half resolution and blurred once: pigment edges are soft anyway."""
-    lk, rng = s.look, s.rng
+    lk = s.look
     lw, lh = max(2, s.width // 2), max(2, s.height // 2)
     layer = skia.Surface(lw, lh)
     lc = layer.getCanvas()
     lc.clear(skia.ColorTRANSPARENT)
     lc.scale(lw / s.width, lh / s.height)
-    bands = 3 + int(4 * lk.density)
+    # Every band and pool has its own random stream and a fixed slot, so the density
+    # adds or removes elements (the last one fading) without reshuffling the others.
+    bands_f = 3 + 4 * lk.density
     copies = 7 + int(6 * (1 - lk.density))
     wobble = 0.04 + 0.16 * lk.turbulence
     hues = s.palette.hues
     depth = 2 if s.unit >= 400 else 1  # previews need fewer edge wiggles
-    for b in range(bands):
-        y = s.height * (0.12 + 0.8 * (b + rng.uniform(0.2, 0.8)) / bands)
-        thick = s.height * rng.uniform(0.08, 0.22) * (1.2 - 0.5 * lk.density)
+    slots = stream(s, "wash").permutation(_WASH_BANDS)
+    for b in range(math.ceil(bands_f)):
+        rng = stream(s, f"wash-band-{b}")
+        fade = min(1.0, bands_f - b)
+        y = s.height * (0.12 + 0.8 * (slots[b] + rng.uniform(0.2, 0.8)) / _WASH_BANDS)
+        thick = s.height * rng.uniform(0.1, 0.26) * (1.2 - 0.5 * lk.density)
         xs = np.linspace(-0.1 * s.width, 1.1 * s.width, 9)
         top = y - thick / 2 + d.profile(rng, 9, lk.turbulence, 1 - lk.curvature) * thick * 0.4
         bottom = y + thick / 2 + rng.normal(0, thick * 0.15, 9)
         base = np.vstack([np.stack([xs, top], 1), np.stack([xs[::-1], bottom[::-1]], 1)])
         base = d.deform(rng, base, wobble * (1.6 - lk.curvature), 2)
-        paint = d.fill(hues[b % len(hues)], 0.08 * (1.3 - 0.5 * lk.density))
+        paint = d.fill(hues[b % len(hues)], 0.08 * (1.3 - 0.5 * lk.density) * fade)
         for _ in range(copies):
             lc.drawPath(d.polygon(d.deform(rng, base, wobble * 0.7, depth), True, 0.0), paint)
         # Pigment pools at the edge of a wash: a thin darker outline.
-        edge = d.stroke(s.palette.shadow, s.px * 2.0, 0.12, True)
+        edge = d.stroke(s.palette.shadow, s.px * 2.0, 0.12 * fade, True)
         lc.drawPath(d.polygon(base, True, 0.0), edge)
-    pools = int(2 + 10 * lk.density)
-    for _ in range(pools):
+    pools_f = 2 + 10 * lk.density
+    for i in range(math.ceil(pools_f)):
+        rng = stream(s, f"wash-pool-{i}")
         c = (rng.uniform(0, s.width), rng.uniform(0, s.height))
         r = s.unit * rng.uniform(0.03, 0.12) * (1.3 - 0.6 * lk.density)
         shape = d.blob(rng, c, r, 0.2 + 0.5 * lk.turbulence, 16)
-        paint = d.fill(hues[int(rng.integers(len(hues)))], 0.1)
+        paint = d.fill(hues[int(rng.integers(len(hues)))], 0.1 * min(1.0, pools_f - i))
         for _ in range(4):
             lc.drawPath(d.polygon(d.deform(rng, shape, wobble, 2), True, 0.0), paint)
     sigma = 0.6 + 2.0 * lk.curvature * s.px
@@ -132,42 +151,54 @@ def shards(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     """A shattered plane: the frame is split recursively by lines through a focal point's
     neighbourhood into convex shards, shaded by distance to the light; rounded moods
     soften the corners into pebbles."""
-    lk, rng = s.look, s.rng
+    lk = s.look
     cells = int(10 + 170 * lk.density**1.3)
     focal = np.array([s.mass_x, s.mass_y - s.mass_size * 0.5])
     frame = np.array([[0, 0], [s.width, 0], [s.width, s.height], [0, s.height]], dtype=float)
-    polys = [frame]
-    areas = [abs(_area(frame))]
+    # A fixed topology (pieces split in the order they were made, breadth first) and all
+    # randomness drawn up front (split k always uses row k): a small change of the look
+    # moves the cuts a little instead of reshuffling the pattern (stable live preview).
+    rng = stream(s, "shards")
+    pull, shift = rng.uniform(0, 0.5, _CELLS), rng.normal(0, 1, (_CELLS, 2))
+    turn = rng.normal(0, 1, _CELLS)
+    # Piece k is split at step k into exactly two children (one empty when the cut
+    # misses or the piece is too small), so the tree never changes shape.
+    pieces: list[d.Points] = [frame]
     spread = s.unit * (0.15 + 0.5 * lk.turbulence)
-    while len(polys) < cells:
-        i = int(np.argmax(np.asarray(areas) * rng.uniform(0.6, 1.0, len(areas))))
-        if areas[i] < 8.0:
-            break
-        poly = polys.pop(i)
-        areas.pop(i)
+    splits = min(cells, _CELLS) - 1
+    for k in range(splits):
+        poly = pieces[k]
+        if len(poly) < 3 or abs(_area(poly)) < 8.0:
+            pieces += [poly, _EMPTY]
+            continue
         centre = poly.mean(axis=0)
-        p = centre + (focal - centre) * rng.uniform(0.0, 0.5) + rng.normal(0, spread * 0.2, 2)
+        p = centre + (focal - centre) * pull[k] + shift[k] * spread * 0.2
         # Mostly radial cuts (lines through the focal region) give a burst; turbulence
         # randomises them.
         radial = math.atan2(centre[1] - focal[1], centre[0] - focal[0])
-        ang = radial + rng.normal(0, 0.3 + 1.2 * lk.turbulence)
+        ang = radial + turn[k] * (0.3 + 1.2 * lk.turbulence)
         normal = np.array([math.cos(ang + math.pi / 2), math.sin(ang + math.pi / 2)])
-        for part in _split(poly, p, normal):
-            if len(part) >= 3:
-                polys.append(part)
-                areas.append(abs(_area(part)))
+        a, b = _split(poly, p, normal)
+        pieces += [a if len(a) >= 3 else _EMPTY, b if len(b) >= 3 else _EMPTY]
+    polys = [poly for poly in pieces[splits:] if len(poly) >= 3]
     hues = s.palette.hues
     corner = s.px * 90 * lk.curvature**2
     effect = skia.CornerPathEffect.Make(corner) if corner > 0.5 else None
     edge_w = s.px * (0.8 + 1.5 * (1 - lk.density))
+    # Colour and opacity from smooth fields over the frame, not per-piece draws: a piece
+    # that moves a little keeps its colour.
+    tone_field = _field(rng, s.unit)
+    alpha_field = _field(rng, s.unit)
     for poly in polys:
         c = poly.mean(axis=0)
         dist = math.hypot(c[0] - s.light_x, c[1] - s.light_y) / s.unit
         lit = max(0.0, 1.0 - dist / (0.35 + 0.4 * lk.glow))
-        rgb = mix(hues[int(rng.integers(len(hues)))], s.palette.light, 0.7 * lit)
+        pick = min(len(hues) - 1, int(tone_field(c) * len(hues)))
+        rgb = mix(hues[pick], s.palette.light, 0.7 * lit)
         inset = c + (poly - c) * (0.97 - 0.08 * lk.curvature)
         path = d.polygon(inset, True, 0.0)
-        paint = d.fill(rgb, (0.55 + 0.4 * rng.random()) * amount)
+        opacity = alpha_field(c)
+        paint = d.fill(rgb, (0.55 + 0.4 * opacity) * amount)
         far = poly[np.argmax(np.hypot(*(poly - focal).T))]
         paint.setShader(
             d.linear(
@@ -179,7 +210,7 @@ def shards(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
                 ],
             )
         )
-        paint.setAlphaf((0.6 + 0.35 * rng.random()) * amount)
+        paint.setAlphaf((0.6 + 0.35 * opacity) * amount)
         if effect is not None:
             paint.setPathEffect(effect)
         canvas.drawPath(path, paint)
@@ -187,6 +218,18 @@ def shards(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
         if effect is not None:
             line.setPathEffect(effect)
         canvas.drawPath(path, line)
+
+
+def _field(rng: np.random.Generator, unit: float) -> Callable[[d.Points], float]:
+    """A smooth random field over the frame with values in [0, 1)."""
+    freqs = rng.normal(0.0, 1.0, (3, 2)) * 7.0 / unit
+    phases = rng.random(3) * 2 * np.pi
+
+    def value(p: d.Points) -> float:
+        v = float(np.sin(freqs @ p + phases).sum()) / 3.0
+        return min(0.999, max(0.0, 0.5 + 0.5 * v * 1.6))
+
+    return value
 
 
 def _area(poly: d.Points) -> float:

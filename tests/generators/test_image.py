@@ -194,6 +194,7 @@ def test_diffusers_backend_says_why_it_is_unavailable(
 ) -> None:
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     monkeypatch.delenv("EMOTION_STUDIO_SD_MODEL", raising=False)
+    monkeypatch.setenv("EMOTION_STUDIO_MODELS", str(tmp_path / "no-models"))
     backend = {b.name: b for b in ImageGenerator().backends()}["diffusers"]
     assert not backend.available and "model" in backend.reason
     req = Request(
