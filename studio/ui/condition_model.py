@@ -106,3 +106,9 @@ class ConditionModel(QObject):
         if self.dragging:
             self.dragging = False
             self.settled.emit(self._condition)
+
+    def settle(self) -> None:
+        """A discrete edit (a key press, a typed word) is complete: previews that wait for
+        a drag to end may render it now."""
+        if not self.dragging:
+            self.settled.emit(self._condition)

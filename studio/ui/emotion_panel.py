@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from studio.emotion import BY_ID, Condition
 from studio.ui.condition_model import ConditionModel, display_name, max_intensity
 from studio.ui.pad import QtPad
+from studio.ui.trajectory_model import TrajectoryModel
 from studio.ui.wheel import QtWheel
 from studio.ui.word_box import QtWordBox
 
@@ -57,7 +58,12 @@ class _Slider(QWidget):
 
 
 class QtEmotionPanel(QWidget):
-    def __init__(self, model: ConditionModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: ConditionModel,
+        trajectory: TrajectoryModel | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.model = model
         self.name_label = QLabel()
@@ -72,7 +78,7 @@ class QtEmotionPanel(QWidget):
         self.word_problem.setWordWrap(True)
         self.word_problem.hide()
         self.word_box.problem.connect(self._show_problem)
-        self.pad = QtPad(model)
+        self.pad = QtPad(model, trajectory)
         self.wheel = QtWheel(model)
         self.dominance = _Slider(
             -SCALE,

@@ -4,6 +4,7 @@ model, Generate, live preview, and the preview of its latest result."""
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.emotion import Condition
+from studio.emotion import Condition, Trajectory
 from studio.jobs import EventKind, Job, JobState
 from studio.library.history import HistoryError
 from studio.plugins.contract import MAX_SEED, Artifact, Generator, Request
@@ -46,6 +47,35 @@ MODES = (
 FAST_MEDIA = frozenset({"image", "music"})
 SAMPLE_TEXT = "I never thought the day would turn out like this."
 SEED_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
+# While the pointer moves, previews render small (a 256² image takes a fraction of the time
+# of a 768² one; benchmarks/ui_live_drag.py), then once more at full size when it rests.
+DRAFT_SIDE = 256
+REST_MS = 250  # a pointer still for this long has come to rest
+_SIZE = re.compile(r"^\s*(\d+)\s*(?:[x×*]\s*(\d+))?\s*$", re.IGNORECASE)
+
+
+def arc_name(arc: Trajectory, most: int = 4) -> str:
+    """ "joy → sadness → calm": the arc's emotions in order, repeats and holds merged."""
+    names: list[str] = []
+    for k in arc.keyframes:
+        name = display_name(k.condition)
+        if not names or names[-1] != name:
+            names.append(name)
+    shown = names if len(names) <= most else [*names[: most - 1], "…", names[-1]]
+    return " → ".join(shown)
+
+
+def draft_size(size: Any, side: int = DRAFT_SIDE) -> str | None:
+    """A smaller "WxH" of the same shape for a preview, or None if ``size`` is small."""
+    m = _SIZE.match(str(size)) if size is not None else None
+    if m is None:
+        return None
+    w = int(m.group(1))
+    h = int(m.group(2)) if m.group(2) else w
+    if max(w, h) <= side:
+        return None
+    scale = side / max(w, h)
+    return f"{max(64, round(w * scale))}x{max(64, round(h * scale))}"
 
 
 def _same_work(a: Request, b: Request) -> bool:
@@ -86,12 +116,20 @@ class GeneratorPanel(QWidget):
         self.last_entry_id: int | None = None
         self.last_path: Path | None = None
         self.last_artifact: Artifact | None = None
-        self._old_previews: set[Job] = set()  # superseded, still running: files to discard
+        self.kept_request: Request | None = None  # the last kept result's recipe
+        # Live previews are never cancelled once rendering: the newest position waits here
+        # (latest wins) and starts as soon as the one in flight is shown.
+        self.pending_preview: Request | None = None
+        self.frames_shown = 0  # previews shown since the window opened (the benchmark)
         self._build()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(0)  # coalesce the moves of one event-loop turn
         self._debounce.timeout.connect(self.preview)
+        self._rest = QTimer(self)  # the pointer rests: refine the draft at full size
+        self._rest.setSingleShot(True)
+        self._rest.setInterval(REST_MS)
+        self._rest.timeout.connect(lambda: self.preview(draft=False))
         condition.changed.connect(self._on_condition)
         condition.settled.connect(self._on_settled)
         trajectory.changed.connect(self._refresh_trajectory)
@@ -157,7 +195,11 @@ class GeneratorPanel(QWidget):
         self.follow = QCheckBox("Follow the emotional arc")
         self.follow.setToolTip("Use the trajectory's keyframes instead of the single emotion")
         self.follow.setVisible(g.supports_trajectory)
-        self.follow.toggled.connect(self._validate)
+        self.follow.toggled.connect(self._refresh_trajectory)
+        self.length_note = QLabel()
+        self.length_note.setObjectName("hint")
+        self.length_note.setWordWrap(True)
+        self.length_note.hide()
 
         top = QFormLayout()
         top.setHorizontalSpacing(12)
@@ -197,6 +239,7 @@ class GeneratorPanel(QWidget):
         col.addWidget(subtitle)
         col.addLayout(top)
         col.addWidget(self.follow)
+        col.addWidget(self.length_note)
         sep = QLabel("Options")
         sep.setObjectName("muted")
         col.addWidget(sep)
@@ -274,10 +317,13 @@ class GeneratorPanel(QWidget):
         seed = state.get("seed")
         if isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed <= SEED_MAX:
             self.seed.setValue(seed)
-        self.follow.setChecked(bool(state.get("follow")))
         if isinstance(state.get("params"), dict):
             self.form.set_values(state["params"])
-        self._validate()
+        # Ticked only while there is an arc to follow (the arc is restored first); a tick
+        # without one would leave Generate blocked behind a greyed-out box.
+        has_arc = self.trajectory.trajectory() is not None
+        self.follow.setChecked(bool(state.get("follow")) and has_arc)
+        self._refresh_trajectory()
 
     def load_request(self, data: dict[str, Any]) -> None:
         """Fill the panel from a past generation's stored metadata."""
@@ -294,12 +340,27 @@ class GeneratorPanel(QWidget):
         )
 
     # -- requests -------------------------------------------------------------------------
-    def build_request(self, *, preview: bool = False, output: Path | None = None) -> Request:
-        """The request for the current emotion and options; ``ValueError`` if invalid."""
+    def following(self) -> bool:
+        return self.follow.isChecked() and self.trajectory.trajectory() is not None
+
+    def build_request(
+        self, *, preview: bool = False, output: Path | None = None, draft: bool = False
+    ) -> Request:
+        """The request for the current emotion and options; ``ValueError`` if invalid.
+
+        Following an arc, a generator with a ``duration`` makes exactly the arc's Length.
+        ``draft``: a smaller picture for a preview while the pointer moves."""
         problem = self.form.problem()
         if problem:
             raise ValueError(problem)
         arc = self.trajectory.trajectory() if self.follow.isChecked() else None
+        params = self.form.values()
+        if arc is not None and "duration" in self.form.editors:
+            params["duration"] = round(arc.end, 3)
+        if draft and "size" in self.form.editors:
+            small = draft_size(params.get("size", self.form.defaults.get("size")))
+            if small is not None:
+                params["size"] = small
         ext = combo_data(self.format)
         target = output or self.bridge.output_path(self.generator.id, ext, preview=preview)
         request = Request(
@@ -307,7 +368,7 @@ class GeneratorPanel(QWidget):
             output=target,
             condition=None if arc is not None else self.condition.condition,
             trajectory=arc,
-            params=self.form.values(),
+            params=params,
             seed=self.seed.value(),
             backend=combo_data(self.backend) or None,
         )
@@ -344,7 +405,7 @@ class GeneratorPanel(QWidget):
 
     def title(self) -> str:
         arc = self.trajectory.trajectory() if self.follow.isChecked() else None
-        what = "arc" if arc is not None else display_name(self.condition.condition)
+        what = arc_name(arc) if arc is not None else display_name(self.condition.condition)
         return f"{self.generator.display_name} · {what}"
 
     # -- actions --------------------------------------------------------------------------
@@ -358,34 +419,67 @@ class GeneratorPanel(QWidget):
             self.problem.setText(str(exc))
             self.problem.show()
             return None
+        running = self.current_job
+        if (
+            running is not None
+            and not running.state.is_final
+            and _same_work(running.request, request)
+        ):
+            self.caption.setText("Already generating this; it appears here when done")
+            return running  # a double click, or eight: one job, one file, one history row
+        if (
+            self.kept_request is not None
+            and self.last_entry_id is not None
+            and _same_work(self.kept_request, request)
+        ):
+            self.caption.setText(
+                "This result is already in the history (same emotion, options and seed); "
+                "change the seed for another"
+            )
+            return None
         job = self.bridge.submit(request, self.spec, record=True)
         self.current_job = job
         self.cancel_button.setEnabled(True)
         self.job_submitted.emit(job, self.title())
         return job
 
-    def preview(self) -> Job | None:
-        """A live preview: supersedes this panel's previous one; never recorded."""
+    def preview(self, draft: bool | None = None) -> Job | None:
+        """A live preview of the current emotion; never recorded, never cancelled once it
+        renders. While one renders, the newest position waits (latest wins) and starts
+        when it is shown. ``draft`` (default: while dragging) renders it small."""
         if not self._validate():
             return None
+        if draft is None:
+            draft = self.condition.dragging
         try:
-            request = self.build_request(preview=True)
+            request = self.build_request(preview=True, draft=draft)
         except ValueError:
             return None
         previous = self.preview_job
+        if previous is not None and not previous.state.is_final:
+            if _same_work(previous.request, request):
+                self.pending_preview = None  # e.g. back where it started: already coming
+                return previous
+            self.pending_preview = request
+            return None
         if (
             previous is not None
-            and previous.state not in (JobState.FAILED, JobState.CANCELLED)
+            and previous.state is JobState.FINISHED
             and _same_work(previous.request, request)
         ):
-            return previous  # e.g. the release after a drag: that position is already coming
-        job = self.bridge.supersede(request, self.spec, key=f"preview:{self.generator.id}")
-        if previous is not None and not previous.state.is_final:
-            self._old_previews.add(previous)
+            return previous  # e.g. the release after a drag: that frame is on screen
+        return self._start_preview(request)
+
+    def _start_preview(self, request: Request) -> Job:
+        self.pending_preview = None
+        job = self.bridge.submit(request, self.spec, record=False)
         self.preview_job = job
+        self.cancel_button.setEnabled(True)
         return job
 
     def cancel(self) -> None:
+        self.pending_preview = None
+        self._rest.stop()
         for job in (self.current_job, self.preview_job):
             if job is not None and not job.state.is_final:
                 self.bridge.cancel(job)
@@ -395,38 +489,56 @@ class GeneratorPanel(QWidget):
 
     # -- reacting -------------------------------------------------------------------------
     def _on_condition(self, condition: Condition, source: str) -> None:
-        if self.active and combo_data(self.mode) == LIVE and not self.follow.isChecked():
+        if self.active and combo_data(self.mode) == LIVE and not self.following():
             self._debounce.start()
+            if self.condition.dragging:
+                self._rest.start()  # restarted by every move: fires once the pointer rests
 
     def _on_settled(self, condition: Condition) -> None:
         mode = combo_data(self.mode)
-        if self.active and mode in (LIVE, RELEASE) and not self.follow.isChecked():
-            self._debounce.start()
+        if self.active and mode in (LIVE, RELEASE) and not self.following():
+            self._debounce.stop()
+            self._rest.stop()
+            self.preview(draft=False)
 
     def _refresh_trajectory(self) -> None:
         has = self.trajectory.trajectory() is not None
         self.follow.setEnabled(has or self.follow.isChecked())
+        duration = self.form.editors.get("duration")
+        following = has and self.follow.isChecked()
+        if duration is not None:
+            # The arc sets the length: one number, shown where the artist looks for it.
+            duration.widget.setEnabled(not following)
+            self.length_note.setText(
+                f"Length follows the arc: {self.trajectory.duration:g} s (set it under the "
+                "timeline)"
+            )
+            self.length_note.setVisible(following)
         self._validate()
 
     def _on_update(self, update: JobUpdate) -> None:
         job, event = update.job, update.event
         mine = job is self.current_job
-        if not (mine or job is self.preview_job):
-            if job in self._old_previews and event.is_final:
-                self._old_previews.discard(job)
-                if event.artifact is not None:  # finished after a newer one was asked for
-                    self.bridge.discard_preview(event.artifact.path)
+        preview = job is self.preview_job
+        if not (mine or preview):
             return
-        if mine and event.is_final:
-            self.cancel_button.setEnabled(
-                self.preview_job is not None and not self.preview_job.done
-            )
         if event.kind is EventKind.FINISHED and event.artifact is not None:
+            if mine and update.entry is not None:
+                self.kept_request = job.request
             self.show_result(event.artifact.path, job, update.entry.id if update.entry else None)
-        elif event.kind is EventKind.FAILED and (mine or job is self.preview_job):
+            if preview:
+                self.frames_shown += 1
+        elif event.kind is EventKind.FAILED:
             self.caption.setText(f"Failed: {event.error}")
+        elif event.kind is EventKind.CANCELLED and (mine or not self.pending_preview):
+            self.caption.setText("Cancelled")  # not the progress line of a job that stopped
         elif event.kind is EventKind.PROGRESS and mine:
             self.caption.setText(f"{event.fraction:.0%} {event.message}")
+        if preview and event.is_final and self.pending_preview is not None:
+            self._start_preview(self.pending_preview)  # the newest position, right away
+        if event.is_final:
+            busy = [j for j in (self.current_job, self.preview_job) if j and not j.done]
+            self.cancel_button.setEnabled(bool(busy))
 
     def _request_of(self, job: Job | None, entry_id: int | None) -> Request | None:
         """The request as submitted (the raw options: a params model's defaults would, for
@@ -441,7 +553,14 @@ class GeneratorPanel(QWidget):
         except (HistoryError, KeyError, TypeError, ValueError):
             return None
 
-    def show_result(self, path: Path, job: Job | None = None, entry_id: int | None = None) -> None:
+    def show_result(
+        self,
+        path: Path,
+        job: Job | None = None,
+        entry_id: int | None = None,
+        note: str = "",
+        name: str = "",
+    ) -> None:
         # stops (releases) the file shown before
         self.preview_stack.show_file(path, lambda: self._request_of(job, entry_id))
         if self.last_path is not None and self.last_path != path:
@@ -451,9 +570,16 @@ class GeneratorPanel(QWidget):
         self.last_artifact = job.result if job is not None else None
         kept = entry_id is not None
         self.export_button.setEnabled(True)
-        name = display_name(job.request.condition_at(0.0)) if job else path.name
+        request = job.request if job is not None else None
+        if name:
+            pass
+        elif request is not None and request.trajectory is not None:
+            name = f"{arc_name(request.trajectory)} ({request.trajectory.end:g} s arc)"
+        else:
+            name = display_name(request.condition_at(0.0)) if request else path.name
         seconds = ""
         if job is not None and job.state is JobState.FINISHED and job.events:
             seconds = f" · {job.events[-1].timestamp - job.events[0].timestamp:.2f} s"
-        self.caption.setText(f"{name}{seconds} · {'kept in history' if kept else 'preview'}")
+        where = note or ("kept in history" if kept else "preview")
+        self.caption.setText(f"{name}{seconds} · {where}")
         self.result_shown.emit(path)

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.emotion import Condition
+from studio.emotion import Condition, Trajectory
 from studio.jobs import EventKind, Job
+from studio.library.atomic import atomic_write
 from studio.library.export import export_file
 from studio.library.history import Entry, History, HistoryError
 from studio.plugins import Registry
@@ -43,7 +44,11 @@ from studio.ui.trajectory_editor import QtTrajectoryEditor
 from studio.ui.trajectory_model import TrajectoryModel
 
 log = logging.getLogger(__name__)
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: Jobs and History share one tabbed dock (fits 1280×720)
+RECENT_ARCS = 8
+ARC_FILTER = "Emotional arc (*.json);;All files (*)"
+MAX_ARC_BYTES = 2 * 2**20  # an arc of the most keyframes allowed is far smaller
+DEFAULT_SIZE = (1480, 940)
 
 
 def _unavailable_page(name: str, reason: str) -> QWidget:
@@ -76,6 +81,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_error = ""
+        self.arc_error = ""
         self.last_export: tuple[list[Path], list[str]] = ([], [])
         if history is None:
             try:
@@ -93,7 +99,7 @@ class MainWindow(QMainWindow):
         self.specs: dict[str, str] = {}
         self.load_errors: dict[str, str] = {}
 
-        self.emotion_panel = QtEmotionPanel(self.condition)
+        self.emotion_panel = QtEmotionPanel(self.condition, self.trajectory)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -105,7 +111,7 @@ class MainWindow(QMainWindow):
         self.history_browser.show_entry.connect(self.show_entry)
         self.history_browser.export_entries.connect(self.export_entries)
         self.trajectory_editor = QtTrajectoryEditor(self.trajectory, self.condition)
-        self.trajectory.changed.connect(self._trajectory_changed)
+        self.arc_path: Path | None = None  # the arc document being edited, if saved/opened
         self.exporter = Exporter(self.bridge, self.specs.get, self.jobs_panel.add, self)
         self.exporter.finished.connect(self._export_done)
         self.bridge.updated.connect(self._on_update)
@@ -119,13 +125,13 @@ class MainWindow(QMainWindow):
         self._dock(
             "arc", "Emotional arc", self.trajectory_editor, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.splitDockWidget(self.docks["jobs"], self.docks["history"], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["emotion"]], [420], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["jobs"]], [340], Qt.Orientation.Horizontal)
-        self.resizeDocks(
-            [self.docks["jobs"], self.docks["history"]], [260, 480], Qt.Orientation.Vertical
-        )
-        self.resizeDocks([self.docks["arc"]], [170], Qt.Orientation.Vertical)
+        # Jobs and History share the right column as tabs: both stay reachable on a
+        # 1280×720 screen, where stacking them hid History's buttons under the arc.
+        self.tabifyDockWidget(self.docks["jobs"], self.docks["history"])
+        self.docks["history"].raise_()
+        self.resizeDocks([self.docks["emotion"]], [400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["jobs"]], [320], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["arc"]], [160], Qt.Orientation.Vertical)
         self._load_generators()
         self._menus()
         self.statusBar().showMessage(
@@ -188,6 +194,22 @@ class MainWindow(QMainWindow):
         export.setShortcut(QKeySequence("Ctrl+E"))
         export.triggered.connect(self._export_current)
         file_menu.addAction(export)
+        file_menu.addSeparator()
+        open_arc = QAction("&Open arc…", self)
+        open_arc.setShortcut(QKeySequence.StandardKey.Open)
+        open_arc.triggered.connect(lambda: self.open_arc())
+        file_menu.addAction(open_arc)
+        self.recent_menu = file_menu.addMenu("Recent arcs")
+        self._fill_recent()
+        save_arc = QAction("&Save arc", self)
+        save_arc.setShortcut(QKeySequence.StandardKey.Save)
+        save_arc.triggered.connect(lambda: self.save_arc(self.arc_path))
+        file_menu.addAction(save_arc)
+        save_as = QAction("Save arc &as…", self)
+        save_as.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        save_as.triggered.connect(lambda: self.save_arc())
+        file_menu.addAction(save_as)
+        file_menu.addSeparator()
         cancel = QAction("&Cancel all jobs", self)
         cancel.setShortcut(QKeySequence("Ctrl+."))
         cancel.triggered.connect(self.jobs_panel.cancel_everything)
@@ -278,10 +300,18 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1480, 940)
+            self.resize(*self._first_size())
         state = s.value("windowState")
         if isinstance(state, QByteArray):
             self.restoreState(state, LAYOUT_VERSION)
+        # The arc before the panels: "Follow the emotional arc" is restored only where
+        # there is an arc to follow.
+        raw_arc = s.value("arc")
+        if isinstance(raw_arc, str) and raw_arc:
+            with contextlib.suppress(ValueError, TypeError):
+                self.trajectory.restore(json.loads(raw_arc))
+        path = s.value("arc/path")
+        self.arc_path = Path(path) if isinstance(path, str) and path else None
         for gid, panel in self.panels.items():
             raw = s.value(f"panels/{gid}")
             if isinstance(raw, str):
@@ -298,6 +328,8 @@ class MainWindow(QMainWindow):
         s.setValue("windowState", self.saveState(LAYOUT_VERSION))
         s.setValue("condition", self.condition.condition.to_json())
         s.setValue("theme", theme.current().name)
+        s.setValue("arc", json.dumps(self.trajectory.state()))
+        s.setValue("arc/path", str(self.arc_path) if self.arc_path else "")
         for gid, panel in self.panels.items():
             try:
                 s.setValue(f"panels/{gid}", json.dumps(panel.state(), default=str))
@@ -308,7 +340,40 @@ class MainWindow(QMainWindow):
             s.setValue("tab", current.generator.id)
         s.sync()
 
+    def _first_size(self) -> tuple[int, int]:
+        """The first start's size: roomy, but never larger than the screen's free area."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return DEFAULT_SIZE
+        free = screen.availableGeometry()
+        return min(DEFAULT_SIZE[0], free.width()), min(DEFAULT_SIZE[1], free.height())
+
+    def unfinished_jobs(self) -> list[Job]:
+        """Generations (kept ones, not previews) that quitting now would lose."""
+        return [
+            p.current_job for p in self.panels.values() if p.current_job and not p.current_job.done
+        ]
+
+    def confirm_quit(self) -> bool:
+        """Asks before quitting while a generation runs; True to quit."""
+        running = self.unfinished_jobs()
+        if not running:
+            return True
+        n = len(running)
+        answer = QMessageBox.question(
+            self,
+            "Quit Emotion Studio",
+            f"{n} generation{'s are' if n > 1 else ' is'} still running and will be lost. "
+            "Quit anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.bridge.closed and not self.confirm_quit():
+            event.ignore()
+            return
         try:
             self.save_settings()
         except Exception:  # settings are a convenience; the workers must stop regardless
@@ -346,9 +411,75 @@ class MainWindow(QMainWindow):
         panel = self.current_panel()
         return panel.generate() if panel is not None else None
 
-    def _trajectory_changed(self) -> None:
-        self.emotion_panel.pad.keyframes = [k.condition for k in self.trajectory.keyframes]
-        self.emotion_panel.pad.update()
+    # -- arcs as documents ---------------------------------------------------------------
+    def recent_arcs(self) -> list[Path]:
+        raw = self.settings.value("arcs/recent")
+        items = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) and raw else []
+        return [Path(str(p)) for p in items][:RECENT_ARCS]
+
+    def _remember_arc(self, path: Path) -> None:
+        paths = [path, *(p for p in self.recent_arcs() if p != path)][:RECENT_ARCS]
+        self.settings.setValue("arcs/recent", [str(p) for p in paths])
+        self.arc_path = path
+        self._fill_recent()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent_arcs()
+        for path in paths:
+            action = self.recent_menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_arc(p))
+        self.recent_menu.setEnabled(bool(paths))
+
+    def open_arc(self, path: Path | None = None) -> bool:
+        """Open an arc document (the JSON ``studio generate --trajectory`` reads)."""
+        if path is None:
+            start = str(self.arc_path.parent if self.arc_path else Path.home())
+            chosen, _ = QFileDialog.getOpenFileName(self, "Open arc", start, ARC_FILTER)
+            if not chosen:
+                return False
+            path = Path(chosen)
+        try:
+            if path.stat().st_size > MAX_ARC_BYTES:
+                raise ValueError(f"larger than {MAX_ARC_BYTES // 2**20} MiB; not an arc")
+            arc = Trajectory.from_json(path.read_bytes())
+        except OSError as exc:
+            return self._arc_problem(f"Could not open {path.name}: {exc.strerror or exc}")
+        except ValueError as exc:
+            return self._arc_problem(f"{path.name} is not an arc: {exc}")
+        self.trajectory.load(arc)
+        self._remember_arc(path)
+        self.statusBar().showMessage(f"Opened the arc {path.name}", 6000)
+        return True
+
+    def save_arc(self, path: Path | None = None) -> bool:
+        """Write the arc as a document; asks where when ``path`` is None."""
+        arc = self.trajectory.document()
+        if arc is None:
+            return self._arc_problem("The arc has no keyframes to save yet")
+        if path is None:
+            start = self.arc_path or Path.home() / "arc.json"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save arc", str(start), ARC_FILTER)
+            if not chosen:
+                return False
+            path = Path(chosen)
+            if not path.suffix:
+                path = path.with_suffix(".json")
+        try:
+            with atomic_write(path, "w") as fh:
+                fh.write(arc.to_json(indent=2) + "\n")
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            return self._arc_problem(f"Could not save the arc to {path}: {reason}")
+        self._remember_arc(path)
+        self.statusBar().showMessage(f"Saved the arc to {path}", 6000)
+        return True
+
+    def _arc_problem(self, text: str) -> bool:
+        self.statusBar().showMessage(text, 10000)
+        self.arc_error = text
+        return False
 
     def _on_update(self, update: JobUpdate) -> None:
         if update.entry is not None:
@@ -370,8 +501,7 @@ class MainWindow(QMainWindow):
         panel = self.panels.get(entry.generator)
         if panel is not None and entry.path is not None:
             self.tabs.setCurrentWidget(panel)
-            panel.show_result(entry.path, None, entry.id)
-            panel.caption.setText(f"{entry.name} · from the history")
+            panel.show_result(entry.path, None, entry.id, note="from the history", name=entry.name)
 
     def reopen(self, entry: Entry) -> None:
         """Put a past generation's emotion and options back, and show its result."""

@@ -31,6 +31,7 @@ from studio.emotion import Condition
 from studio.emotion.lexicon import entries
 from studio.ui import theme
 from studio.ui.condition_model import ConditionModel, display_name
+from studio.ui.trajectory_model import TrajectoryModel
 
 # Words drawn on the pad, in priority order: Russell's (1980) circumplex terms that the
 # lexicon holds, then common neighbours; a word whose label would overlap one already drawn
@@ -78,10 +79,16 @@ MARGIN: Final = 34.0
 class QtPad(QWidget):
     """Shows and edits the valence/arousal of a :class:`ConditionModel`."""
 
-    def __init__(self, model: ConditionModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: ConditionModel,
+        trajectory: TrajectoryModel | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.model = model
-        self.keyframes: list[Condition] = []
+        self.trajectory = trajectory
+        self.keyframes: list[Condition] = []  # drawn as a numbered path; from ``trajectory``
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(280, 280)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -92,6 +99,14 @@ class QtPad(QWidget):
         )
         self._words = [(w, entries()[w].vad) for w in PAD_WORDS if w in entries()]
         model.changed.connect(lambda *_: self.update())
+        if trajectory is not None:
+            trajectory.changed.connect(self._arc_changed)
+            self._arc_changed()
+
+    def _arc_changed(self) -> None:
+        assert self.trajectory is not None
+        self.keyframes = [k.condition for k in self.trajectory.keyframes]
+        self.update()
 
     def sizeHint(self) -> QSize:
         return QSize(380, 380)
@@ -154,10 +169,10 @@ class QtPad(QWidget):
         if key in moves:
             dv, da = moves[key]
             self.model.set_vad(round(c.valence + dv, 4), round(c.arousal + da, 4), source="pad")
-            self.model.settled.emit(self.model.condition)
+            self.model.settle()
         elif key == Qt.Key.Key_Home:  # neutral: valence, arousal and dominance back to 0
             self.model.set_condition(Condition.neutral(), source="pad")
-            self.model.settled.emit(self.model.condition)
+            self.model.settle()
         else:
             super().keyPressEvent(event)
 

@@ -1,7 +1,14 @@
-"""The emotional arc being edited: keyframes (time → condition) and whether generators
-that can follow an arc (music, speech, talking head) should use it."""
+"""The emotional arc being edited: keyframes (time → condition), its length, and whether
+generators that can follow an arc (music, speech, talking head) should use it.
+
+The arc spans its Length: when the last keyframe comes earlier, the arc a generator gets
+holds that emotion to the end (one more keyframe), so "a 20 s arc" makes 20 s of music. The
+same JSON is an arc document (File → Save arc) and ``studio generate --trajectory``'s input.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -45,9 +52,43 @@ class TrajectoryModel(QObject):
 
     def trajectory(self) -> Trajectory | None:
         """The arc to generate with, or ``None`` when it is off or empty."""
-        if not self.enabled or not self.keyframes:
+        if not self.enabled:
             return None
-        return Trajectory(tuple(self.keyframes), self.interpolation)
+        return self.document()
+
+    def document(self) -> Trajectory | None:
+        """The arc over its whole Length (on or off), or ``None`` without keyframes."""
+        if not self.keyframes:
+            return None
+        frames = list(self.keyframes)
+        if frames[-1].time < self.duration - MIN_GAP / 2:  # hold the last emotion to the end
+            frames.append(Keyframe(round(self.duration, 3), frames[-1].condition))
+        return Trajectory(tuple(frames), self.interpolation)
+
+    def state(self) -> dict[str, Any]:
+        """What the window remembers between sessions."""
+        arc = self.document()
+        return {
+            "arc": arc.to_dict() if arc is not None else None,
+            "duration": self.duration,
+            "enabled": self.enabled,
+        }
+
+    def restore(self, state: Any) -> None:
+        """The arc of the last session (nothing to undo); a damaged value is ignored."""
+        if not isinstance(state, dict):
+            return
+        try:
+            arc = Trajectory.from_dict(state["arc"]) if state.get("arc") else None
+            duration = float(state.get("duration", self.duration))
+        except (ValueError, TypeError, KeyError):
+            return
+        if arc is not None:
+            self._take(arc)
+        if 1.0 <= duration <= 3600.0:
+            self.duration = max(duration, self.duration if arc is not None else 1.0)
+        self.enabled = bool(state.get("enabled")) and bool(self.keyframes)
+        self.changed.emit()
 
     def set_enabled(self, on: bool) -> None:
         if on != self.enabled:
@@ -103,9 +144,18 @@ class TrajectoryModel(QObject):
         self.changed.emit()
 
     def load(self, trajectory: Trajectory) -> None:
+        """Open an arc (a document, or a past generation's): one undo step; switched on."""
         self.checkpoint()
-        self.keyframes = list(trajectory.keyframes)
-        self.interpolation = trajectory.interpolation
-        self.duration = max(self.duration, trajectory.end, 1.0)
+        self._take(trajectory)
         self.enabled = True
         self.changed.emit()
+
+    def _take(self, trajectory: Trajectory) -> None:
+        frames = list(trajectory.keyframes)
+        end = max(trajectory.end, 1.0)
+        # A trailing hold (the same emotion twice) is how a saved arc keeps its Length.
+        if len(frames) > 1 and frames[-1].condition == frames[-2].condition:
+            frames.pop()
+        self.keyframes = frames
+        self.interpolation = trajectory.interpolation
+        self.duration = end

@@ -137,7 +137,7 @@ class QtWheel(QWidget):
         )
         if clear:
             self.set_level(pid, 0.0)
-            self.model.settled.emit(self.model.condition)
+            self.model.settle()
             return
         if event.button() == Qt.MouseButton.LeftButton:
             self._dragging = pid
@@ -172,10 +172,10 @@ class QtWheel(QWidget):
         elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             delta = STEP if key == Qt.Key.Key_Up else -STEP
             self.set_level(pid, round(self.levels[pid] + delta, 4))
-            self.model.settled.emit(self.model.condition)
+            self.model.settle()
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.set_level(pid, 0.0)
-            self.model.settled.emit(self.model.condition)
+            self.model.settle()
         else:
             super().keyPressEvent(event)
 

@@ -42,7 +42,7 @@ class QtWordBox(QLineEdit):
             return False
         self.problem.emit("")
         self.setText(condition.label or "")
-        self.model.settled.emit(self.model.condition)
+        self.model.settle()
         return True
 
     def _on_changed(self, condition: Condition, source: str) -> None:

@@ -87,35 +87,49 @@ def test_failure_is_one_readable_line(make_window: Any, qtbot: Any) -> None:
     assert row.status.objectName() == "error"
 
 
-def test_live_preview_keeps_only_the_newest_position(make_window: Any, qtbot: Any) -> None:
+def test_live_drag_never_cancels_a_rendering_preview_and_the_newest_wins(
+    make_window: Any, qtbot: Any
+) -> None:
     window = make_window()
     panel = window.panels["echo"]
     window.tabs.setCurrentWidget(panel)
     panel.mode.setCurrentIndex(panel.mode.findData("live"))
     panel.form.editors["steps"].put(20)
-    panel.form.editors["step_seconds"].put(0.02)
-    window.condition.begin_drag()
-    jobs = []
-    for i in range(5):
-        window.condition.set_vad(-0.8 + 0.3 * i, 0.1)
-        qtbot.waitUntil(lambda: panel.preview_job is not None, timeout=WAIT_MS)
-        qtbot.wait(1)  # let the debounced preview go out
-        if panel.preview_job not in jobs:
-            jobs.append(panel.preview_job)
-    window.condition.end_drag()
-    qtbot.wait(20)
-    last = panel.preview_job
-    assert last is jobs[-1]  # letting go at the same place adds no work
-    _finished_in_panel(qtbot, panel, last)
-    for job in jobs:
-        wait_final(qtbot, job)
-    assert [j.state for j in jobs if j is not last] == [JobState.CANCELLED] * (
-        len([j for j in jobs if j is not last])
+    panel.form.editors["step_seconds"].put(0.02)  # each preview renders for ~0.4 s
+    submitted: list[Any] = []
+    window.bridge.updated.connect(
+        lambda u: submitted.append(u.job) if u.job not in submitted else None
     )
+    window.condition.begin_drag()
+    window.condition.set_vad(-0.8, 0.1)
+    qtbot.waitUntil(lambda: panel.preview_job is not None, timeout=WAIT_MS)
+    first = panel.preview_job
+    for i in range(1, 5):  # moves while the first frame renders: only the newest waits
+        window.condition.set_vad(-0.8 + 0.3 * i, 0.1)
+        qtbot.wait(5)
+    assert panel.preview_job is first and not first.state.is_final
+    assert panel.pending_preview is not None
+    assert panel.pending_preview.condition.valence == pytest.approx(0.4)
+    window.condition.end_drag()
+    _finished_in_panel(qtbot, panel, first)  # the first frame is shown, not thrown away
+    assert first.state is JobState.FINISHED
+    qtbot.waitUntil(lambda: panel.preview_job is not first, timeout=WAIT_MS)
+    last = panel.preview_job
+    _finished_in_panel(qtbot, panel, last)
     assert last.request.condition.valence == pytest.approx(window.condition.condition.valence)
+    assert panel.frames_shown == 2 and panel.pending_preview is None
+    assert all(j.state is JobState.FINISHED for j in submitted)
     assert "preview" in panel.caption.text()
     with History() as history:
         assert history.count() == 0  # previews are never recorded
+
+
+def test_draft_previews_are_small_and_refined_at_rest() -> None:
+    from studio.ui.generator_panel import draft_size
+
+    assert draft_size("1024") == "256x256"
+    assert draft_size("1024x512") == "256x128"
+    assert draft_size(256) is None and draft_size(None) is None
 
 
 def test_inactive_and_manual_panels_do_not_preview(make_window: Any) -> None:
@@ -302,7 +316,11 @@ def test_arc_is_used_by_generators_that_follow_it(make_window: Any) -> None:
     panel.follow.setChecked(True)
     request = panel.build_request()
     assert request.trajectory is not None and request.condition is None
-    assert [k.condition.name for k in request.trajectory.keyframes] == ["joy", "sadness"]
+    # the arc spans its Length (20 s): the last emotion holds from 8 s to the end
+    assert [k.condition.name for k in request.trajectory.keyframes] == ["joy", "sadness"] * 1 + [
+        "sadness"
+    ]
+    assert request.trajectory.end == pytest.approx(editor.model.duration)
     editor.timeline.select(0)  # selecting a keyframe loads it into the pad
     assert window.condition.condition.name == "joy"
     editor.model.clear()

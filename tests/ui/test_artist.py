@@ -1,0 +1,166 @@
+"""The window as an artist meets it: restarts keep the arc, arcs are documents, Generate
+is guarded, lengths agree, a cancelled job says so, and the window fits a laptop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from studio.emotion import Condition, Trajectory
+from studio.jobs import JobState
+from studio.library.history import History
+from studio.plugins import fakes
+from tests.ui.conftest import WAIT_MS, wait_final
+
+
+def _manual(window: Any) -> Any:
+    for panel in window.panels.values():
+        panel.mode.setCurrentIndex(panel.mode.findData("manual"))
+    return window
+
+
+def _two_keyframes(window: Any, end: float = 8.0) -> None:
+    editor = window.trajectory_editor
+    window.condition.set_condition(Condition.from_mixture({"joy": 1.0}, 0.7))
+    editor.timeline.cursor_time = 0.0
+    editor.add_keyframe()
+    window.condition.set_condition(Condition.from_mixture({"sadness": 1.0}, 0.6))
+    editor.timeline.cursor_time = end
+    editor.add_keyframe()
+
+
+# -- 1 and 2: the arc survives a restart; arcs are documents ------------------------------
+def test_a_restart_keeps_the_arc_and_follow_stays_usable(make_window: Any) -> None:
+    window = _manual(make_window(fakes.registry("music")))
+    _two_keyframes(window)
+    panel = window.panels["music"]
+    panel.follow.setChecked(True)
+    assert panel.generate_button.isEnabled()
+    window.close()
+
+    again = _manual(make_window(fakes.registry("music")))
+    panel = again.panels["music"]
+    assert [k.condition.name for k in again.trajectory.keyframes] == ["joy", "sadness"]
+    assert again.trajectory.duration == pytest.approx(20.0)
+    assert panel.follow.isChecked() and panel.follow.isEnabled()
+    assert panel.generate_button.isEnabled(), panel.problem.text()
+    assert panel.build_request().trajectory is not None
+
+
+def test_follow_without_a_saved_arc_comes_back_unticked(make_window: Any) -> None:
+    window = _manual(make_window(fakes.registry("music")))
+    window.settings.setValue("panels/music", json.dumps({"follow": True}))
+    window.close()
+    again = make_window(fakes.registry("music"))
+    panel = again.panels["music"]
+    assert not panel.follow.isChecked() and panel.generate_button.isEnabled()
+
+
+def test_save_and_open_an_arc_as_the_command_line_reads_it(
+    make_window: Any, tmp_path: Path
+) -> None:
+    window = make_window()
+    _two_keyframes(window)
+    target = tmp_path / "rise.json"
+    assert window.save_arc(target)
+    arc = Trajectory.from_json(target.read_text())  # what `studio generate --trajectory` reads
+    assert [k.time for k in arc.keyframes] == [0.0, 8.0, 20.0]
+    window.trajectory.clear()
+    assert window.open_arc(target)
+    assert [k.time for k in window.trajectory.keyframes] == [0.0, 8.0]
+    assert window.trajectory.duration == pytest.approx(20.0)
+    assert window.recent_arcs() == [target]
+    assert [a.text() for a in window.recent_menu.actions()] == ["rise.json"]
+
+
+def test_a_file_that_is_not_an_arc_is_refused_in_one_line(make_window: Any, tmp_path: Path) -> None:
+    window = make_window()
+    bad = tmp_path / "notes.json"
+    bad.write_text('{"keyframes": 3}')
+    assert not window.open_arc(bad)
+    assert window.arc_error.startswith("notes.json is not an arc: ")
+    assert "\n" not in window.arc_error and window.trajectory.keyframes == []
+    assert not window.save_arc(tmp_path / "empty.json")  # nothing to save yet
+    assert not (tmp_path / "empty.json").exists()
+
+
+# -- 6: Generate is guarded ----------------------------------------------------------------
+def test_repeated_generate_makes_one_job_and_one_history_row(make_window: Any, qtbot: Any) -> None:
+    window = _manual(make_window())
+    panel = window.panels["echo"]
+    window.tabs.setCurrentWidget(panel)
+    panel.form.editors["steps"].put(10)
+    panel.form.editors["step_seconds"].put(0.02)
+    jobs = {id(panel.generate()) for _ in range(8)}
+    assert len(jobs) == 1
+    job = panel.current_job
+    assert wait_final(qtbot, job) is JobState.FINISHED
+    qtbot.waitUntil(lambda: panel.last_entry_id is not None, timeout=WAIT_MS)
+    assert panel.generate() is None  # the same recipe again: already in the history
+    assert "already in the history" in panel.caption.text()
+    panel.seed.setValue(panel.seed.value() + 1)
+    again = panel.generate()
+    assert again is not None and again is not job
+    wait_final(qtbot, again)
+    qtbot.waitUntil(lambda: window.history_browser.list.count() == 2, timeout=WAIT_MS)
+    with History() as history:
+        assert history.count() == 2
+
+
+# -- 7: lengths agree ----------------------------------------------------------------------
+def test_following_an_arc_makes_the_arc_length(make_window: Any) -> None:
+    window = _manual(make_window(fakes.registry("music")))
+    _two_keyframes(window, end=17.3)
+    panel = window.panels["music"]
+    panel.form.editors["duration"].put(30)
+    panel.follow.setChecked(True)
+    request = panel.build_request()
+    assert request.trajectory is not None
+    assert request.trajectory.end == pytest.approx(20.0)
+    assert request.params["duration"] == pytest.approx(20.0)
+    assert not panel.form.editors["duration"].widget.isEnabled()
+    assert "20 s" in panel.length_note.text() and not panel.length_note.isHidden()
+    assert panel.title() == "Music · joy → sadness"
+
+
+# -- 9: stale state ------------------------------------------------------------------------
+def test_a_cancelled_job_does_not_keep_its_progress_line(make_window: Any, qtbot: Any) -> None:
+    window = _manual(make_window())
+    panel = window.panels["echo"]
+    window.tabs.setCurrentWidget(panel)
+    panel.form.editors["steps"].put(200)
+    panel.form.editors["step_seconds"].put(0.05)
+    job = panel.generate()
+    qtbot.waitUntil(lambda: "%" in panel.caption.text(), timeout=WAIT_MS)
+    panel.cancel()
+    assert wait_final(qtbot, job) is JobState.CANCELLED
+    qtbot.waitUntil(lambda: panel.caption.text() == "Cancelled", timeout=WAIT_MS)
+    assert not panel.cancel_button.isEnabled()
+
+
+# -- 10: quitting during a job asks --------------------------------------------------------
+def test_quitting_during_a_generation_asks(
+    make_window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _manual(make_window())
+    panel = window.panels["echo"]
+    panel.form.editors["steps"].put(200)
+    panel.form.editors["step_seconds"].put(0.05)
+    job = panel.generate()
+    asked: list[str] = []
+
+    def answer(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args[2])
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    assert not window.close()
+    assert asked and "1 generation is still running" in asked[0]
+    assert not window.bridge.closed and not job.state.is_final
+    panel.cancel()
+    wait_final(qtbot, job)
+    assert window.close() and window.bridge.closed
