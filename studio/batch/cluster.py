@@ -47,6 +47,10 @@ MAX_ATTEMPTS: Final = 3
 REFRESH_S: Final = 2.0
 # How long lines may wait with no live worker in the cluster before they fail, seconds.
 NO_WORKER_S: Final = 60.0
+# After an actor is lost, no new actor goes to its node for this long: the node may be dying
+# before Ray has noticed (its health checks take seconds), and a new actor there would only
+# take lines to lose them again.
+QUARANTINE_S: Final = 30.0
 
 
 def ray_module() -> Any:
@@ -157,6 +161,7 @@ class _Dispatch:
         self.attempts: Counter[int] = Counter()
         self.has_gpu = False
         self.last_worker = time.monotonic()
+        self.lost_at: dict[str, float] = {}
 
     def _spawn(self) -> None:
         """One actor per CPU (and per GPU) of every live node, replacing lost ones."""
@@ -165,7 +170,10 @@ class _Dispatch:
         live_nodes = {n["NodeID"] for n in alive}
         self.actors = [a for a in self.actors if a.node in live_nodes]
         want_gpu = any(line.gpu for line in self.pending) and self.has_gpu
+        now = time.monotonic()
         for node in alive:
+            if now - self.lost_at.get(node["NodeID"], -QUARANTINE_S) < QUARANTINE_S:
+                continue
             have = Counter(a.gpu for a in self.actors if a.node == node["NodeID"])
             cpus = int(node["Resources"].get("CPU", 0))
             gpus = int(node["Resources"].get("GPU", 0)) if want_gpu else 0
@@ -200,6 +208,7 @@ class _Dispatch:
     def _lost(self, actor: _Actor, line: Line, exc: Exception) -> None:
         if actor in self.actors:
             self.actors.remove(actor)
+        self.lost_at[actor.node] = time.monotonic()
         self.attempts[line.number] += 1
         if self.attempts[line.number] >= MAX_ATTEMPTS:
             error = f"its worker was lost {MAX_ATTEMPTS} times ({type(exc).__name__})"

@@ -8,9 +8,10 @@ records it. Only a few lines per worker are staged at a time.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from studio import session
 from studio.batch.lines import Line
@@ -21,6 +22,16 @@ from studio.plugins import Registry, Request
 
 # Lines queued per worker: one running, one waiting, so a worker never waits for the driver.
 DEPTH = 2
+
+
+@contextlib.contextmanager
+def _discarding(waiting: dict[str, tuple[Line, Request]]) -> Iterator[None]:
+    """On an interrupt, remove the staging folders of the lines still out with workers."""
+    try:
+        yield
+    finally:
+        for _, staged in waiting.values():
+            session.discard(staged)
 
 
 class LocalRunner:
@@ -42,7 +53,7 @@ class LocalRunner:
         events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
         waiting: dict[str, tuple[Line, Request]] = {}
         started: dict[str, float] = {}
-        with JobQueue(workers=workers) as jobs:
+        with _discarding(waiting), JobQueue(workers=workers) as jobs:  # workers stop first
             jobs.subscribe(events.put)
             while todo or waiting:
                 while todo and len(waiting) < DEPTH * workers:

@@ -10,7 +10,7 @@ import pytest
 
 from studio.batch import run_batch
 from studio.batch.local import LocalRunner
-from studio.batch.report import BarProgress, JsonProgress, PlainProgress, progress_for
+from studio.batch.report import BarProgress, JsonProgress, PlainProgress, Row, progress_for
 from studio.cli import main
 from studio.library.export import read_state
 from studio.library.history import History
@@ -151,3 +151,33 @@ def test_the_bar_shows_count_rate_and_eta() -> None:
     text = Text.from_ansi(screen.getvalue()).plain
     assert "4 lines, 1 already done" in text and "2/3" in text
     assert "lines/min" in text and "eta" in text and "line 3 b.png: failed: [red]boom" in text
+
+
+def test_an_interrupted_batch_leaves_an_account_and_no_temp_files(
+    tmp_path: Path, registry: Registry
+) -> None:
+    class StopAfterTwo(PlainProgress):
+        def advance(self, row: Row, finished: int) -> None:
+            super().advance(row, finished)
+            if finished == 2:
+                raise KeyboardInterrupt  # Ctrl-C while the workers hold more lines
+
+    import io
+
+    lines = mixed_lines(8)
+    src = write_jsonl(tmp_path / "b.jsonl", lines)
+    out = tmp_path / "out"
+    history = History()
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(
+            registry, src, out, LocalRunner(registry, 2), StopAfterTwo(io.StringIO()), history
+        )
+    history.close()
+    rows = report(out)["rows"]
+    assert [r["status"] for r in rows].count("done") == 2
+    assert {r["status"] for r in rows} == {"done", "pending"}
+    assert not [p for p in out.rglob("*") if ".part" in p.name]
+    assert main(["batch", str(src), "-o", str(out), "--jobs", "1"], registry=registry) == 0
+    status = [r["status"] for r in report(out)["rows"]]
+    assert status.count("skipped") == 2 and status.count("done") == 6
+    assert len(history_paths()) == 8
