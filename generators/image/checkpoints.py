@@ -32,6 +32,7 @@ _UNET = "model.diffusion_model."
 _ATTN2_K = "model.diffusion_model.input_blocks.2.1.transformer_blocks.0.attn2.to_k.weight"
 _TEXT_WIDTH = ".attn2.to_k.weight"  # any cross-attention, for non-standard block layouts
 _XL_TEXT_2 = "conditioner.embedders.1.model."  # OpenCLIP-bigG, SDXL base only
+_V_PARAM = re.compile(r"parameterization:\s*[\"']?v[\"']?\s*$", re.MULTILINE)
 _MAX_HEADER: Final = 100 * 1024 * 1024  # the safetensors format's own header limit
 # Few-step distillations, named so by their authors (SD-Turbo, SDXL-Turbo, LCM,
 # SDXL-Lightning, Hyper-SD); the name is the only sign — the weights have the same layout.
@@ -44,6 +45,7 @@ class Checkpoint:
     family: str  # "sd1" | "sd2" | "sdxl"
     config: Path  # diffusers config folder (shipped, or the file's own .config folder)
     few_step: str = ""  # "turbo" | "lcm" | "" (name-based)
+    prediction: str = "epsilon"  # what the UNet predicts: "epsilon" or "v_prediction"
 
     @property
     def pipeline(self) -> str:
@@ -123,7 +125,22 @@ def inspect(path: Path) -> Checkpoint:
             "(a LoRA, VAE or another architecture?)"
         )
     config = own_config(path) or shipped_configs() / kind
-    return Checkpoint(path, kind, config, few_step_kind(path))
+    few = few_step_kind(path)
+    return Checkpoint(path, kind, config, few, prediction(path, kind, few))
+
+
+def prediction(path: Path, kind: str, few_step: str) -> str:
+    """SD 2.x comes as 768² v-prediction (2.0/2.1) or 512² epsilon ("base", SD-Turbo) with
+    identical tensors. A1111's convention decides: a ``<name>.yaml`` beside the file says
+    ``parameterization: "v"`` or not; without one, 2.x means the v-prediction release
+    unless it is a few-step distillation (SD-Turbo predicts epsilon)."""
+    if kind != "sd2":
+        return "epsilon"
+    sidecar = path.with_suffix(".yaml")
+    if sidecar.is_file():
+        text = sidecar.read_text(encoding="utf-8", errors="replace")
+        return "v_prediction" if _V_PARAM.search(text) else "epsilon"
+    return "epsilon" if few_step else "v_prediction"
 
 
 def is_checkpoint(path: Path) -> bool:
@@ -179,6 +196,10 @@ def load(ckpt: Checkpoint, dtype: Any) -> Any:
         **_tokenizers(ckpt),
         **extra,
     )
+    if pipe.scheduler.config.get("prediction_type") != ckpt.prediction:
+        pipe.scheduler = type(pipe.scheduler).from_config(
+            pipe.scheduler.config, prediction_type=ckpt.prediction
+        )
     return few_step_scheduler(pipe, ckpt.few_step)
 
 

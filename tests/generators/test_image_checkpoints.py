@@ -418,3 +418,14 @@ def _header_only(shapes: dict[str, list[int]]) -> bytes:
         offset += size
     raw = json.dumps(header).encode()
     return struct.pack("<Q", len(raw)) + raw + bytes(offset)
+
+
+def test_sd2_prediction_from_the_yaml_beside_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "v2-1_768.safetensors"
+    assert checkpoints.prediction(path, "sd2", "") == "v_prediction"
+    assert checkpoints.prediction(tmp_path / "sd_turbo.safetensors", "sd2", "turbo") == "epsilon"
+    path.with_suffix(".yaml").write_text('model:\n  params:\n    parameterization: "v"\n')
+    assert checkpoints.prediction(path, "sd2", "turbo") == "v_prediction"
+    path.with_suffix(".yaml").write_text("model:\n  params:\n    linear_start: 0.00085\n")
+    assert checkpoints.prediction(path, "sd2", "") == "epsilon"
+    assert checkpoints.prediction(path, "sd1", "") == "epsilon"
