@@ -99,13 +99,18 @@ class ImageGenerator(Generator[ImageParams]):
         if backend.name == DIFFUSERS:
             from generators.image import checkpoints, diffusion
 
-            pipe = models.load_pipeline(params.model)
+            model = params.model
+            quick = models.preview_model() if params.draft else None
+            if quick is not None:  # a draft: the few-step model, at its own settings
+                model = str(quick)
+            pipe = models.load_pipeline(model)
             steps, guidance = params.steps, params.guidance
-            kind = models.few_step(models.resolve(params.model))
+            kind = models.few_step(models.resolve(model))
             if kind:  # a few-step model: its own step count and guidance unless set
                 default_steps, default_guidance = checkpoints.few_step_defaults(kind)
-                steps = steps if "steps" in params.model_fields_set else default_steps
-                if "guidance" not in params.model_fields_set:
+                if quick is not None or "steps" not in params.model_fields_set:
+                    steps = default_steps
+                if quick is not None or "guidance" not in params.model_fields_set:
                     guidance = default_guidance
             stage(0.05, "encoding the prompt")
             rgb, extra = diffusion.run(
@@ -122,7 +127,7 @@ class ImageGenerator(Generator[ImageParams]):
                 progress=lambda f, m: stage(0.05 + 0.85 * f, m),
                 cancel=cancel,
             )
-            extra["model"] = params.model
+            extra["model"] = model
         elif params.input is not None:
             from generators.image import grade
 

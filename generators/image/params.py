@@ -80,6 +80,11 @@ class ImageParams(Params):
         "folder), a local pipeline folder, or a Hugging Face repo id already in the local cache",
         json_schema_extra=_model_menu(),
     )
+    draft: bool = Field(
+        False,
+        description="diffusers: draw with a few-step (Turbo/LCM) checkpoint from the models "
+        "folder when there is one — the window's live previews set this",
+    )
     steps: int = Field(25, ge=1, le=150, description="diffusers: denoising steps")
     guidance: float = Field(
         7.0, ge=0.0, le=30.0, allow_inf_nan=False, description="diffusers: guidance scale"

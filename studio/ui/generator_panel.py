@@ -355,6 +355,8 @@ class GeneratorPanel(QWidget):
             raise ValueError(problem)
         arc = self.trajectory.trajectory() if self.follow.isChecked() else None
         params = self.form.values()
+        if preview and "draft" in self.generator.params_model.model_fields:
+            params.setdefault("draft", True)  # e.g. image: a few-step model if there is one
         if arc is not None and "duration" in self.form.editors:
             params["duration"] = round(arc.end, 3)
         if draft and "size" in self.form.editors:

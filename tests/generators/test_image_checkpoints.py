@@ -429,3 +429,32 @@ def test_sd2_prediction_from_the_yaml_beside_the_file(tmp_path: Path) -> None:
     path.with_suffix(".yaml").write_text("model:\n  params:\n    linear_start: 0.00085\n")
     assert checkpoints.prediction(path, "sd2", "") == "epsilon"
     assert checkpoints.prediction(path, "sd1", "") == "epsilon"
+
+
+def test_draft_uses_the_few_step_model_of_the_models_folder(
+    sd15_file: Path, sdxl_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live previews ask for a draft: drawn by the Turbo/LCM checkpoint when there is one."""
+    root = tmp_path / "checkpoints"
+    root.mkdir()
+    for src in (sd15_file, sdxl_file):
+        shutil.copy(src, root / src.name)
+        shutil.copytree(src.with_name(src.stem + ".config"), root / f"{src.stem}.config")
+    monkeypatch.setenv(models.ENV_MODELS_FOLDER, str(root))
+    params = {"model": "tiny-sd15", "size": "64", "steps": 2}
+    full = ImageGenerator().generate(
+        Request("image", tmp_path / "a.png", condition=ANGRY, params=params)
+    )
+    draft = ImageGenerator().generate(
+        Request("image", tmp_path / "b.png", condition=ANGRY, params=params | {"draft": True})
+    )
+    assert full.metadata["image"]["pipeline"] == "StableDiffusionPipeline"
+    assert full.metadata["image"]["steps"] == 2
+    assert draft.metadata["image"]["model"] == str(root / "tiny-sdxl-turbo.safetensors")
+    assert (draft.metadata["image"]["steps"], draft.metadata["image"]["guidance"]) == (4, 0.0)
+    # Without a few-step model a draft is drawn by the chosen model as asked.
+    (root / "tiny-sdxl-turbo.safetensors").unlink()
+    again = ImageGenerator().generate(
+        Request("image", tmp_path / "c.png", condition=ANGRY, params=params | {"draft": True})
+    )
+    assert again.metadata["image"]["pipeline"] == "StableDiffusionPipeline"
