@@ -153,8 +153,9 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _finish_staged(request: Request, payload: dict[str, Any]) -> None:
-    """Embed into the staging file (or stage a sidecar), then rename onto the output."""
+def _prepare_staged(request: Request, payload: dict[str, Any]) -> Callable[[], None]:
+    """Embed into the staging file (or stage a sidecar); return the step that renames it
+    onto the output (with the sidecar first, put back if the file cannot follow)."""
     assert request.staging is not None
     staged, target = Path(request.staging), request.output
     staging = Staging.of(staged)
@@ -167,7 +168,8 @@ def _finish_staged(request: Request, payload: dict[str, Any]) -> None:
         encode_payload(payload)
         side_tmp = staged.parent / sidecar_path(staged).name
         write_sidecar(staged, payload)
-    with _signals_held():
+
+    def commit() -> None:
         restore = _place_sidecar(side_tmp, target) if side_tmp is not None else None
         try:
             if staging is not None:
@@ -179,6 +181,8 @@ def _finish_staged(request: Request, payload: dict[str, Any]) -> None:
             if restore is not None:
                 restore()  # the old file stays: so does its old sidecar
             raise
+
+    return commit
 
 
 def _place_sidecar(side_tmp: Path, target: Path) -> Callable[[], None]:
@@ -217,20 +221,30 @@ def keep(artifact: Artifact, request: Request, history: History | None) -> Kept:
     payload = embedded_payload(artifact)
     try:
         if request.staging is not None:
-            _finish_staged(request, payload)
-        elif supports_embedding(artifact.path):
+            commit = _prepare_staged(request, payload)
+            # The renames and the history row go together: a SIGTERM that arrives meanwhile
+            # is delivered once both are done.
+            with _signals_held():
+                commit()
+                return _record(artifact, request, history)
+        if supports_embedding(artifact.path):
             embed(artifact.path, payload)
         else:
             write_sidecar(artifact.path, payload)
     except ExportError as exc:
         raise BadInput(str(exc)) from exc
-    except BadInput:
+    except (BadInput, GenerationFailed):
         raise
     except (OSError, ValueError) as exc:
         generator = artifact.metadata.get("generator", request.generator)
         raise GenerationFailed(f"{generator}: {type(exc).__name__}: {exc}") from exc
     finally:
         discard(request)
+    return _record(artifact, request, history)
+
+
+def _record(artifact: Artifact, request: Request, history: History | None) -> Kept:
+    """The history row of a kept file; a history problem is a warning, not a failure."""
     if history is None:
         return Kept()
     try:
