@@ -118,10 +118,10 @@ class QtEmotionPanel(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.wheel)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 3)  # the pad takes most of the growth
+        self.splitter.setStretchFactor(1, 1)
 
-        self.setMinimumWidth(360)
+        self.setMinimumWidth(300)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 10)
         layout.setSpacing(6)

@@ -249,7 +249,7 @@ class GeneratorPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(options)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(320)
+        scroll.setMinimumWidth(260)
         left = QWidget()  # the options scroll; the problem line and buttons stay in view
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 0, 12)
@@ -284,7 +284,7 @@ class GeneratorPanel(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([340, 700])
+        split.setSizes([320, 700])
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -49,6 +49,9 @@ RECENT_ARCS = 8
 ARC_FILTER = "Emotional arc (*.json);;All files (*)"
 MAX_ARC_BYTES = 2 * 2**20  # an arc of the most keyframes allowed is far smaller
 DEFAULT_SIZE = (1480, 940)
+EMOTION_SHARE = 0.3  # of the window's width: the pad's dock (project calibration)
+SIDE_SHARE = 0.22  # Jobs / History
+HORIZONTAL = Qt.Orientation.Horizontal
 
 
 def _unavailable_page(name: str, reason: str) -> QWidget:
@@ -347,6 +350,21 @@ class MainWindow(QMainWindow):
             return DEFAULT_SIZE
         free = screen.availableGeometry()
         return min(DEFAULT_SIZE[0], free.width()), min(DEFAULT_SIZE[1], free.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The pad is the hero: the emotion dock takes a share of the width, so the pad
+        grows with the window (the generator form scrolls instead)."""
+        super().resizeEvent(event)
+        if event.size().width() == event.oldSize().width():
+            return
+        width = event.size().width()
+        emotion, side = self.docks["emotion"], self.docks["history"]
+        area = Qt.DockWidgetArea
+        if not emotion.isFloating() and self.dockWidgetArea(emotion) == area.LeftDockWidgetArea:
+            self.resizeDocks([emotion], [max(300, round(width * EMOTION_SHARE))], HORIZONTAL)
+        if not side.isFloating() and self.dockWidgetArea(side) == area.RightDockWidgetArea:
+            share = max(280, min(420, round(width * SIDE_SHARE)))
+            self.resizeDocks([side], [share], HORIZONTAL)
 
     def unfinished_jobs(self) -> list[Job]:
         """Generations (kept ones, not previews) that quitting now would lose."""

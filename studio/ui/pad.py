@@ -90,7 +90,7 @@ class QtPad(QWidget):
         self.trajectory = trajectory
         self.keyframes: list[Condition] = []  # drawn as a numbered path; from ``trajectory``
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(280, 280)
+        self.setMinimumSize(220, 220)  # the hero: grows with its dock; fits 1280×720
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Valence–arousal pad")
         self.setToolTip(

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -49,7 +50,7 @@ class QtTimeline(QWidget):
         self.cursor_time = 0.0
         self.selected: int | None = None
         self._drag: int | None = None
-        self.setMinimumHeight(110)
+        self.setMinimumHeight(80)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Emotion timeline")
         self.setToolTip(__doc__.split("\n\n")[1] if __doc__ else "")
@@ -242,15 +243,20 @@ class QtTrajectoryEditor(QWidget):
         bar.addWidget(self.interp)
         bar.addStretch(1)
         bar.addWidget(self.count)
-        bar.addWidget(add)
-        bar.addWidget(self.update_button)
-        bar.addWidget(remove)
-        bar.addWidget(clear)
-        bar.addWidget(self.undo_button)
+        # The edit buttons sit in a block beside the timeline, not in one long row: the
+        # dock then fits under the generator panel on a 1280-pixel-wide screen.
+        edits = QGridLayout()
+        edits.setSpacing(4)
+        for i, button in enumerate((add, self.update_button, remove, clear, self.undo_button)):
+            edits.addWidget(button, i // 2, i % 2)
+        edits.setRowStretch(3, 1)
+        body = QHBoxLayout()
+        body.addWidget(self.timeline, 1)
+        body.addLayout(edits)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.addLayout(bar)
-        layout.addWidget(self.timeline, 1)
+        layout.addLayout(body, 1)
         model.changed.connect(self._sync)
         self._sync()
 

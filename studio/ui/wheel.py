@@ -65,7 +65,7 @@ class QtWheel(QWidget):
         self.selected = 0
         self._dragging: str | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(240, 240)
+        self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Plutchik blend wheel")
         self.setToolTip(

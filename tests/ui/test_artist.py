@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QMessageBox
 
 from studio.emotion import Condition, Trajectory
@@ -164,3 +165,50 @@ def test_quitting_during_a_generation_asks(
     panel.cancel()
     wait_final(qtbot, job)
     assert window.close() and window.bridge.closed
+
+
+# -- 3: it fits a laptop; the pad is the hero ----------------------------------------------
+def _inside(window: Any, widget: Any) -> bool:
+    top_left = widget.mapTo(window, widget.rect().topLeft())
+    bottom_right = widget.mapTo(window, widget.rect().bottomRight())
+    return window.rect().contains(top_left) and window.rect().contains(bottom_right)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1366, 740)])
+def test_the_window_fits_a_laptop_screen_with_every_dock_reachable(
+    make_window: Any, qtbot: Any, size: tuple[int, int]
+) -> None:
+    window = make_window(fakes.registry("echo", "music"))
+    width, height = size
+    hint = window.minimumSizeHint()
+    assert hint.width() <= width and hint.height() <= height - 30  # room for a title bar
+    window.resize(width, height - 30)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.width() <= width and window.height() <= height - 30
+    for key, dock in window.docks.items():
+        shown = dock.isVisible() and _inside(window, dock)
+        tabbed = any(
+            other.isVisible() and _inside(window, other)
+            for other in window.tabifiedDockWidgets(dock)
+        )
+        assert shown or tabbed, key
+    browser = window.history_browser
+    window.docks["history"].raise_()
+    qtbot.waitUntil(lambda: browser.isVisible())
+    arc = window.docks["arc"].geometry()
+    for button in (browser.reopen_button, browser.export_button, browser.delete_button):
+        assert _inside(window, button)
+        assert not arc.intersects(QRect(button.mapTo(window, QPoint(0, 0)), button.size()))
+    panel = window.current_panel()
+    assert _inside(window, panel.generate_button)
+
+
+def test_the_pad_grows_with_the_window(make_window: Any, qtbot: Any) -> None:
+    window = make_window()
+    window.resize(1280, 690)
+    window.show()
+    qtbot.waitExposed(window)
+    small = window.emotion_panel.pad.width()
+    window.resize(1920, 1050)
+    qtbot.waitUntil(lambda: window.emotion_panel.pad.width() > small * 1.3)

@@ -50,7 +50,7 @@ class PreviewStack(QStackedWidget):
         self.addWidget(self.placeholder)
         self.current: Path | None = None
         self.midi_audio: MidiAudio | None = None  # makes MIDI results playable
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(280, 200)
 
     def set_midi_audio(self, audio: MidiAudio | None) -> None:
         self.midi_audio = audio
