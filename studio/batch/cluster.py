@@ -109,6 +109,10 @@ class _Actor:
     node: str
     gpu: bool
 
+    @property
+    def label(self) -> str:
+        return f"{self.node[:8]} {'GPU' if self.gpu else 'CPU'}"
+
 
 class RayRunner:
     """Connects to the cluster at ``address`` for the run and leaves it as it was."""
@@ -242,22 +246,23 @@ class _Dispatch:
                 try:
                     result = ray.get(ref)
                 except ray.exceptions.RayTaskError as exc:  # the actor's code raised
-                    self.deliver(line, line.request, " ".join(str(exc.cause).split()), 0.0)
+                    error = " ".join(str(exc.cause).split())
+                    self.deliver(line, line.request, error, 0.0, actor.label)
                 except ray.exceptions.RayError as exc:  # the actor, its node or the result is gone
                     self._lost(actor, line, exc)
                 else:
-                    self._finish(line, result)
+                    self._finish(line, result, actor.label)
 
-    def _finish(self, line: Line, result: tuple[Any, ...]) -> None:
+    def _finish(self, line: Line, result: tuple[Any, ...], worker: str) -> None:
         """Write a result's bytes into a staging file the session finishes (embed, rename)."""
         if result[0] != "ok":
-            self.deliver(line, line.request, str(result[1]), float(result[2]))
+            self.deliver(line, line.request, str(result[1]), float(result[2]), worker)
             return
         _, files, metadata, seconds = result
         try:
             staged = session.stage(line.request)
         except BadInput as exc:
-            self.deliver(line, line.request, str(exc), float(seconds))
+            self.deliver(line, line.request, str(exc), float(seconds), worker)
             return
         assert staged.staging is not None
         written: list[Path] = []
@@ -269,7 +274,8 @@ class _Dispatch:
                     fh.write(data)
                 written.append(target)
         except (OSError, ValueError) as exc:
-            self.deliver(line, staged, f"cannot write {line.request.output}: {exc}", seconds)
+            error = f"cannot write {line.request.output}: {exc}"
+            self.deliver(line, staged, error, float(seconds), worker)
             return
         artifact = Artifact(files=tuple(written), metadata=metadata)
-        self.deliver(line, staged, as_output(artifact, staged), float(seconds))
+        self.deliver(line, staged, as_output(artifact, staged), float(seconds), worker)

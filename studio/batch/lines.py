@@ -191,6 +191,16 @@ class _Resolver:
         path.write_text(json.dumps(value), encoding="utf-8")
         return path
 
+    def _beside(self, name: str, value: str) -> str:
+        """A relative path in a file-valued option reads from the batch file's folder (a
+        ``model`` only when it is there: it may also be a Hugging Face cache id)."""
+        if name not in ("input", "audio", "model"):
+            return value
+        path = Path(value).expanduser()
+        if path.is_absolute() or (name == "model" and not (self.base / path).exists()):
+            return str(path)
+        return str(self.base / path)
+
     def line(self, number: int, record: Mapping[str, Any]) -> Line:
         unknown = sorted(set(record) - KNOWN_KEYS)
         if unknown:
@@ -220,9 +230,7 @@ class _Resolver:
                 if name in kind_options:
                     raise BadInput(f"{key}: given twice")
                 kind_options[name] = _option_text(key, value)
-                if name in ("input", "audio"):  # a relative path reads from the batch file's folder
-                    path = Path(str(kind_options[name])).expanduser()
-                    kind_options[name] = str(path if path.is_absolute() else self.base / path)
+                kind_options[name] = self._beside(name, str(kind_options[name]))
         params = collect_params(gen, kind_options, _param_items(record.get("param", {})))
         out = _out_path(record["out"]) if "out" in record else f"{gen.id}_{number:04d}"
         if "out" not in record:

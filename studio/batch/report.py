@@ -30,6 +30,7 @@ class Row:
     status: Status = "pending"
     seconds: float | None = None
     error: str | None = None
+    worker: str | None = None  # where it ran, on a cluster: "NODE8HEX CPU" or "… GPU"
 
 
 class Ledger:

@@ -48,10 +48,16 @@ def run_batch(
     ledger.write()
     finished = 0
 
-    def deliver(line: Line, staged: Request, outcome: Artifact | str, seconds: float) -> None:
+    def deliver(
+        line: Line,
+        staged: Request,
+        outcome: Artifact | str,
+        seconds: float,
+        worker: str | None = None,
+    ) -> None:
         nonlocal finished
         row = rows[line.number]
-        row.seconds = round(seconds, 3)
+        row.seconds, row.worker = round(seconds, 3), worker
         if isinstance(outcome, Artifact):
             try:
                 kept = session.keep(outcome, staged, history)

@@ -10,10 +10,23 @@ from typing import Protocol
 from studio.batch.lines import Line
 from studio.plugins import Artifact, Request
 
-# ``deliver(line, staged request, artifact or error text, seconds)``, always called on the
-# driver's thread: it finishes the staged file (embed, one rename), records the history and
-# accounts for the line (or discards the staging folder when the line failed).
-Deliver = Callable[[Line, Request, Artifact | str, float], None]
+
+class Deliver(Protocol):
+    """``deliver(line, staged request, artifact or error text, seconds, worker)``, always
+    called on the driver's thread: it finishes the staged file (embed, one rename), records
+    the history and accounts for the line (or discards the staging when the line failed).
+    ``worker`` says where it ran when that is worth telling (a cluster node)."""
+
+    def __call__(
+        self,
+        line: Line,
+        staged: Request,
+        outcome: Artifact | str,
+        seconds: float,
+        worker: str | None = None,
+    ) -> None: ...
+
+
 # ``note(message)``: something the user should hear of mid-run (a lost worker).
 Note = Callable[[str], None]
 

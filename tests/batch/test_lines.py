@@ -154,3 +154,20 @@ def test_done_means_the_same_request_is_embedded(tmp_path: Path, registry: Regis
     src = write_jsonl(tmp_path / "b.jsonl", [{"kind": "music", "seed": 5, "out": "a.mid"}])
     (changed,) = read_lines(registry, src, tmp_path / "out")
     assert not is_done(registry, changed)
+
+
+def test_file_options_read_beside_the_batch_file(tmp_path: Path, registry: Registry) -> None:
+    from PIL import Image
+
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (32, 24), (120, 80, 40)).save(tmp_path / "in" / "photo.png")
+    src = write_jsonl(
+        tmp_path / "b.jsonl",
+        [
+            {"kind": "image", "input": "in/photo.png", "word": "nostalgic", "out": "g.png"},
+            {"kind": "image", "backend": "procedural", "model": "someone/tiny-sd", "out": "m.png"},
+        ],
+    )
+    graded, named = read_lines(registry, src, tmp_path / "out")
+    assert graded.request.params["input"] == str(tmp_path / "in" / "photo.png")
+    assert named.request.params["model"] == "someone/tiny-sd"  # not a folder here: an id
