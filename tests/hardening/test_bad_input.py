@@ -250,6 +250,7 @@ PHOTO_CASES: list[tuple[str, Build, str]] = [
         lambda d: [_write(d / "p.png", png_header_only(d / "q.png", 64, 64).read_bytes()[:40])],
         "p.png",
     ),
+    ("long-name", lambda d: [d / ("p" * 300 + ".png")], "too long"),
     ("8000-square", lambda d: [png_header_only(d / "p.png", 8000, 8000)], "Mpx"),
     (
         "beyond-any-size",
@@ -280,6 +281,8 @@ AUDIO_CASES: list[tuple[str, Build, str]] = [
     ("too-short", lambda d: wav(d / "v.wav", seconds=0.01), "too short"),
     ("hundred-channels", lambda d: wav_header(d / "v.wav", 1, 16000, 100), "channels"),
     ("garbage", lambda d: _write(d / "v.wav", os.urandom(4096)), "cannot read audio"),
+    ("long-name", lambda d: d / ("v" * 300 + ".wav"), "too long"),
+    ("dev-zero-long", lambda d: zero_link(d / "v.flac"), ""),
 ]
 
 
