@@ -4,8 +4,8 @@ is produced by rendering the same request again (same seed ⇒ the same content)
 
 from __future__ import annotations
 
-import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,24 @@ def entry_title(entry: Entry) -> str:
     return (
         label if isinstance(label, str) and label else entry.name
     )  # the format combo's "as generated" choice
+
+
+def writable_dir(folder: Path) -> bool:
+    """Whether a file can really be created here: ``os.access`` says yes to root in
+    /proc or on a read-only mount, so try one (removed at once)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".studio-probe-"):
+            return True
+    except OSError:
+        return False
+
+
+def existing_ancestor(folder: Path) -> Path | None:
+    """The nearest folder above ``folder`` that exists (``folder`` itself if it does)."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def safe_stem(text: str) -> str:
@@ -92,9 +110,10 @@ class ExportDialog(QDialog):
         self.setWindowTitle(
             "Export clip" if len(entries) == 1 else f"Export {len(entries)} generations"
         )
+        # The Pictures folder may not exist yet (a fresh profile): it is created on Export.
         default = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
         remembered = settings.value("export/folder", default) if settings is not None else default
-        self.folder = QLineEdit(str(remembered or Path.home()))
+        self.folder = QLineEdit(str(remembered or default or Path.home()))
         self.folder.setAccessibleName("Export folder")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -116,6 +135,7 @@ class ExportDialog(QDialog):
             "The emotion state is embedded in the file too, where the format allows"
         )
         self.overwrite = QCheckBox("Replace existing files")
+        self.overwrite.toggled.connect(lambda _: self._update())
         self.preview = QLabel()
         self.preview.setObjectName("hint")
         self.preview.setWordWrap(True)
@@ -143,9 +163,11 @@ class ExportDialog(QDialog):
         self._update()
 
     def _browse(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Export to", self.folder.text())
+        start = existing_ancestor(self.plan().folder) or Path.home()
+        chosen = QFileDialog.getExistingDirectory(self, "Export to", str(start))
         if chosen:
             self.folder.setText(chosen)
+            self._update()  # the same text fires no change, but the folder may be new
 
     def plan(self) -> ExportPlan:
         return ExportPlan(
@@ -157,22 +179,30 @@ class ExportDialog(QDialog):
         )
 
     def problem(self) -> str:
+        """Why Export cannot go ahead, in the artist's words; "" when it can. Checked the
+        way the export will run (a test file, the names it will write), so a destination
+        approved here does not fail afterwards."""
         plan = self.plan()
         if not self.folder.text().strip():
             return "Choose a folder"
-        if not plan.folder.is_dir():
-            return f"The folder does not exist: {plan.folder}"
-        if not os.access(plan.folder, os.W_OK):
-            return f"The folder is not writable: {plan.folder}"
+        if not plan.folder.is_absolute():
+            return "Choose a full folder path (Browse…)"
+        base = existing_ancestor(plan.folder)
+        if base is None or not base.is_dir():
+            return f"{base} is a file, not a folder" if base else "Choose a folder"
+        if not writable_dir(base):
+            return f"Files cannot be written in {base}; choose another folder"
         if all(entry.path is None for entry in self.entries):
             return "These generations have no files left to export"
         for entry in self.entries:
             if entry.path is None:
                 continue
             try:
-                plan.target(entry)
+                target = plan.target(entry)
             except ValueError as exc:
                 return str(exc)
+            if not plan.overwrite and (target.exists() or target.is_symlink()):
+                return f"{target.name} is already there; tick “Replace existing files”"
         return ""
 
     def _update(self) -> None:
@@ -181,11 +211,24 @@ class ExportDialog(QDialog):
         if problem:
             self.preview.setText(problem)
         else:
-            first = self.plan().target(next(e for e in self.entries if e.path is not None))
+            plan = self.plan()
+            first = plan.target(next(e for e in self.entries if e.path is not None))
             more = f" (and {len(self.entries) - 1} more)" if len(self.entries) > 1 else ""
-            self.preview.setText(f"→ {first}{more}")
+            new = "" if plan.folder.is_dir() else " (the folder will be created)"
+            self.preview.setText(f"→ {first}{more}{new}")
 
     def accept(self) -> None:
+        problem = self.problem()
+        if not problem:
+            try:
+                self.plan().folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                problem = f"Could not create the folder: {exc.strerror or exc}"
+        if problem:  # e.g. the folder was removed meanwhile: say so, stay open
+            self._update()
+            self.preview.setText(problem)
+            self.ok.setEnabled(False)
+            return
         if self.settings is not None:
             self.settings.setValue("export/folder", self.folder.text().strip())
         super().accept()

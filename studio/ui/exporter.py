@@ -74,8 +74,17 @@ class Exporter(QObject):
         payload = {k: v for k, v in metadata.items() if k != "timings"}
         try:
             result = export_file(src, dst, payload, sidecar=plan.sidecar, overwrite=plan.overwrite)
-        except (OSError, ValueError, ExportError) as exc:
-            batch.errors.append(f"{dst.name}: {exc}")
+        except FileExistsError:  # the library's wording is for programmers
+            batch.errors.append(
+                f"{dst.name} already exists in {dst.parent}; tick “Replace existing files”"
+            )
+            return
+        except ExportError as exc:  # already one line naming the file and the reason
+            batch.errors.append(str(exc)[:1].upper() + str(exc)[1:])
+            return
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            batch.errors.append(f"{dst.name}: {reason}")
             return
         batch.done.append(result.path)
 

@@ -244,6 +244,15 @@ def build_editor(name: str, info: FieldInfo, notify: Callable[[], None]) -> Fiel
     return FieldEditor(line, get_text, put_text)
 
 
+def plain(field: str, message: str) -> str:
+    """One line an artist reads: "Text is empty", never "Params: text is empty" (a
+    cross-field rule has no field) nor "Text: text is empty"."""
+    label = label_for(field) if field else ""
+    if not label or message.casefold().startswith(label.casefold()):
+        return message[:1].upper() + message[1:]
+    return f"{label}: {message}"
+
+
 class ParamsForm(QWidget):
     """Editors for every field of ``model``; ``changed`` fires on any edit."""
 
@@ -302,6 +311,6 @@ class ParamsForm(QWidget):
             self.model.model_validate(self.values())
         except ValidationError as exc:
             err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "params"
-            return f"{label_for(where)}: {err['msg'].removeprefix('Value error, ')}"
+            where = ".".join(str(p) for p in err["loc"])
+            return plain(where, err["msg"].removeprefix("Value error, "))
         return ""

@@ -255,9 +255,11 @@ def test_overlapping_exports_keep_their_own_results(
     assert not window.exporter.busy
 
 
-def test_export_dialog_rejects_a_missing_folder(
-    qtbot: Any, make_window: Any, tmp_path: Path
+def test_export_to_a_missing_folder_creates_it(
+    qtbot: Any, make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
     from studio.ui.export_dialog import ExportDialog
 
     window = _manual(make_window())
@@ -267,9 +269,33 @@ def test_export_dialog_rejects_a_missing_folder(
         entries = history.list()
     dialog = ExportDialog(entries, [])
     qtbot.addWidget(dialog)
-    dialog.folder.setText(str(tmp_path / "nope"))
-    assert not dialog.ok.isEnabled()
-    assert "does not exist" in dialog.preview.text()
+    missing = tmp_path / "Pictures" / "studio"
+    dialog.folder.setText(str(missing))
+    assert dialog.ok.isEnabled(), dialog.preview.text()
+    assert "the folder will be created" in dialog.preview.text()
+    (tmp_path / "afile").write_text("x")
+    dialog.folder.setText(str(tmp_path / "afile" / "sub"))
+    assert not dialog.ok.isEnabled() and "is a file, not a folder" in dialog.preview.text()
+    dialog.folder.setText("/proc/studio-exports")  # exists to os.access, not writable
+    assert not dialog.ok.isEnabled() and "cannot be written" in dialog.preview.text()
+    # Browse picks the folder already typed (made meanwhile): the line is re-checked
+    dialog.folder.setText(str(missing))
+    missing.mkdir(parents=True)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(missing))
+    dialog._browse()
+    assert dialog.ok.isEnabled() and "will be created" not in dialog.preview.text()
+    missing.rmdir()
+    dialog.accept()  # creates it
+    assert missing.is_dir() and dialog.result() == ExportDialog.DialogCode.Accepted
+    with qtbot.waitSignal(window.exporter.finished, timeout=WAIT_MS) as done:
+        window.exporter.run(dialog.plan(), entries)
+    assert done.args[1] == [] and done.args[0][0].parent == missing
+    again = ExportDialog(entries, [])  # the same names again: said before Export, not after
+    qtbot.addWidget(again)
+    again.folder.setText(str(missing))
+    assert not again.ok.isEnabled() and "Replace existing files" in again.preview.text()
+    again.overwrite.setChecked(True)
+    assert again.ok.isEnabled()
 
 
 def test_layout_and_last_condition_persist(make_window: Any, qtbot: Any) -> None:
