@@ -39,8 +39,7 @@ def build(family: str, dtype: Any, device: str) -> Any:
 
     folder = checkpoints.shipped_configs() / family
     index = json.loads((folder / "model_index.json").read_text())
-    tokens = checkpoints._tokenizers(checkpoints.Checkpoint(folder, family, folder))
-    parts: dict[str, Any] = dict(tokens)
+    parts: dict[str, Any] = checkpoints.tokenizers(family)
     torch.manual_seed(0)
     for name, value in index.items():
         if not isinstance(value, list) or name in parts or not isinstance(value[0], str):

@@ -161,11 +161,9 @@ def _is_checkpoint(path: Path, size: int, mtime_ns: int) -> bool:
         return False
 
 
-def _tokenizers(ckpt: Checkpoint) -> dict[str, Any]:
-    """The CLIP tokenizers, from the shipped vocabulary (SD 2.x and SDXL's second encoder
+def tokenizers(family: str) -> dict[str, Any]:
+    """The CLIP tokenizers from the shipped vocabulary (SD 2.x and SDXL's second encoder
     pad with "!", as their OpenCLIP originals do)."""
-    if (ckpt.config / "tokenizer").is_dir():
-        return {}  # the file's own config folder brings its tokenizers
     from transformers import CLIPTokenizer
 
     files = tokenizer_files()
@@ -175,9 +173,9 @@ def _tokenizers(ckpt: Checkpoint) -> dict[str, Any]:
             str(files / "vocab.json"), str(files / "merges.txt"), pad_token=pad, model_max_length=77
         )
 
-    if ckpt.family == "sdxl":
+    if family == "sdxl":
         return {"tokenizer": make("<|endoftext|>"), "tokenizer_2": make("!")}
-    return {"tokenizer": make("!" if ckpt.family == "sd2" else "<|endoftext|>")}
+    return {"tokenizer": make("!" if family == "sd2" else "<|endoftext|>")}
 
 
 def load(ckpt: Checkpoint, dtype: Any) -> Any:
@@ -193,7 +191,8 @@ def load(ckpt: Checkpoint, dtype: Any) -> Any:
         config=str(ckpt.config),
         local_files_only=True,
         torch_dtype=dtype,
-        **_tokenizers(ckpt),
+        # A file's own config folder may bring its tokenizers; else the shipped ones.
+        **({} if (ckpt.config / "tokenizer").is_dir() else tokenizers(ckpt.family)),
         **extra,
     )
     if pipe.scheduler.config.get("prediction_type") != ckpt.prediction:

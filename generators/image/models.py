@@ -143,7 +143,7 @@ def resolve(model: str | None) -> Path | None:
                     return snap
             found = list_models()
             full = [p for p in found if not few_step(p)]
-            return (full or found or [None])[0]
+            return (full or found)[0] if found else None
     path = Path(model).expanduser()
     if not path.exists() and not path.is_absolute():
         path = _in_models_folder(model) or path

@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 from typing import Final
 
-from pydantic import Field, field_validator
+from pydantic import Field, JsonValue, field_validator
+from pydantic.json_schema import JsonDict
 
 from generators.image.models import model_choices
 from studio.plugins.contract import Params
@@ -49,9 +50,9 @@ def _side(value: object) -> int:
     raise ValueError("size must be a number of pixels or WIDTHxHEIGHT, e.g. 1024x768")
 
 
-def _model_menu() -> dict[str, list[str]] | None:
+def _model_menu() -> JsonDict | None:
     """The models folder's checkpoints, offered as a menu in the window (read at start-up)."""
-    choices = model_choices()
+    choices: list[JsonValue] = list(model_choices())
     return {"choices": choices} if choices else None
 
 
