@@ -161,6 +161,9 @@ class Capped:
 def _env(home: Path) -> dict[str, str]:
     env = dict(os.environ, STUDIO_HOME=str(home), PYTHONPATH=str(REPO))
     env.pop("STUDIO_DEBUG", None)
+    # OpenBLAS reserves address space per thread at import: on a many-core machine that
+    # alone would pass the cap, whatever the input. One thread measures the input's cost.
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
 
 

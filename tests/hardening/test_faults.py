@@ -9,6 +9,7 @@ import errno
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -191,7 +192,7 @@ def test_a_stale_looking_temp_file_another_process_holds_is_kept(
     os.utime(held, (time.time() - 3600, time.time() - 3600))
     holder = subprocess.Popen(
         [
-            "python3",
+            sys.executable,
             "-c",
             "import fcntl,os,sys,time; fd=os.open(sys.argv[1], os.O_RDONLY); "
             "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
