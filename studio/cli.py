@@ -137,7 +137,7 @@ def progress_printer(label: str) -> ProgressCallback:
 
 def print_warnings(result: Result) -> None:
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
 
 
 def open_history(args: argparse.Namespace) -> History | None:
