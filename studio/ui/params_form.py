@@ -22,7 +22,7 @@ import annotated_types as at
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.qt_util import combo_data
+from studio.ui.qt_util import BoundedDoubleSpinBox, BoundedSpinBox, combo_data
 
 PATH_FIELDS: Final = frozenset({"input", "audio", "portrait", "image", "model_dir", "model"})
 TEXT_FIELDS: Final = frozenset({"text", "prompt", "negative_prompt", "lyrics"})
@@ -100,7 +100,13 @@ def _listed_choices(info: FieldInfo) -> list[Any] | None:
     return list(listed) if isinstance(listed, list) else None
 
 
-def build_editor(name: str, info: FieldInfo, notify: Callable[[], None]) -> FieldEditor:
+def build_editor(
+    name: str,
+    info: FieldInfo,
+    notify: Callable[[], None],
+    say: Callable[[str], None] | None = None,
+) -> FieldEditor:
+    """``say`` hears a one-line notice about this field (a typed value that was clamped)."""
     annotation, optional = _unwrap_optional(info.annotation)
     default = None if info.default is PydanticUndefined else info.default
     optional = optional or default is None
@@ -144,12 +150,12 @@ def build_editor(name: str, info: FieldInfo, notify: Callable[[], None]) -> Fiel
         lo, hi = _bounds(info)
         spin: QSpinBox | QDoubleSpinBox
         if annotation is int:
-            spin = QSpinBox()
+            spin = BoundedSpinBox()
             lo_i = int(lo) if lo is not None else -(2**31) + 1
             hi_i = int(hi) if hi is not None else 2**31 - 1
             spin.setRange(lo_i - (1 if optional else 0), hi_i)
         else:
-            spin = QDoubleSpinBox()
+            spin = BoundedDoubleSpinBox()
             lo_f = lo if lo is not None else -1e6
             hi_f = hi if hi is not None else 1e6
             span = hi_f - lo_f
@@ -159,6 +165,8 @@ def build_editor(name: str, info: FieldInfo, notify: Callable[[], None]) -> Fiel
             spin.setSingleStep(step)
             spin.setRange(lo_f - (step if optional else 0), hi_f)
         spin.setAccelerated(True)
+        if say is not None:
+            spin.clamped.connect(lambda text: say(f"{label_for(name)}: {text}"))  # type: ignore[attr-defined]
         floor = spin.minimum()
         if optional:
             spin.setSpecialValueText(AUTO)  # shown at the minimum: "generator decides"
@@ -267,8 +275,13 @@ class ParamsForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setHorizontalSpacing(12)
         layout.setVerticalSpacing(8)
+        self.notice = QLabel()  # e.g. a typed number beyond the field's range, and what was set
+        self.notice.setObjectName("hint")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self.changed.connect(lambda: self.notice.hide())
         for name, info in model.model_fields.items():
-            editor = build_editor(name, info, self.changed.emit)
+            editor = build_editor(name, info, self.changed.emit, self._say)
             tip = info.description or ""
             editor.widget.setToolTip(tip)
             editor.widget.setAccessibleName(label_for(name))
@@ -282,6 +295,14 @@ class ParamsForm(QWidget):
             note = QLabel("This generator has no options.")
             note.setObjectName("muted")
             layout.addRow(note)
+        layout.addRow(self.notice)
+
+    def _say(self, text: str) -> None:
+        def show() -> None:  # after the clamped value's own change, which hides notices
+            self.notice.setText(text)
+            self.notice.show()
+
+        QTimer.singleShot(0, show)
 
     def values(self) -> dict[str, Any]:
         """What the artist changed from the defaults (raw; the model validates)."""

@@ -7,9 +7,14 @@ every such read drops ``None``'s reference count until the interpreter aborts at
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox
+
+_NUMBER = re.compile(r"\s*([-+]?\d+(?:[.,]\d*)?)\s*")
 
 
 def combo_data(combo: QComboBox) -> Any:
@@ -27,3 +32,52 @@ def select_data(combo: QComboBox, value: Any) -> bool:
     if i >= 0:
         combo.setCurrentIndex(i)
     return i >= 0
+
+
+class _Bounded:
+    """A spin box that lets a number outside its range be typed in full and then sets the
+    nearest allowed value, saying so (``clamped``), where Qt's own validator silently
+    drops the keystroke (3600 typed into a 5–360 field became 360.0; 99999 became 99.0)."""
+
+    def _typed(self, text: str) -> float | None:
+        box: Any = self
+        m = _NUMBER.fullmatch(text.removeprefix(box.prefix()).removesuffix(box.suffix()))
+        return float(m.group(1).replace(",", ".")) if m else None
+
+    def validate(self, text: str, pos: int) -> object:
+        result = super().validate(text, pos)  # type: ignore[misc]
+        if result[0] == QValidator.State.Invalid and self._typed(text) is not None:
+            return (QValidator.State.Intermediate, text, pos)
+        return result
+
+    def fixup(self, text: str) -> str:
+        box: Any = self
+        typed = self._typed(text)
+        if typed is None:
+            return text
+        value = min(box.maximum(), max(box.minimum(), typed))
+        if value != typed:
+            edge = "most" if typed > value else "least"
+            shown = box.textFromValue(value)
+            box.clamped.emit(
+                f"{typed:g} is more than the {edge}, {shown}; set to {shown}"
+                if edge == "most"
+                else f"{typed:g} is less than the {edge}, {shown}; set to {shown}"
+            )
+        return box.textFromValue(value)
+
+
+class BoundedSpinBox(_Bounded, QSpinBox):
+    clamped = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+
+
+class BoundedDoubleSpinBox(_Bounded, QDoubleSpinBox):
+    clamped = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)

@@ -113,6 +113,25 @@ def _style_sheet(t: Theme) -> str:
     QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox, QPlainTextEdit {{
         padding: 4px 6px; border-radius: 4px; border: 1px solid {t.border};
         background: {t.base}; }}
+    QSpinBox, QDoubleSpinBox {{ padding-right: 18px; }}
+    QSpinBox::up-button, QDoubleSpinBox::up-button, QSpinBox::down-button,
+    QDoubleSpinBox::down-button {{ width: 16px; border: none; background: {t.alt_base}; }}
+    QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-position: top right;
+        border-top-right-radius: 4px; }}
+    QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-position: bottom right;
+        border-bottom-right-radius: 4px; }}
+    QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover, QSpinBox::down-button:hover,
+    QDoubleSpinBox::down-button:hover {{ background: {t.border}; }}
+    QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ width: 0; height: 0;
+        border-left: 4px solid transparent; border-right: 4px solid transparent;
+        border-bottom: 5px solid {t.text}; }}
+    QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ width: 0; height: 0;
+        border-left: 4px solid transparent; border-right: 4px solid transparent;
+        border-top: 5px solid {t.text}; }}
+    QSpinBox::up-arrow:disabled, QDoubleSpinBox::up-arrow:disabled {{
+        border-bottom-color: {t.muted}; }}
+    QSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:disabled {{
+        border-top-color: {t.muted}; }}
     QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus,
     QPlainTextEdit:focus {{ border-color: {t.accent}; }}
     QTabWidget::pane {{ border: 1px solid {t.border}; border-radius: 6px; top: -1px; }}

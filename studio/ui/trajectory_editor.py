@@ -23,7 +23,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 from studio.emotion import Trajectory
 from studio.ui import theme
 from studio.ui.condition_model import ConditionModel, display_name
-from studio.ui.qt_util import combo_data
+from studio.ui.qt_util import BoundedDoubleSpinBox, combo_data
 from studio.ui.trajectory_model import TrajectoryModel
 
 PAD_X = 16.0
@@ -204,7 +203,7 @@ class QtTrajectoryEditor(QWidget):
             "when their 'Follow the emotional arc' box is ticked"
         )
         self.enabled.toggled.connect(model.set_enabled)
-        self.duration = QDoubleSpinBox()
+        self.duration = BoundedDoubleSpinBox()  # 3600 typed becomes 600, not 360
         self.duration.setRange(1.0, 600.0)
         self.duration.setSuffix(" s")
         self.duration.setDecimals(1)

@@ -212,3 +212,33 @@ def test_the_pad_grows_with_the_window(make_window: Any, qtbot: Any) -> None:
     small = window.emotion_panel.pad.width()
     window.resize(1920, 1050)
     qtbot.waitUntil(lambda: window.emotion_panel.pad.width() > small * 1.3)
+
+
+def test_spin_box_arrows_show_in_the_dark_theme(qtbot: Any) -> None:
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication, QSpinBox
+
+    from studio.ui import theme
+
+    app = QApplication.instance()
+    theme.apply(app, "dark")
+    try:
+        spin = QSpinBox()
+        qtbot.addWidget(spin)
+        spin.resize(120, 30)
+        spin.show()
+        qtbot.waitExposed(spin)
+        image = spin.grab().toImage()
+        text = QColor(theme.DARK.text)
+        right = range(spin.width() - 18, spin.width())
+        bright = [
+            (x, y)
+            for x in right
+            for y in range(spin.height())
+            if QColor(image.pixel(x, y)).lightness() > text.lightness() - 40
+        ]
+        top = [p for p in bright if p[1] < spin.height() / 2]
+        bottom = [p for p in bright if p[1] > spin.height() / 2]
+        assert len(top) >= 6 and len(bottom) >= 6  # an up and a down arrow, drawn in text
+    finally:
+        theme.apply(app, "dark")

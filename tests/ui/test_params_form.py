@@ -125,3 +125,21 @@ def test_problems_read_as_sentences_not_field_paths(qtbot: Any) -> None:
 
     form = _form(qtbot, Spoken)
     assert form.problem() == "Text is empty"  # not "Params: text is empty"
+
+
+def test_a_typed_duration_beyond_the_range_is_clamped_and_said(qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    form = _form(qtbot, MusicParams)
+    form.show()
+    spin = form.editors["duration"].widget
+    top = spin.maximum()
+    spin.setFocus()
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, "3600")
+    assert "3600" in spin.text()  # every digit typed is kept, not silently dropped
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == top
+    most = spin.textFromValue(top)
+    qtbot.waitUntil(lambda: not form.notice.isHidden())
+    assert form.notice.text() == f"Duration: 3600 is more than the most, {most}; set to {most}"
