@@ -177,9 +177,8 @@ def _png_peek(path: Path) -> str | None:
                     raise ValueError(f"truncated inside its {ctype.decode()} chunk")
                 if struct.unpack(">I", crc)[0] != zlib.crc32(ctype + data):
                     raise ValueError(f"a {ctype.decode()} chunk fails its CRC check")
-                keyword, text = _png_text_value(ctype, data)
-                if keyword == key:
-                    found = text
+                if data.partition(b"\0")[0] == key:  # inflate only our own chunk
+                    found = _png_text_value(ctype, data)[1]
             else:
                 fh.seek(length + 4, io.SEEK_CUR)
                 if fh.tell() > os.fstat(fh.fileno()).st_size:
