@@ -4,7 +4,9 @@ Options are resolved by :mod:`studio.options`, generations run through :mod:`stu
 (sweeps through :mod:`studio.sweep`); ``main`` builds the plugin registry unless given one.
 
 Exit status: 0 on success, 2 on bad input (one line naming the problem, no traceback),
-1 when a generation fails, 130 when interrupted. ``STUDIO_DEBUG=1`` adds tracebacks.
+1 when a generation fails, 130 / 143 on SIGINT / SIGTERM (temp files removed first).
+Everything printed that came from a file goes through :func:`studio.errors.printable`;
+every failure through :func:`studio.errors.classify`. ``STUDIO_DEBUG=1`` adds tracebacks.
 """
 
 from __future__ import annotations
