@@ -1,10 +1,15 @@
 """The history browser: past generations with thumbnails, filtered by emotion and
-generator; re-open a past condition, show, export, delete."""
+generator; re-open a past condition, show, export, delete.
+
+Delete asks first and can be undone: the rows go at once, their files stay until the
+window closes (Undo records them again), so a stray Delete is never final."""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,11 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from studio.library.history import Entry, History, HistoryError
+from studio.plugins.contract import Artifact
 from studio.ui import theme
 from studio.ui.export_dialog import entry_title
 from studio.ui.qt_util import combo_data
 from studio.ui.thumbnails import SIZE, SWATCH, ThumbnailLoader, colour_of
 
+log = logging.getLogger(__name__)
 PAGE = 200  # newest entries listed; the filter narrows the rest
 
 
@@ -39,6 +46,7 @@ class QtHistoryBrowser(QWidget):
         self.thumbs = ThumbnailLoader(self)
         self.thumbs.ready.connect(self._set_icon)
         self.items: dict[int, QListWidgetItem] = {}
+        self.deleted: list[list[Entry]] = []  # Undo takes back the last batch first
         self._theme = theme.current().name  # thumbnails are painted on the theme's background
         self.search = QLineEdit()
         self.search.setPlaceholderText("Emotion…")  # the dock is narrow; the tooltip says more
@@ -80,7 +88,11 @@ class QtHistoryBrowser(QWidget):
         )
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Remove from the history and delete its files (Del)")
-        self.delete_button.clicked.connect(self.delete_selected)
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
+        self.undo_button = QPushButton("Undo delete")
+        self.undo_button.setToolTip("Bring back the generations deleted last (Ctrl+Z)")
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
         filters.addWidget(self.generator)
@@ -88,6 +100,7 @@ class QtHistoryBrowser(QWidget):
         buttons.addWidget(self.reopen_button)
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.undo_button)
         buttons.addWidget(self.delete_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -118,8 +131,24 @@ class QtHistoryBrowser(QWidget):
             return
         for entry in entries:
             self._add(entry, at_top=False)
-        shown = f"{len(entries)} of {total}" if total > len(entries) else str(total)
-        self.status.setText(f"{shown} generation{'s' if total != 1 else ''}")
+        self._count(len(entries), total)
+
+    def _count(self, shown: int, total: int) -> None:
+        part = f"{shown} of {total}" if total > shown else str(total)
+        self.status.setText(f"{part} generation{'s' if total != 1 else ''}")
+
+    def _recount(self) -> None:
+        """The count line after rows came or went (it must never describe a stale list)."""
+        if self.history is None:
+            return
+        name = self.search.text().strip() or None
+        gen = combo_data(self.generator) or None
+        try:
+            total = self.history.count(generator=gen, name=name)
+        except HistoryError as exc:
+            self.status.setText(str(exc))
+            return
+        self._count(self.list.count(), max(total, self.list.count()))
 
     def add_entry(self, entry: Entry) -> None:
         """A new generation was recorded: show it first (if it passes the filter)."""
@@ -128,8 +157,7 @@ class QtHistoryBrowser(QWidget):
         if (gen and entry.generator != gen) or (name and name not in entry.name.casefold()):
             return
         self._add(entry, at_top=True)
-        n = self.list.count()
-        self.status.setText(f"{n} generation{'s' if n != 1 else ''}")
+        self._recount()
 
     def _add(self, entry: Entry, at_top: bool) -> None:
         when = entry.created_at.astimezone().strftime("%d %b %H:%M")
@@ -191,34 +219,78 @@ class QtHistoryBrowser(QWidget):
             self.reopen.emit(chosen[0])
 
     def delete_selected(self, confirm: bool = True) -> int:
+        """Remove the selected rows (asked first); their files wait for Undo until the
+        window closes. Returns how many were removed."""
         chosen = self.selected_entries()
         if not chosen or self.history is None:
             return 0
         if confirm:
+            n = len(chosen)
             answer = QMessageBox.question(
                 self,
                 "Delete generations",
-                f"Delete {len(chosen)} generation{'s' if len(chosen) > 1 else ''} and "
-                "their files? This cannot be undone.",
+                f"Delete {n} generation{'s' if n > 1 else ''} from the history? "
+                "Undo delete (Ctrl+Z) brings them back until you quit; then their files go.",
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return 0
-        deleted = 0
+        gone: list[Entry] = []
+        problem = ""
         for entry in chosen:
             try:
-                self.history.delete(entry.id, delete_files=True)
-                deleted += 1
+                gone.append(self.history.delete(entry.id, delete_files=False))
             except (KeyError, HistoryError) as exc:
-                self.status.setText(f"Could not delete: {exc}")
+                problem = f"Could not delete: {exc}"
             item = self.items.pop(entry.id, None)
             if item is not None:
                 self.list.takeItem(self.list.row(item))
-        return deleted
+        if gone:
+            self.deleted.append(gone)
+        self._recount()
+        if problem:
+            self.status.setText(problem)
+        elif gone:
+            n = len(gone)
+            self.status.setText(f"{self.status.text()} · deleted {n} (Undo delete brings back)")
+        self.undo_button.setVisible(bool(self.deleted))
+        return len(gone)
+
+    def undo_delete(self) -> int:
+        """Record the last deleted batch again (new ids, the same files and state)."""
+        if not self.deleted or self.history is None:
+            return 0
+        batch = self.deleted.pop()
+        back = 0
+        for entry in reversed(batch):
+            if not all(f.exists() for f in entry.files):
+                continue  # removed behind the window: nothing to bring back
+            artifact = Artifact(files=entry.files, metadata=entry.metadata)
+            try:
+                self.history.record(artifact, request_dict=entry.request)
+                back += 1
+            except (HistoryError, ValueError) as exc:
+                self.status.setText(f"Could not bring back {entry.name}: {exc}")
+        self.refresh()
+        self.undo_button.setVisible(bool(self.deleted))
+        return back
+
+    def purge(self) -> None:
+        """The window closes: the files of deleted generations go now."""
+        for batch in self.deleted:
+            for entry in batch:
+                for path in entry.files:
+                    try:
+                        path.unlink(missing_ok=True)
+                    except OSError:
+                        log.warning("could not delete %s", path)
+        self.deleted.clear()
 
     def keyPressEvent(self, event: object) -> None:  # type: ignore[override]
         key = event.key()  # type: ignore[attr-defined]
         if key == Qt.Key.Key_Delete:
             self.delete_selected()
+        elif event.matches(QKeySequence.StandardKey.Undo):  # type: ignore[attr-defined]
+            self.undo_delete()
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._reopen()
         else:

@@ -38,6 +38,8 @@ class JobRow(QWidget):
         self.job = job
         self.title = QLabel(title)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setWordWrap(True)  # the dock is narrow: wrap, never cut the name off
+        self.title.setToolTip(title)
         f = self.title.font()
         f.setBold(True)
         self.title.setFont(f)

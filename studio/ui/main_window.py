@@ -400,6 +400,7 @@ class MainWindow(QMainWindow):
             for panel in self.panels.values():
                 panel.preview_stack.stop()
             self.history_browser.thumbs.wait()
+            self.history_browser.purge()
             self.bridge.close()
             if self.history is not None:
                 self.history.close()

@@ -242,3 +242,58 @@ def test_spin_box_arrows_show_in_the_dark_theme(qtbot: Any) -> None:
         assert len(top) >= 6 and len(bottom) >= 6  # an up and a down arrow, drawn in text
     finally:
         theme.apply(app, "dark")
+
+
+# -- 9: delete asks, can be undone, and the count follows ---------------------------------
+def test_delete_asks_counts_and_can_be_undone(
+    make_window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _manual(make_window())
+    panel = window.panels["echo"]
+    for seed in (1, 2):
+        panel.seed.setValue(seed)
+        wait_final(qtbot, panel.generate())
+    browser = window.history_browser
+    qtbot.waitUntil(lambda: browser.list.count() == 2, timeout=WAIT_MS)
+    assert browser.status.text() == "2 generations"
+    browser.list.setCurrentRow(0)
+    entry = browser.selected_entries()[0]
+    answers = iter([QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+    asked: list[str] = []
+
+    def question(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args[2])
+        return next(answers)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    assert browser.delete_selected() == 0 and browser.list.count() == 2  # said No
+    assert browser.delete_selected() == 1
+    assert "Undo" in asked[0]
+    assert browser.list.count() == 1 and browser.status.text().startswith("1 generation ")
+    assert entry.path.exists() and browser.undo_button.isVisible() is browser.isVisible()
+    assert browser.undo_delete() == 1
+    assert browser.list.count() == 2 and browser.status.text() == "2 generations"
+    with History() as history:
+        assert history.count() == 2
+    browser.list.setCurrentRow(0)
+    doomed = browser.selected_entries()[0]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert browser.delete_selected() == 1
+    window.close()  # quitting makes the delete final
+    assert not doomed.path.exists()
+
+
+def test_long_job_names_wrap_in_a_narrow_dock(make_window: Any, qtbot: Any) -> None:
+    window = _manual(make_window())
+    panel = window.panels["echo"]
+    title = "Audio for music-20261130-011330-4091f6.mid"
+    row = window.jobs_panel.add(panel.generate(), title)
+    window.docks["jobs"].raise_()
+    window.jobs_panel.resize(220, 400)
+    window.show()
+    qtbot.waitExposed(window)
+    assert row.title.text() == title and row.title.wordWrap()
+    fm = row.title.fontMetrics()
+    lines = row.title.heightForWidth(160) // fm.lineSpacing()
+    assert lines >= 2  # the whole name, on two lines
+    wait_final(qtbot, row.job)
