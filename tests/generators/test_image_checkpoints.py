@@ -279,9 +279,8 @@ def test_generate_through_the_command_offline(
     env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path),
            "STUDIO_HOME": str(tmp_path / "home")}  # fmt: skip
     cmd = [sys.executable, "-m", "studio.cli", "generate", "image", "--backend", "diffusers",
-           "--emotion", "anger", "--seed", "2", "-o", str(out), "--param", f"model={path}",
-           "--param", "size=64", "--param", "steps=2",
-           "--param", "prompt=a lighthouse"]  # fmt: skip
+           "--emotion", "anger", "--seed", "2", "-o", str(out), "--model", str(path),
+           "--size", "64", "--steps", "2", "--prompt", "a lighthouse"]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, env=os.environ | env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert out.is_file() and out.stat().st_size > 0
@@ -324,7 +323,7 @@ def test_pickle_checkpoint_refused_with_exit_2(tmp_path: Path) -> None:
         models.load_pipeline(str(ckpt))
     out = tmp_path / "x.png"
     cmd = [sys.executable, "-m", "studio.cli", "generate", "image", "--backend", "diffusers",
-           "-o", str(out), "--param", f"model={ckpt}"]  # fmt: skip
+           "-o", str(out), "--model", str(ckpt)]  # fmt: skip
     env = os.environ | {"STUDIO_HOME": str(tmp_path / "home")}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2 and "pickle" in done.stderr and not out.exists()
