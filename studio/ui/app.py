@@ -52,6 +52,53 @@ def build_window() -> object:
     return MainWindow(make_settings())  # type: ignore[arg-type]
 
 
+# What Qt's X11 plugin (libqxcb.so and libQt6XcbQpa.so.6) links against, by soname, and the
+# Debian/Ubuntu package that ships each (read from the plugin's ELF NEEDED entries; package
+# names from packages.debian.org, bookworm). Qt's own message names only xcb-cursor0.
+XCB_LIBRARIES: dict[str, str] = {
+    "libxcb.so.1": "libxcb1",
+    "libX11.so.6": "libx11-6",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libGL.so.1": "libgl1",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libdbus-1.so.3": "libdbus-1-3",
+}
+
+
+def missing_packages(libraries: dict[str, str] = XCB_LIBRARIES) -> list[str]:
+    """The packages whose libraries the dynamic loader cannot find here (tried by soname,
+    exactly as Qt's plugin would load them)."""
+    import ctypes
+
+    missing = []
+    for soname, package in libraries.items():
+        try:
+            ctypes.CDLL(soname)
+        except OSError:
+            missing.append(package)
+    return missing
+
+
+def install_line(packages: list[str]) -> str:
+    return f"sudo apt install {' '.join(packages)}"
+
+
 def display_problem() -> str | None:
     """Why Qt could not open a window here, or None. Qt itself aborts the process (core
     dump, a page of plugin diagnostics) when it has no display; say it in one line first."""
@@ -63,12 +110,11 @@ def display_problem() -> str | None:
             "use the headless commands (studio --help), or xvfb-run studio"
         )
     if not os.environ.get("WAYLAND_DISPLAY"):
-        import ctypes.util
-
-        if ctypes.util.find_library("xcb-cursor") is None:
+        packages = missing_packages()
+        if packages:
             return (
-                "Qt's X11 plugin needs the system library libxcb-cursor0 "
-                "(Debian/Ubuntu: apt install libxcb-cursor0)"
+                "the window needs system libraries that are missing here; on Debian/Ubuntu: "
+                + install_line(packages)
             )
     return None
 

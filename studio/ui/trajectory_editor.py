@@ -262,8 +262,7 @@ class QtTrajectoryEditor(QWidget):
     def add_keyframe(self) -> int:
         index = self.model.put(self.timeline.cursor_time, self.condition.condition)
         self.timeline.selected = index
-        if not self.model.enabled:
-            self.enabled.setChecked(True)
+        self.model.set_enabled(True)  # through the model: the box follows its signal
         return index
 
     def update_selected(self) -> None:

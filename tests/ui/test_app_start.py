@@ -25,13 +25,25 @@ def test_no_display_is_one_clear_line_not_a_qt_abort(capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.usefixtures("linux_without_display")
-def test_missing_xcb_cursor_library_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ctypes.util
+def test_missing_x11_libraries_are_named_as_packages_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ctypes
+
+    real = ctypes.CDLL
+    absent = {"libxcb-icccm.so.4", "libxcb-keysyms.so.1"}  # what a fresh desktop lacked
+
+    def load(name: str, *args: object, **kwargs: object) -> object:
+        if name in absent:
+            raise OSError(f"{name}: cannot open shared object file")
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setenv("DISPLAY", ":99")
-    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
-    problem = app.display_problem()
-    assert problem is not None and "libxcb-cursor0" in problem
+    monkeypatch.setattr(ctypes, "CDLL", load)
+    assert app.run() == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "xcb-cursor0" not in err  # not Qt's misleading guess
+    assert err.endswith("on Debian/Ubuntu: sudo apt install libxcb-icccm4 libxcb-keysyms1")
 
 
 @pytest.mark.usefixtures("linux_without_display")

@@ -297,3 +297,22 @@ def test_long_job_names_wrap_in_a_narrow_dock(make_window: Any, qtbot: Any) -> N
     lines = row.title.heightForWidth(160) // fm.lineSpacing()
     assert lines >= 2  # the whole name, on two lines
     wait_final(qtbot, row.job)
+
+
+def test_widgets_change_state_only_through_the_models() -> None:
+    """No widget emits a model's signal or writes the pad's arc: models own their state."""
+    import re
+
+    import studio.ui
+
+    folder = Path(studio.ui.__file__).parent
+    models = {"condition_model.py", "trajectory_model.py"}
+    emits = re.compile(r"\.(?:model|condition|trajectory)\.(?:changed|settled)\.emit\(")
+    offenders = [
+        f"{path.name}:{n}"
+        for path in sorted(folder.rglob("*.py"))
+        if path.name not in models
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if emits.search(line) or "pad.keyframes =" in line
+    ]
+    assert offenders == []

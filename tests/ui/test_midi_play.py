@@ -85,7 +85,11 @@ def test_play_renders_the_same_request_as_wav_once(
     wav = preview.wav
     assert wav == render.request.output and wav.is_file()
     assert preview.player.source() == QUrl.fromLocalFile(str(wav))
-    assert preview.notice.isHidden() and preview.play_button.isEnabled()
+    assert preview.play_button.isEnabled()
+    # playing: no notice, or (no sound device, as on a server) one line that says so
+    silent = multimedia.silent_notice()
+    qtbot.waitUntil(lambda: preview.notice.isHidden() is not bool(silent), timeout=WAIT_MS)
+    assert preview.notice.text() in ("", silent)
     assert panel.preview_stack.currentWidget() is preview  # the roll stays on screen
 
     # the playhead follows the player's position across the roll
@@ -198,3 +202,22 @@ def test_the_cache_drops_the_least_recently_played(tmp_path: Path) -> None:
         os.utime(f, (1000 + i, 1000 + i))
     prune(tmp_path, keep=tmp_path / "0.wav", limit=3000)
     assert sorted(f.name for f in tmp_path.glob("*.wav")) == ["0.wav", "2.wav", "3.wav"]
+
+
+def test_playing_without_a_sound_device_says_so(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, media: Any, tmp_path: Path
+) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    from studio.ui.previews import PreviewStack
+
+    monkeypatch.setattr(media.QMediaDevices, "audioOutputs", staticmethod(lambda: []))
+    stack = PreviewStack()
+    qtbot.addWidget(stack)
+    sf.write(tmp_path / "s.wav", np.zeros(16000), 8000)
+    assert stack.show_file(tmp_path / "s.wav") == "audio"
+    audio = stack.viewers["audio"]
+    audio.player.play()
+    qtbot.waitUntil(lambda: audio.notice.text() == multimedia.SILENT, timeout=WAIT_MS)
+    assert not audio.notice.isHidden()

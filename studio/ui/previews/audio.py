@@ -35,8 +35,15 @@ class AudioPreview(QWidget):
         self.player.setAudioOutput(self.output)
         self.transport = Transport(self.player)
         self.transport.position_changed.connect(self.waveform.set_playhead)
+        self.transport.notice.connect(self._say)
         self.waveform.seek.connect(self._seek)
         layout.addWidget(self.transport)
+        layout.addWidget(self.notice)
+        self.notice.hide()
+
+    def _say(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     def load(self, path: Path) -> None:
         self.waveform.load(path)

@@ -65,6 +65,7 @@ class MidiPreview(QWidget):
         self.transport = Transport(self.player)
         self.transport.before_play = self._ensure_audio
         self.transport.position_changed.connect(self.roll.set_playhead)
+        self.transport.notice.connect(self._say)
         self.play_button = self.transport.play
         self.roll.seek.connect(self._seek)
         self.roll.setToolTip(f"{self.roll.toolTip()}. Click to play from there")

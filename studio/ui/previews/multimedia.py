@@ -20,3 +20,14 @@ def load() -> tuple[ModuleType | None, ModuleType | None, str]:
     except ImportError as exc:  # missing Addons wheel or system library (libpulse)
         return None, None, f"playback is unavailable: QtMultimedia did not load ({exc})"
     return media, widgets, ""
+
+
+SILENT = "No sound device here: playing silently (the playhead still moves)"
+
+
+def silent_notice() -> str:
+    """What to tell an artist who presses Play where no sound can come out, or ""."""
+    media = load()[0]
+    if media is None:
+        return ""
+    return "" if media.QMediaDevices.audioOutputs() else SILENT

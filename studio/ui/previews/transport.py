@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
+from studio.ui.previews import multimedia
+
 
 def clock(ms: int) -> str:
     s = max(0, ms) // 1000
@@ -16,6 +18,7 @@ def clock(ms: int) -> str:
 
 class Transport(QWidget):
     position_changed = Signal(float)  # seconds, for a playhead elsewhere
+    notice = Signal(str)  # e.g. playing with no sound device: the owner shows it
 
     def __init__(self, player: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,4 +64,9 @@ class Transport(QWidget):
         self.position_changed.emit(ms / 1000.0)
 
     def _state(self, state: Any) -> None:
-        self.play.setText("❚❚" if state == type(state).PlayingState else "▶")
+        playing = state == type(state).PlayingState
+        self.play.setText("❚❚" if playing else "▶")
+        if playing:
+            silent = multimedia.silent_notice()
+            if silent:  # a moving playhead and no sound would look like a fault
+                self.notice.emit(silent)

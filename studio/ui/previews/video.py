@@ -67,6 +67,11 @@ class VideoPreview(QWidget):
         self.player.playbackStateChanged.connect(self._state)
         layout.addWidget(self.screens, 1)
         layout.addWidget(self.transport)
+        layout.addWidget(self.notice)
+        self.notice.hide()
+        self.transport.notice.connect(
+            lambda text: (self.notice.setText(text), self.notice.setVisible(bool(text)))
+        )
 
     def load(self, path: Path) -> None:
         if self.player is None:
