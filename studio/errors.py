@@ -74,7 +74,10 @@ def one_line(exc: BaseException | str) -> str:
 def _os_message(exc: OSError) -> str:
     """``PATH: reason`` rather than ``[Errno 13] Permission denied: 'PATH'``."""
     if exc.strerror and exc.filename is not None:
-        return f"{exc.filename}: {exc.strerror}"
+        name = str(exc.filename)
+        if len(name) > 120:  # a 300-character name: its end says which file
+            name = "…" + name[-100:]
+        return f"{name}: {exc.strerror}"
     return str(exc)
 
 
