@@ -120,6 +120,13 @@ class GeneratorPanel(QWidget):
         # Live previews are never cancelled once rendering: the newest position waits here
         # (latest wins) and starts as soon as the one in flight is shown.
         self.pending_preview: Request | None = None
+        self.rendering: list[Job] = []  # live previews in flight, oldest first
+        # Fast media keep both workers busy while dragging (a frame every ~0.1 s each);
+        # the slow ones one at a time. A frame older than the one on screen is dropped.
+        fast = str(generator.media_type) in FAST_MEDIA
+        self.preview_depth = min(2, max(1, bridge.workers)) if fast else 1
+        self._sequence: dict[str, int] = {}  # preview job id → order asked
+        self._asked = self._on_screen = 0
         self.frames_shown = 0  # previews shown since the window opened (the benchmark)
         self._build()
         self._debounce = QTimer(self)
@@ -457,24 +464,25 @@ class GeneratorPanel(QWidget):
             request = self.build_request(preview=True, draft=draft)
         except ValueError:
             return None
-        previous = self.preview_job
-        if previous is not None and not previous.state.is_final:
-            if _same_work(previous.request, request):
-                self.pending_preview = None  # e.g. back where it started: already coming
-                return previous
-            self.pending_preview = request
-            return None
+        newest = self.preview_job
         if (
-            previous is not None
-            and previous.state is JobState.FINISHED
-            and _same_work(previous.request, request)
+            newest is not None
+            and newest.state in (JobState.QUEUED, JobState.RUNNING, JobState.FINISHED)
+            and _same_work(newest.request, request)
         ):
-            return previous  # e.g. the release after a drag: that frame is on screen
+            self.pending_preview = None  # e.g. the release after a drag: already coming
+            return newest
+        if len(self.rendering) >= self.preview_depth:
+            self.pending_preview = request  # latest wins; starts when a worker is free
+            return None
         return self._start_preview(request)
 
     def _start_preview(self, request: Request) -> Job:
         self.pending_preview = None
         job = self.bridge.submit(request, self.spec, record=False)
+        self._asked += 1
+        self._sequence[job.id] = self._asked
+        self.rendering.append(job)
         self.preview_job = job
         self.cancel_button.setEnabled(True)
         return job
@@ -482,7 +490,7 @@ class GeneratorPanel(QWidget):
     def cancel(self) -> None:
         self.pending_preview = None
         self._rest.stop()
-        for job in (self.current_job, self.preview_job):
+        for job in (self.current_job, *self.rendering):
             if job is not None and not job.state.is_final:
                 self.bridge.cancel(job)
 
@@ -521,14 +529,22 @@ class GeneratorPanel(QWidget):
     def _on_update(self, update: JobUpdate) -> None:
         job, event = update.job, update.event
         mine = job is self.current_job
-        preview = job is self.preview_job
+        preview = job in self.rendering
         if not (mine or preview):
             return
+        if preview and event.is_final:
+            self.rendering.remove(job)
+        order = self._sequence.pop(job.id, 0) if preview and event.is_final else 0
         if event.kind is EventKind.FINISHED and event.artifact is not None:
-            if mine and update.entry is not None:
-                self.kept_request = job.request
-            self.show_result(event.artifact.path, job, update.entry.id if update.entry else None)
-            if preview:
+            if preview and order < self._on_screen:
+                self.bridge.discard_preview(event.artifact.path)  # overtaken by a newer one
+            else:
+                if mine and update.entry is not None:
+                    self.kept_request = job.request
+                entry_id = update.entry.id if update.entry else None
+                self.show_result(event.artifact.path, job, entry_id)
+            if preview and order >= self._on_screen:
+                self._on_screen = order
                 self.frames_shown += 1
         elif event.kind is EventKind.FAILED:
             self.caption.setText(f"Failed: {event.error}")
@@ -536,10 +552,15 @@ class GeneratorPanel(QWidget):
             self.caption.setText("Cancelled")  # not the progress line of a job that stopped
         elif event.kind is EventKind.PROGRESS and mine:
             self.caption.setText(f"{event.fraction:.0%} {event.message}")
-        if preview and event.is_final and self.pending_preview is not None:
+        if (
+            preview
+            and event.is_final
+            and self.pending_preview is not None
+            and len(self.rendering) < self.preview_depth
+        ):
             self._start_preview(self.pending_preview)  # the newest position, right away
         if event.is_final:
-            busy = [j for j in (self.current_job, self.preview_job) if j and not j.done]
+            busy = [j for j in (self.current_job, *self.rendering) if j and not j.done]
             self.cancel_button.setEnabled(bool(busy))
 
     def _request_of(self, job: Job | None, entry_id: int | None) -> Request | None:

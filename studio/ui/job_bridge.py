@@ -75,6 +75,7 @@ class JobBridge(QObject):
         super().__init__(parent)
         self.history = history
         self.queue = queue or JobQueue(workers=workers, grace_seconds=1.0)
+        self.workers = workers  # how many jobs can run at once (live previews use them)
         self._record: set[str] = set()
         self._lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
@@ -111,13 +112,6 @@ class JobBridge(QObject):
         with self._lock:
             job = self.queue.submit(request, spec)
             self._track(job, record)
-        return job
-
-    def supersede(self, request: Request, spec: str, key: str) -> Job:
-        """A live preview: cancels older jobs under ``key``; not recorded."""
-        with self._lock:
-            job = self.queue.supersede(request, spec, key=key)
-            self._track(job, record=False)
         return job
 
     def discard_preview(self, path: Path | None) -> None:
