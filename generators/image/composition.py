@@ -177,16 +177,17 @@ def warp(pixels: np.ndarray, s: d.Scene) -> np.ndarray:
     y = np.arange(h, dtype=np.float64)[:, None]
     src = np.clip(y - sag[None, :] * (y / h) ** 0.7, 0, h - 1).astype(np.intp)
     out = pixels[src, np.arange(w)[None, :]]
-    # Stains: low-frequency blotches darkening and greening the picture.
-    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
-    blot = np.zeros((h, w))
+    # Stains: low-frequency blotches darkening and greening the picture; each term is a
+    # product of a row and a column wave, so it is built as an outer product (fast).
+    ys, xs = np.arange(h) / max(h, w), np.arange(w) / max(h, w)
+    blot = np.zeros((h, w), dtype=np.float32)
     for _ in range(6):
         f = rng.uniform(3, 9)
-        blot += np.sin(2 * np.pi * (f * xx * rng.uniform(0.5, 1.5) + rng.random())) * np.sin(
-            2 * np.pi * (f * yy * rng.uniform(0.5, 1.5) + rng.random())
-        )
-    stain = np.clip(blot / 3.0, 0.0, 1.0)[..., None] * amount * 0.45
-    tint = np.array(s.palette.shadow) * 255 * np.array([0.8, 1.0, 0.5])
+        col = np.sin(2 * np.pi * (f * xs * rng.uniform(0.5, 1.5) + rng.random()))
+        row = np.sin(2 * np.pi * (f * ys * rng.uniform(0.5, 1.5) + rng.random()))
+        blot += np.outer(row, col).astype(np.float32)
+    stain = np.clip(blot / 3.0, 0.0, 1.0)[..., None] * np.float32(amount * 0.45)
+    tint = (np.array(s.palette.shadow) * 255 * np.array([0.8, 1.0, 0.5])).astype(np.float32)
     mixed = out * (1.0 - stain) + tint * stain
     return np.clip(mixed, 0, 255).astype(np.uint8)
 
