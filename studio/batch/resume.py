@@ -2,7 +2,8 @@
 
 The comparison is with what a generation embeds (generator, backend, validated params,
 seed, condition or trajectory), so a line whose request changed in any of these is made
-again, and a file interrupted before its state was embedded counts as not made.
+again, and a file without its state (not made by the studio, or damaged) counts as not
+made.
 """
 
 from __future__ import annotations
@@ -41,4 +42,14 @@ def is_done(registry: Registry, line: Line) -> bool:
     except (ValueError, OSError):  # no state, or unreadable: make it again
         return False
     want = expected_state(registry, line)
-    return all(found.get(key) == want.get(key) for key in COMPARED)
+    same = all(found.get(k) == want.get(k) for k in COMPARED if k != "params")
+    return same and _same_params(found.get("params"), want["params"], set(line.request.params))
+
+
+def _same_params(found: Any, want: dict[str, Any], given: set[str]) -> bool:
+    """Every option the line gives is in the file with the same value, and so is every
+    default both know. A parameter the generator gained since the file was made (absent
+    from the file) is not a different request; a changed default is."""
+    if not isinstance(found, dict) or not given <= found.keys():
+        return False
+    return all(found[k] == want[k] for k in want.keys() & found.keys())

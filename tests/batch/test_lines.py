@@ -11,6 +11,7 @@ from studio.batch import BadLines, read_lines
 from studio.batch.resume import expected_state, is_done
 from studio.cli import main
 from studio.emotion import Condition, Trajectory
+from studio.library.export import read_state
 from studio.plugins import Registry
 from tests.batch.conftest import write_jsonl
 
@@ -171,3 +172,20 @@ def test_file_options_read_beside_the_batch_file(tmp_path: Path, registry: Regis
     graded, named = read_lines(registry, src, tmp_path / "out")
     assert graded.request.params["input"] == str(tmp_path / "in" / "photo.png")
     assert named.request.params["model"] == "someone/tiny-sd"  # not a folder here: an id
+
+
+def test_a_parameter_the_file_predates_is_not_a_new_request(
+    tmp_path: Path, registry: Registry
+) -> None:
+    from studio import session
+
+    src = write_jsonl(tmp_path / "b.jsonl", [{"kind": "echo", "seed": 1, "out": "a.json"}])
+    (line,) = read_lines(registry, src, tmp_path / "out")
+    session.generate(registry, line.request)
+    state = read_state(line.request.output)
+    older = {**state, "params": {k: v for k, v in state["params"].items() if k != "steps"}}
+    (tmp_path / "out" / "a.json.json").write_text(json.dumps(older), encoding="utf-8")
+    assert is_done(registry, line)  # made before the generator had "steps"
+    changed = {**state, "params": {**state["params"], "steps": 999}}
+    (tmp_path / "out" / "a.json.json").write_text(json.dumps(changed), encoding="utf-8")
+    assert not is_done(registry, line)  # a default that changed since

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from studio.cli import main
+from studio.library.export import read_state
 from studio.library.history import History
 from studio.plugins import fakes
 from tests.batch.conftest import mixed_lines, report, write_jsonl
@@ -80,9 +81,12 @@ def cluster() -> Iterator[Cluster]:
         "--disable-usage-stats",
     ]
     try:
+        # The head declares one GPU (a logical resource: Ray hands it out; torch finds no
+        # CUDA device here and runs on the CPU), the second node none.
         head = _ray(
             "start",
             "--head",
+            "--num-gpus=1",
             f"--port={address.split(':')[1]}",
             "--include-dashboard=false",
             f"--temp-dir={temp}",
@@ -91,7 +95,7 @@ def cluster() -> Iterator[Cluster]:
         )
         assert head.returncode == 0, head.stdout + head.stderr
         second = subprocess.Popen(
-            [str(RAY), "start", f"--address={address}", "--block", *common],
+            [str(RAY), "start", f"--address={address}", "--block", "--num-gpus=0", *common],
             env=ENV,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -189,3 +193,51 @@ def test_a_node_dies_mid_batch_and_every_line_is_done_once(
         timeout=120,
     )
     assert again.returncode == 0 and "0 made, 40 already done" in again.stdout, again.stderr
+
+
+def test_a_diffusers_line_asks_the_cluster_for_a_gpu(
+    cluster: Cluster, tmp_path: Path, studio_home: Path
+) -> None:
+    from tests.generators.test_image_diffusers import tiny_pipeline
+
+    model = tmp_path / "tiny-sd"
+    tiny_pipeline(tmp_path).save_pretrained(model)
+    lines = [
+        {
+            "kind": "image",
+            "backend": "diffusers",
+            "model": str(model),
+            "steps": 2,
+            "size": 64,
+            "prompt": "a lighthouse",
+            "seed": 1,
+            "out": "neural.png",
+        },
+        {"kind": "image", "size": 64, "seed": 2, "out": "drawn.png"},
+    ]
+    src = write_jsonl(tmp_path / "b.jsonl", lines)
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "studio.cli",
+            "batch",
+            str(src),
+            "-o",
+            str(out),
+            "--json",
+            "--ray",
+            cluster.address,
+        ],
+        env={**ENV, "STUDIO_HOME": str(studio_home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    neural, drawn = report(out)["rows"]
+    assert neural["status"] == drawn["status"] == "done"
+    assert neural["worker"].endswith("GPU") and drawn["worker"].endswith("CPU")
+    assert read_state(out / "neural.png")["backend"] == "diffusers"
+    assert read_state(out / "drawn.png")["backend"] != "diffusers"
