@@ -195,7 +195,8 @@ def load(ckpt: Checkpoint, dtype: Any) -> Any:
         **({} if (ckpt.config / "tokenizer").is_dir() else tokenizers(ckpt.family)),
         **extra,
     )
-    if pipe.scheduler.config.get("prediction_type") != ckpt.prediction:
+    shipped = ckpt.config.parent == shipped_configs()  # a file's own config decides itself
+    if shipped and pipe.scheduler.config.get("prediction_type") != ckpt.prediction:
         pipe.scheduler = type(pipe.scheduler).from_config(
             pipe.scheduler.config, prediction_type=ckpt.prediction
         )
