@@ -166,6 +166,7 @@ class _Dispatch:
         self.has_gpu = False
         self.last_worker = time.monotonic()
         self.lost_at: dict[str, float] = {}
+        self.told_no_gpu = False
 
     def _spawn(self) -> None:
         """One actor per CPU (and per GPU) of every live node, replacing lost ones."""
@@ -173,7 +174,11 @@ class _Dispatch:
         self.has_gpu = any(n["Resources"].get("GPU", 0) >= 1 for n in alive)
         live_nodes = {n["NodeID"] for n in alive}
         self.actors = [a for a in self.actors if a.node in live_nodes]
-        want_gpu = any(line.gpu for line in self.pending) and self.has_gpu
+        gpu_lines = sum(line.gpu for line in self.pending)
+        if gpu_lines and not self.has_gpu and not self.told_no_gpu:
+            self.note(f"the cluster has no GPU: {gpu_lines} diffusers lines run on CPUs")
+            self.told_no_gpu = True
+        want_gpu = gpu_lines > 0 and self.has_gpu
         now = time.monotonic()
         for node in alive:
             if now - self.lost_at.get(node["NodeID"], -QUARANTINE_S) < QUARANTINE_S:
