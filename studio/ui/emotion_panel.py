@@ -69,6 +69,7 @@ class QtEmotionPanel(QWidget):
         self.name_label = QLabel()
         self.name_label.setObjectName("emotionName")
         self.name_label.setAccessibleName("Current emotion")
+        self.name_label.setWordWrap(True)  # a long blend's name must not widen the window
         self.detail_label = QLabel()
         self.detail_label.setObjectName("muted")
         self.detail_label.setWordWrap(True)

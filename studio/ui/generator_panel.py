@@ -274,6 +274,7 @@ class GeneratorPanel(QWidget):
         self.caption = QLabel("")
         self.caption.setObjectName("muted")
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
+        self.caption.setWordWrap(True)  # a long arc's name must not widen the window
         self.export_button = QPushButton("Export clip…")
         self.export_button.setToolTip("Save this result with its emotion embedded (Ctrl+E)")
         self.export_button.setEnabled(False)

@@ -316,3 +316,15 @@ def test_widgets_change_state_only_through_the_models() -> None:
         if emits.search(line) or "pad.keyframes =" in line
     ]
     assert offenders == []
+
+
+def test_a_long_emotion_name_or_caption_does_not_widen_the_window(make_window: Any) -> None:
+    window = make_window()
+    before = window.minimumSizeHint().width()
+    long = Condition.from_mixture({"joy": 0.5, "trust": 0.5}, 0.7)
+    window.condition.set_condition(
+        Condition(*long.vad, mixture=long.mixture, intensity=0.7, label="x" * 120)
+    )
+    panel = window.current_panel()
+    panel.caption.setText("joy → sadness → calm → … → anger (600 s arc) · kept in history " * 3)
+    assert window.minimumSizeHint().width() <= max(before, 1280)
