@@ -1,5 +1,6 @@
 """Contact sheets of the image generator: a 5×5 valence–arousal sweep (valence →,
-arousal ↑) made through the ``studio sweep`` command, plus one sheet of every style.
+arousal ↑) made through the ``studio sweep`` command, one sheet of every style, and one of
+anger, fear, disgust, joy and sadness in every style (form, not only hue).
 
 Writes PNGs into the git-ignored ``benchmarks/out/`` and prints their paths and the mean
 L* / colourfulness of each cell as JSON, so the sheet and the figures can be compared.
@@ -23,6 +24,7 @@ from studio.plugins.contract import Request
 
 OUT = Path(__file__).with_name("out")
 STYLES = ("flow", "wash", "shards", "landscape")
+FORMS = ("anger", "fear", "disgust", "joy", "sadness")
 CORNERS = ((0.8, 0.8), (-0.8, 0.8), (-0.8, -0.8), (0.8, -0.8), (0.0, 0.0))
 
 
@@ -77,6 +79,29 @@ def style_sheet(prompt: str | None, size: int, seed: int) -> Path:
     return sheet
 
 
+def forms_sheet(prompt: str | None, size: int, seed: int) -> Path:
+    """Anger, fear and disgust (and joy, sadness for contrast) in every style: they should
+    differ in form — cracks, closing-in dark shapes, sagging stains — not only in hue."""
+    folder = OUT / "image_forms"
+    folder.mkdir(parents=True, exist_ok=True)
+    gen = ImageGenerator()
+    cells, labels = [], []
+    for style in STYLES:
+        row, names = [], []
+        for emotion in FORMS:
+            out = folder / f"{style}_{emotion}.png"
+            cond = Condition.from_mixture({emotion: 1.0}, 1.0)
+            params = {"size": size, "style": style, "prompt": prompt}
+            gen.generate(Request("image", out, condition=cond, params=params, seed=seed))
+            row.append(out)
+            names.append(f"{style} {emotion}")
+        cells.append(row)
+        labels.append(names)
+    sheet = OUT / "image_forms_sheet.png"
+    tile(cells, labels, size).save(sheet)
+    return sheet
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--prompt", default=None)
@@ -86,6 +111,7 @@ def main() -> int:
     OUT.mkdir(exist_ok=True)
     sweep, rows = sweep_sheet(args.prompt, args.size, args.seed)
     styles = style_sheet(args.prompt, args.size, args.seed)
+    forms = forms_sheet(args.prompt, args.size, args.seed)
     figures = []
     for r in rows:
         path = str(OUT / "image_sweep" / r["file"])
@@ -94,7 +120,8 @@ def main() -> int:
         f = meta.get("features", {})
         cell = {"file": r["file"], "L*": f.get("mean_lightness"), "M": f.get("colourfulness")}
         figures.append({**cell, "styles": meta.get("image", {}).get("styles")})
-    summary = {"sweep_sheet": str(sweep), "style_sheet": str(styles), "cells": figures}
+    summary = {"sweep_sheet": str(sweep), "style_sheet": str(styles), "forms_sheet": str(forms),
+               "cells": figures}  # fmt: skip
     print(json.dumps(summary, indent=1))
     return 0
 
