@@ -101,6 +101,9 @@ def drag(window: Any, app: Any, generator: str, seconds: float) -> dict[str, Any
         "frames_shown": shown,
         "frames_per_second": round(shown / seconds, 2),
         "worst_stall_ms": round(max(stalls, default=0.0) * 1000, 1),
+        "stall_p95_ms": round(sorted(stalls)[int(0.95 * (len(stalls) - 1))] * 1000, 1)
+        if stalls
+        else 0.0,
         "draft_size": panel.build_request(preview=True, draft=True).params.get("size"),
     }
 
@@ -132,7 +135,13 @@ def main() -> None:
         window.close()
     print(
         json.dumps(
-            {"seconds": args.seconds, "platform": args.platform, "cpus": os.cpu_count(), **results},
+            {
+                "seconds": args.seconds,
+                "platform": args.platform,
+                "cpus": os.cpu_count(),
+                "load_average_1min": round(os.getloadavg()[0], 2),
+                **results,
+            },
             indent=2,
         )
     )

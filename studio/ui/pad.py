@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
     QRadialGradient,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -89,6 +90,7 @@ class QtPad(QWidget):
         self.model = model
         self.trajectory = trajectory
         self.keyframes: list[Condition] = []  # drawn as a numbered path; from ``trajectory``
+        self._cache: tuple[tuple[object, ...], QPixmap] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(220, 220)  # the hero: grows with its dock; fits 1280×720
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -180,6 +182,31 @@ class QtPad(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         t = theme.current()
         p = QPainter(self)
+        p.drawPixmap(0, 0, self._background())
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = self.square()
+        self._paint_words(p)
+        self._paint_keyframes(p)
+        self._paint_point(p)
+        if self.hasFocus():
+            p.setPen(QPen(QColor(t.accent), 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(r.adjusted(1, 1, -1, -1), 8, 8)
+        p.end()
+
+    def _background(self) -> QPixmap:
+        """The square, its colour wash, grid and axis titles: the same for every position
+        of the point, so painted once per size and theme (the wash's eight gradients took
+        most of a repaint, and a drag repaints at pointer rate)."""
+        ratio = self.devicePixelRatioF()
+        key = (self.width(), self.height(), ratio, theme.current().name, self.font().key())
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        t = theme.current()
+        p = QPainter(pixmap)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = self.square()
         centre = r.center()
@@ -187,8 +214,7 @@ class QtPad(QWidget):
         p.setBrush(QColor(t.pad_bg))
         p.drawRoundedRect(r, 8, 8)
         self._paint_tint(p, r)
-        grid = QPen(QColor(t.pad_grid), 1)
-        p.setPen(grid)
+        p.setPen(QPen(QColor(t.pad_grid), 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         for k in (0.25, 0.5, 0.75, 1.0):  # circumplex rings at equal intensity steps
             p.drawEllipse(centre, r.width() / 2 * k, r.height() / 2 * k)
@@ -199,14 +225,9 @@ class QtPad(QWidget):
                 QPointF(centre.x() - dx, centre.y() - dy), QPointF(centre.x() + dx, centre.y() + dy)
             )
         self._paint_axes(p, r)
-        self._paint_words(p)
-        self._paint_keyframes(p)
-        self._paint_point(p)
-        if self.hasFocus():
-            p.setPen(QPen(QColor(t.accent), 2))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRoundedRect(r.adjusted(1, 1, -1, -1), 8, 8)
         p.end()
+        self._cache = (key, pixmap)
+        return pixmap
 
     def _paint_tint(self, p: QPainter, r: QRectF) -> None:
         # A faint wash of each primary's colour around its prototype: where the eye expects
