@@ -375,7 +375,7 @@ class MainWindow(QMainWindow):
     def confirm_quit(self) -> bool:
         """Asks before quitting while a generation runs; True to quit."""
         running = self.unfinished_jobs()
-        if not running:
+        if not running or not self.isVisible():  # nobody to ask (a closing script or test)
             return True
         n = len(running)
         answer = QMessageBox.question(

@@ -148,6 +148,8 @@ def test_quitting_during_a_generation_asks(
     make_window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = _manual(make_window())
+    window.show()
+    qtbot.waitExposed(window)
     panel = window.panels["echo"]
     panel.form.editors["steps"].put(200)
     panel.form.editors["step_seconds"].put(0.05)
