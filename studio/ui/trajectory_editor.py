@@ -157,10 +157,19 @@ class QtTimeline(QWidget):
                 p.setPen(QPen(QColor(colour), 1.6))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawPath(path)
-            p.setPen(QColor("#f4c430"))
-            p.drawText(QRectF(PAD_X, 2, 80, 18), Qt.AlignmentFlag.AlignLeft, "— valence")
-            p.setPen(QColor("#e0453a"))
-            p.drawText(QRectF(PAD_X + 80, 2, 80, 18), Qt.AlignmentFlag.AlignLeft, "— arousal")
+            # The legend goes where no keyframe's name is (names matter more).
+            fm = p.fontMetrics()
+            names = []
+            for k in frames:
+                half = fm.horizontalAdvance(display_name(k.condition)) / 2 + 8
+                names.append(QRectF(self.x_of(k.time) - half, top - 18, 2 * half, 16))
+            for i, (colour, text) in enumerate(
+                (("#f4c430", "— valence"), ("#e0453a", "— arousal"))
+            ):
+                box = QRectF(self.width() - PAD_X - 160 + 80 * i, 2, 80, 18)
+                if not any(box.intersects(n) for n in names):
+                    p.setPen(QColor(colour))
+                    p.drawText(box, Qt.AlignmentFlag.AlignLeft, text)
         else:
             p.setPen(QColor(t.muted))
             p.drawText(

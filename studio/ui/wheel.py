@@ -243,7 +243,7 @@ class QtWheel(QWidget):
             level = self.levels.get(prim.id, 0.0)
             f.setBold(level > 0)
             p.setFont(f)
-            w = fm.horizontalAdvance(prim.display_name) + 4
+            w = QFontMetricsF(f).horizontalAdvance(prim.display_name) + 4  # bold is wider
             box = QRectF(x - w / 2, y - fm.height() / 2, w, fm.height())
             box.moveLeft(max(1.0, min(self.width() - w - 1, box.left())))
             p.setPen(QColor(t.text if level > 0 else t.muted))
