@@ -330,3 +330,42 @@ def test_a_long_emotion_name_or_caption_does_not_widen_the_window(make_window: A
     panel = window.current_panel()
     panel.caption.setText("joy → sadness → calm → … → anger (600 s arc) · kept in history " * 3)
     assert window.minimumSizeHint().width() <= max(before, 1280)
+
+
+def test_with_two_workers_a_frame_overtaken_by_a_newer_one_is_dropped(
+    qtbot: Any, studio_home: Path
+) -> None:
+    from studio.ui.app import ensure_app, make_settings
+    from studio.ui.job_bridge import JobBridge
+    from studio.ui.main_window import MainWindow
+
+    ensure_app()
+    history = History()
+    window = MainWindow(
+        make_settings(),  # type: ignore[arg-type]
+        registry=fakes.registry("echo"),
+        history=history,
+        bridge=JobBridge(history, workers=2),
+    )
+    qtbot.addWidget(window)
+    try:
+        panel = window.panels["echo"]
+        window.tabs.setCurrentWidget(panel)
+        panel.mode.setCurrentIndex(panel.mode.findData("manual"))  # frames asked by hand
+        assert panel.preview_depth == 2
+        panel.form.editors["steps"].put(60)
+        panel.form.editors["step_seconds"].put(0.02)  # the older frame: ~1.2 s
+        window.condition.set_vad(-0.5, 0.2)
+        slow = panel.preview()
+        panel.form.editors["steps"].put(1)  # the newer frame: at once
+        window.condition.set_vad(0.5, 0.2)
+        fast = panel.preview()
+        assert slow is not None and fast is not None and slow is not fast
+        assert wait_final(qtbot, fast) is JobState.FINISHED
+        qtbot.waitUntil(lambda: panel.last_path == fast.result.path, timeout=WAIT_MS)
+        assert wait_final(qtbot, slow) is JobState.FINISHED  # never cancelled...
+        qtbot.waitUntil(lambda: not panel.rendering, timeout=WAIT_MS)
+        assert panel.last_path == fast.result.path  # ...but not shown over the newer frame
+        assert not slow.result.path.exists() and panel.frames_shown == 1
+    finally:
+        window.close()
