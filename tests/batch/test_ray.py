@@ -71,6 +71,7 @@ def _alive_nodes(address: str) -> int:
 def cluster() -> Iterator[Cluster]:
     # A short private folder: Ray's socket paths must fit in 107 bytes, and nothing of this
     # cluster may be left in the shared /tmp/ray.
+    assert RAY.exists(), "Ray is not installed: pip install -e '.[dev,neural,cluster]'"
     temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
     address = f"127.0.0.1:{_free_port()}"
     second: subprocess.Popen[bytes] | None = None
