@@ -25,7 +25,9 @@ def add_arguments(p: ArgumentParser) -> None:
     from pathlib import Path
 
     p.add_argument("file", type=Path, help="JSON Lines or CSV (with a header): one request a line")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="DIR", help="folder for the files"
+    )
     p.add_argument("--jobs", type=int, metavar="N", help="local worker processes (default: cores)")
     p.add_argument("--ray", metavar="ADDRESS", help="run on the Ray cluster at ADDRESS")
     p.add_argument("--json", action="store_true", help="JSON Lines progress and summary")
