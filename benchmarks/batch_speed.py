@@ -11,7 +11,10 @@ worker start-up, staging, embedding and ``batch.json``. Prints one JSON document
 
 On a machine with few cores the 2-worker and Ray figures share the same cores with the
 driver (which embeds and records every line) and, for Ray, with the cluster's own
-processes, so the scaling ratio is bounded by the cores, not by the batch.
+processes, so the scaling ratio is bounded by the cores, not by the batch. ``cores_busy``
+(CPU seconds over wall seconds of the command and its workers) shows how much of the
+machine a run got; on a machine shared with other work, more processes also win a larger
+share of it, so compare ratios only from runs at a similar load (printed at the end).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -76,6 +80,7 @@ def batch_file(folder: Path, n: int) -> Path:
 def run(src: Path, out: Path, *extra: str) -> dict[str, Any]:
     """One ``studio batch`` run: wall seconds, lines per minute, mean seconds per kind."""
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [
             sys.executable,
@@ -95,6 +100,8 @@ def run(src: Path, out: Path, *extra: str) -> dict[str, Any]:
         cwd=ROOT,
     )
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"batch failed ({done.returncode}): {done.stderr[-2000:]}")
     end = json.loads(done.stdout.splitlines()[-1])
@@ -110,6 +117,10 @@ def run(src: Path, out: Path, *extra: str) -> dict[str, Any]:
         "skipped": end["skipped"],
         "lines_per_min": round(60 * made / seconds, 1) if made else None,
         "mean_line_s": {k: round(sum(v) / len(v), 3) for k, v in sorted(per_kind.items())},
+        # CPU seconds of the command and its worker processes (for Ray: the driver only,
+        # the actors belong to the cluster), and how many cores that kept busy on average.
+        "cpu_s": round(cpu, 1),
+        "cores_busy": round(cpu / seconds, 2),
     }
 
 
