@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -75,17 +74,15 @@ class LineWorker:
 
     def __init__(self) -> None:
         self.loaded: dict[tuple[str, str], Generator] = {}
-        self.scratch = Path(tempfile.mkdtemp(prefix="studio-batch-"))
         self.count = 0
 
     def run(self, spec: str, data: dict[str, Any]) -> tuple[Any, ...]:
         """``("ok", [(name, bytes)…], metadata, seconds)`` or ``("failed", error, seconds)``."""
         self.count += 1
-        work = self.scratch / str(self.count)
-        work.mkdir()
-        local = {**data, "output": str(work / Path(data["output"]).name)}
-        started = time.perf_counter()
-        try:
+        # A folder per line, gone once its bytes are read: nothing is left on the node.
+        with tempfile.TemporaryDirectory(prefix="studio-batch-") as work:
+            local = {**data, "output": str(Path(work) / Path(data["output"]).name)}
+            started = time.perf_counter()
             outcome = run_job(
                 str(self.count),
                 spec,
@@ -99,8 +96,6 @@ class LineWorker:
                 files = [(Path(f).name, Path(f).read_bytes()) for f in outcome.files]
                 return ("ok", files, outcome.metadata, seconds)
             return ("failed", getattr(outcome, "error", "cancelled"), seconds)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 @dataclass(frozen=True)
