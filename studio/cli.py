@@ -26,7 +26,7 @@ from studio import session, sweep
 from studio.emotion import Condition, Trajectory
 from studio.errors import BadInput, Interrupted, classify, printable, printable_json
 from studio.library.atomic import Staging
-from studio.library.history import History, HistoryError
+from studio.library.history import History
 from studio.library.inputs import check_regular
 from studio.options import KIND_OPTIONS, EmotionOptions, collect_params, resolve_state
 from studio.plugins import PluginError, ProgressCallback, Registry, Request, no_progress
@@ -143,18 +143,10 @@ def print_warnings(result: Result) -> None:
 
 
 def open_history(args: argparse.Namespace) -> History | None:
-    """The history to record into, or ``None`` (``--no-history`` or it cannot be opened:
-    the files are what matters, so a history problem is a warning, not a failure)."""
-    if args.no_history:
-        return None
-    try:
-        history = History()
-    except HistoryError as exc:
-        print(f"warning: generations will not be recorded: {printable(exc)}", file=sys.stderr)
-        return None
-    notice = history.take_notice()  # a damaged database was moved aside: say where, once
-    if notice:
-        print(f"warning: {printable(notice)}", file=sys.stderr)
+    """The history to record into, or ``None`` (``--no-history``, or it cannot be opened)."""
+    history, warnings = session.open_history(not args.no_history)
+    for warning in warnings:
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     return history
 
 

@@ -243,6 +243,20 @@ def keep(artifact: Artifact, request: Request, history: History | None) -> Kept:
     return _record(artifact, request, history)
 
 
+def open_history(enabled: bool = True) -> tuple[History | None, tuple[str, ...]]:
+    """The history to record into (``None`` when disabled or it cannot be opened: the files
+    are what matters, so a history problem is a warning, not a failure) and the warnings
+    a front end shows the user once (e.g. where a damaged database was moved)."""
+    if not enabled:
+        return None, ()
+    try:
+        history = History()
+    except HistoryError as exc:
+        return None, (f"generations will not be recorded: {exc}",)
+    notice = history.take_notice()
+    return history, (notice,) if notice else ()
+
+
 def _record(artifact: Artifact, request: Request, history: History | None) -> Kept:
     """The history row of a kept file; a history problem is a warning, not a failure."""
     if history is None:

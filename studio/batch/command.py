@@ -15,9 +15,9 @@ from studio.batch.local import LocalRunner
 from studio.batch.report import progress_for
 from studio.batch.run import default_jobs, run_batch
 from studio.batch.runner import Runner
-from studio.errors import BadInput
-from studio.library.history import History, HistoryError
+from studio.errors import BadInput, printable
 from studio.plugins import Registry
+from studio.session import open_history
 
 
 def add_arguments(p: ArgumentParser) -> None:
@@ -34,16 +34,6 @@ def add_arguments(p: ArgumentParser) -> None:
     p.add_argument("--no-history", action="store_true", help="do not record in the history")
 
 
-def _history(no_history: bool) -> History | None:
-    if no_history:
-        return None
-    try:
-        return History()
-    except HistoryError as exc:
-        print(f"warning: generations will not be recorded: {exc}", file=sys.stderr)
-        return None
-
-
 def main(args: Namespace, registry: Registry) -> int:
     """Run the batch the options describe; 0 all done, 1 some failed, 2 bad lines."""
     if args.jobs is not None and args.jobs < 1:
@@ -58,7 +48,9 @@ def main(args: Namespace, registry: Registry) -> int:
     else:
         runner = LocalRunner(registry, args.jobs or default_jobs())
     progress = progress_for(args.json)
-    history = _history(args.no_history)
+    history, warnings = open_history(not args.no_history)
+    for warning in warnings:
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     try:
         ledger = run_batch(registry, args.file, args.output, runner, progress, history)
     except BadLines as exc:
