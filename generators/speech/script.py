@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 LATIN: Final = "LATIN"
 # espeak-ng reads Greek letters by name in every language ("alpha", "beta"), as used in
@@ -79,13 +79,18 @@ def language(model: Path) -> tuple[str, str] | None:
         return None  # loading the voice reports a broken config
     if not isinstance(config, dict) or config.get("phoneme_type", "espeak") != "espeak":
         return None
-    lang = config.get("language") if isinstance(config.get("language"), dict) else {}
-    espeak = config.get("espeak") if isinstance(config.get("espeak"), dict) else {}
+    lang = _section(config, "language")
+    espeak = _section(config, "espeak")
     code = str(espeak.get("voice") or lang.get("code") or "")
     if not code:
         return None
     name = str(lang.get("name_english") or code)
     return code, name
+
+
+def _section(config: dict[str, Any], key: str) -> dict[str, Any]:
+    value = config.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def script_of(ch: str) -> str | None:
