@@ -44,13 +44,13 @@ class _Bounded:
         m = _NUMBER.fullmatch(text.removeprefix(box.prefix()).removesuffix(box.suffix()))
         return float(m.group(1).replace(",", ".")) if m else None
 
-    def validate(self, text: str, pos: int) -> object:
-        result = super().validate(text, pos)  # type: ignore[misc]
+    def validate(self, text: str, pos: int, /) -> tuple[QValidator.State, str, int]:
+        result: tuple[QValidator.State, str, int] = super().validate(text, pos)  # type: ignore[misc]
         if result[0] == QValidator.State.Invalid and self._typed(text) is not None:
             return (QValidator.State.Intermediate, text, pos)
         return result
 
-    def fixup(self, text: str) -> str:
+    def fixup(self, text: str, /) -> str:
         box: Any = self
         typed = self._typed(text)
         if typed is None:

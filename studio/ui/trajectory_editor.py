@@ -160,9 +160,9 @@ class QtTimeline(QWidget):
             # The legend goes where no keyframe's name is (names matter more).
             fm = p.fontMetrics()
             names = []
-            for k in frames:
-                half = fm.horizontalAdvance(display_name(k.condition)) / 2 + 8
-                names.append(QRectF(self.x_of(k.time) - half, top - 18, 2 * half, 16))
+            for frame in frames:
+                half = fm.horizontalAdvance(display_name(frame.condition)) / 2 + 8
+                names.append(QRectF(self.x_of(frame.time) - half, top - 18, 2 * half, 16))
             for i, (colour, text) in enumerate(
                 (("#f4c430", "— valence"), ("#e0453a", "— arousal"))
             ):

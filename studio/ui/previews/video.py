@@ -69,9 +69,11 @@ class VideoPreview(QWidget):
         layout.addWidget(self.transport)
         layout.addWidget(self.notice)
         self.notice.hide()
-        self.transport.notice.connect(
-            lambda text: (self.notice.setText(text), self.notice.setVisible(bool(text)))
-        )
+        self.transport.notice.connect(self._say)
+
+    def _say(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     def load(self, path: Path) -> None:
         if self.player is None:
