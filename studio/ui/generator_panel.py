@@ -348,6 +348,11 @@ class GeneratorPanel(QWidget):
         )
 
     # -- requests -------------------------------------------------------------------------
+    def _takes_draft(self) -> bool:
+        """Whether the generator has a ``draft: bool`` option (a quick mode for previews)."""
+        field = self.generator.params_model.model_fields.get("draft")
+        return field is not None and field.annotation is bool
+
     def following(self) -> bool:
         return self.follow.isChecked() and self.trajectory.trajectory() is not None
 
@@ -357,7 +362,8 @@ class GeneratorPanel(QWidget):
         """The request for the current emotion and options; ``ValueError`` if invalid.
 
         Following an arc, a generator with a ``duration`` makes exactly the arc's Length.
-        ``draft``: a smaller picture for a preview while the pointer moves."""
+        ``draft``: a smaller picture for a preview while the pointer moves. A preview asks
+        for the generator's ``draft`` mode where it has one."""
         problem = self.form.problem()
         if problem:
             raise ValueError(problem)
@@ -371,6 +377,8 @@ class GeneratorPanel(QWidget):
             small = draft_size(params.get("size", self.form.defaults.get("size")))
             if small is not None:
                 params["size"] = small
+        if preview and self._takes_draft():
+            params["draft"] = True  # a generator's own quick mode, for live previews
         ext = combo_data(self.format)
         target = output or self.bridge.output_path(self.generator.id, ext, preview=preview)
         request = Request(

@@ -132,6 +132,19 @@ def test_draft_previews_are_small_and_refined_at_rest() -> None:
     assert draft_size(256) is None and draft_size(None) is None
 
 
+def test_image_previews_are_drafts_and_generate_is_not(make_window: Any) -> None:
+    window = _manual(make_window(fakes.registry("image")))
+    panel = window.panels["image"]
+    window.condition.begin_drag()
+    moving = panel.build_request(preview=True, draft=window.condition.dragging)
+    window.condition.end_drag()
+    resting = panel.build_request(preview=True)
+    kept = panel.build_request()
+    assert moving.params == {"size": "256x256", "draft": True}
+    assert resting.params == {"draft": True}  # full size once the pointer rests
+    assert kept.params == {}
+
+
 def test_inactive_and_manual_panels_do_not_preview(make_window: Any) -> None:
     window = _manual(make_window())
     echo, fail = window.panels["echo"], window.panels["fail"]
