@@ -33,7 +33,6 @@ def build(family: str, dtype: Any, device: str) -> Any:
     """A full-size pipeline of random weights from the shipped config folder."""
     import diffusers
     import torch
-    import transformers
 
     from generators.image import checkpoints
 
@@ -41,6 +40,30 @@ def build(family: str, dtype: Any, device: str) -> Any:
     index = json.loads((folder / "model_index.json").read_text())
     parts: dict[str, Any] = checkpoints.tokenizers(family)
     torch.manual_seed(0)
+    # Build each module directly in the precision and on the device it runs in: building
+    # SDXL in float32 on the CPU first would need ~14 GB before a half-precision run starts.
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        with torch.device(device):
+            _build_parts(index, folder, parts, dtype, device)
+    finally:
+        torch.set_default_dtype(previous)
+    pipeline = getattr(diffusers, index["_class_name"])
+    if family != "sdxl":
+        parts |= {"safety_checker": None, "feature_extractor": None}
+        parts["requires_safety_checker"] = False
+    pipe = pipeline(**parts)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def _build_parts(
+    index: dict[str, Any], folder: Path, parts: dict[str, Any], dtype: Any, device: str
+) -> None:
+    import diffusers
+    import transformers
+
     for name, value in index.items():
         if not isinstance(value, list) or name in parts or not isinstance(value[0], str):
             continue
@@ -53,13 +76,6 @@ def build(family: str, dtype: Any, device: str) -> Any:
             parts[name] = cls(config).to(device=device, dtype=dtype)
         else:
             parts[name] = cls.from_config(cls.load_config(folder / name)).to(device, dtype)
-    pipeline = getattr(diffusers, index["_class_name"])
-    if family != "sdxl":
-        parts |= {"safety_checker": None, "feature_extractor": None}
-        parts["requires_safety_checker"] = False
-    pipe = pipeline(**parts)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
 
 
 def one(family: str, precision: str, size: int, steps: int, repeats: int) -> dict[str, Any]:
