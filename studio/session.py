@@ -140,17 +140,35 @@ def discard(request: Request) -> None:
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """Hold SIGTERM / SIGINT over the final renames so they complete together; a signal
-    that arrives meanwhile is delivered right after."""
-    main = threading.current_thread() is threading.main_thread()
-    if not main or not hasattr(signal, "pthread_sigmask"):
+    that arrives meanwhile is delivered right after.
+
+    Python runs signal handlers only in the main thread, whichever thread the kernel
+    picked, so blocking the signal in this thread (``pthread_sigmask``) is not enough once
+    other threads exist (BLAS pools, the job queue, Ray): the handlers themselves are
+    swapped for one that only notes the signal, then put back and the signal re-raised.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGTERM, signal.SIGINT}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    held = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.getsignal(sig) for sig in held}
+    if any(handler is None for handler in previous.values()):  # installed outside Python
+        yield
+        return
+    arrived: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        arrived.append(signum)
+
+    for sig in held:
+        signal.signal(sig, note)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in dict.fromkeys(arrived):
+            signal.raise_signal(signum)
 
 
 def _prepare_staged(request: Request, payload: dict[str, Any]) -> Callable[[], None]:

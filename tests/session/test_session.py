@@ -106,3 +106,36 @@ def test_keep_into_a_vanished_folder_is_bad_input(registry: Registry, tmp_path: 
     folder.rmdir()
     with pytest.raises(BadInput):
         session.keep(artifact, request, None)
+
+
+def test_a_signal_during_the_final_rename_waits_for_the_history_row(
+    registry: Registry, history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT arriving between the rename and the history row (with other threads alive,
+    as BLAS pools and the job queue are) is delivered only once both are done."""
+    import os
+    import signal
+    import threading
+
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait, daemon=True)
+    other.start()
+    real_move = session.move_into_place
+    sent: list[Path] = []
+
+    def move_then_signal(tmp: Path, target: Path) -> None:
+        real_move(tmp, target)
+        if not sent:
+            sent.append(target)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(session, "move_into_place", move_then_signal)
+    out = tmp_path / "a.json"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            session.generate(registry, _request("echo", out), history=history)
+    finally:
+        idle.set()
+    assert sent and out.is_file() and read_state(out)["seed"] == 7
+    assert [e.request["output"] for e in history.list() if e.request] == [str(out)]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
