@@ -446,3 +446,23 @@ def test_long_text_without_punctuation_goes_group_by_group(tmp_path: Path) -> No
     spoken = [p for p in phonemes if p["phoneme"] != "_"]
     assert len(spoken) > 400  # all of it was said
     assert phonemes[-1]["end"] == pytest.approx(art.features["duration_s"], abs=0.01)
+
+
+def test_resampling_one_group_at_a_time_keeps_the_level_between_groups() -> None:
+    """A loud group (peaks at the limiter's ceiling) and a quiet one resampled to 48 kHz
+    separately keep the same gain: the filter's overshoot is limited, not scaled away."""
+    from generators.speech.assemble import limit, resample
+
+    rng = np.random.default_rng(0)
+    # A fricative-like group whose peaks press against the limiter's ceiling: resampling
+    # overshoots there (the case where a per-group gain took 20 % off the whole group).
+    loud = limit(rng.normal(0.0, 0.3, 22050))
+    quiet = 0.1 * loud
+    ceiling = 10.0 ** (PEAK_DBFS / 20.0)
+
+    def rms(y: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(y**2)))
+
+    up_loud, up_quiet = resample(loud, 22050, 48000), resample(quiet, 22050, 48000)
+    assert np.max(np.abs(up_loud)) <= ceiling + 1e-9
+    assert rms(up_loud) / rms(loud) == pytest.approx(rms(up_quiet) / rms(quiet), rel=0.01)
