@@ -6,6 +6,7 @@ periods), so a long clip never visibly repeats, and the same seed gives the same
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import numpy as np
@@ -70,9 +71,12 @@ def smooth_noise(n: int, fps: int, rng: np.random.Generator, seconds: float) -> 
             acc = a * acc + (1 - a) * v
             y[i] = acc
         x = y
-    x = x[-n:]
-    sd = float(x.std())
-    return x / sd if sd > 0 else x
+    # Scale by the process's stationary deviation, (1-a)^4 (1+a^2) / (1-a^2)^3 for two
+    # one-pole passes over unit white noise, not by the clip's own: a clip shorter than the
+    # time scale holds only a sliver of the process, and dividing that sliver by its own
+    # tiny deviation blew a slow drift up into a head turned 40-180 degrees.
+    stationary = math.sqrt((1 - a) ** 4 * (1 + a * a) / (1 - a * a) ** 3)
+    return x[-n:] / stationary
 
 
 def gaze(n: int, fps: int, arousal: Array, rng: np.random.Generator) -> tuple[Array, Array]:

@@ -394,3 +394,23 @@ def test_accent_brow_flashes_do_not_undo_a_frown() -> None:
     angry_lift = angry.tracks["AU1"].max() - angry.tracks["AU1"].min()
     assert calm_lift > 0.1  # the flashes are there in a calm face
     assert angry_lift < 0.3 * calm_lift and angry.tracks["AU4"].min() > 0.5
+
+
+@pytest.mark.parametrize("seconds", [0.6, 0.88, 1.08, 2.0, 5.0])
+def test_short_clips_keep_the_head_within_a_few_degrees(seconds: float) -> None:
+    """Idle sway is a slow process: a clip shorter than its time scale sees a sliver of it,
+    which must stay a sliver (it was once blown up to the whole range: a head at 180°)."""
+    fps = 25
+    n = round(seconds * fps)
+    worst_yaw, worst_gaze = 0.0, 0.0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        envelope = np.zeros(n)
+        arousal = np.full(n, 0.8)
+        yaw, pitch, roll = life.head_motion(envelope, arousal, fps, rng)
+        gx, gy = life.gaze(n, fps, arousal, rng)
+        worst_yaw = max(worst_yaw, float(np.max(np.abs(yaw))))
+        worst_gaze = max(worst_gaze, float(np.max(np.abs(gx))), float(np.max(np.abs(gy))))
+        assert np.max(np.abs(pitch)) < 15 and np.max(np.abs(roll)) < 15
+    assert worst_yaw < 15.0
+    assert worst_gaze <= 0.9  # saccade targets reach ±0.7; the drift adds a little
