@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from studio import session, sweep
 from studio.emotion import Condition, Trajectory
@@ -202,6 +202,37 @@ def cmd_list(args: argparse.Namespace, registry: Registry) -> int:
     return 0
 
 
+def _tagged(state: Any) -> list[dict[str, Any]]:
+    """The stretches whose emotion an inline tag set (``[joy] …``), as the speech plugin
+    records them under ``speech.segments``; anything malformed is left out."""
+    speech = state.get("speech") if isinstance(state, dict) else None
+    segments = speech.get("segments") if isinstance(speech, dict) else None
+    if not isinstance(segments, list):
+        return []
+    out = []
+    for seg in segments:
+        if not (isinstance(seg, dict) and seg.get("tagged")):
+            continue
+        try:
+            condition = Condition.from_dict(seg["condition"])
+            start, end = float(seg["start"]), float(seg["end"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        out.append({"start": start, "end": end, "condition": condition.to_dict()})
+    return out
+
+
+def tagged_stretches(state: Any) -> list[str]:
+    """One line per tagged stretch: ``  0.00–1.90 s  joy (intensity 0.60)``."""
+    lines = []
+    for seg in _tagged(state):
+        c = Condition.from_dict(seg["condition"])
+        lines.append(
+            f"  {seg['start']:.2f}–{seg['end']:.2f} s  {c.title} (intensity {c.intensity:.2f})"
+        )
+    return ["tagged in the text:", *lines] if lines else []
+
+
 def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
     from studio.library.export import read_state
 
@@ -227,6 +258,8 @@ def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
         print(printable_json(json.dumps(state, ensure_ascii=False)))
         return 0
     print(printable(line))
+    for stretch in tagged_stretches(state):
+        print(printable(stretch))
     for key in ("generator", "backend", "seed"):
         if key in state:
             print(f"{key}: {printable(state[key], 200)}")
@@ -260,6 +293,9 @@ def cmd_generate(args: argparse.Namespace, registry: Registry) -> int:
         print(printable_json(json.dumps(result.record(), ensure_ascii=False)))
     else:
         name = state.title if isinstance(state, Condition) else "trajectory"
+        tags = [s["condition"]["name"] for s in _tagged(result.artifact.metadata)]
+        if tags:
+            name += ", tagged " + " → ".join(tags)
         print(
             f"wrote {printable(result.artifact.path)} ({printable(name)}, {result.seconds:.2f} s)"
         )

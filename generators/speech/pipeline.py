@@ -91,6 +91,7 @@ def speak(
                     "start": round(seg_start, 4),
                     "end": round(take.seconds, 4),
                     "condition": condition.to_dict(),
+                    "tagged": part.condition is not None,  # an inline tag set it
                 }
             )
         if pieces == 0:

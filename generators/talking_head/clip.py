@@ -14,9 +14,15 @@ from generators.talking_head import audio as sound
 from generators.talking_head import lipsync, timeline
 from generators.talking_head.character import load_character
 from generators.talking_head.params import TalkingHeadParams
+from generators.talking_head.speech import Tagged
+from studio.emotion import Condition, blend
 from studio.plugins.contract import CancelToken, ProgressCallback, Rendered, Request, check_cancel
 
 PROGRESS_EVERY: Final = 10
+# A tagged emotion reaches the face a little before the words it goes with and fades over a
+# few hundred milliseconds after them (project calibration, set by eye on the contact sheet).
+TAG_LEAD_S: Final = 0.25
+TAG_EASE_S: Final = 0.35
 TRACK_NAMES: Final = (*timeline.TRACK_AUS, "mouth_open", "gaze_x", "gaze_y", "yaw", "pitch", "roll")
 
 
@@ -25,15 +31,33 @@ class Source:
     samples: NDArray[np.float32]
     rate: int
     phonemes: Sequence[Mapping[str, Any]] | None
+    tagged: Sequence[Tagged] = ()
 
     @property
     def seconds(self) -> float:
         return len(self.samples) / self.rate
 
 
-def load_source(path: Path, phonemes: Sequence[Mapping[str, Any]] | None) -> Source:
+def load_source(
+    path: Path, phonemes: Sequence[Mapping[str, Any]] | None, tagged: Sequence[Tagged] = ()
+) -> Source:
     samples, rate = sound.read_audio(path)
-    return Source(samples, rate, phonemes or None)
+    return Source(samples, rate, phonemes or None, tuple(tagged))
+
+
+def follow_tags(
+    conditions: list[Condition], times: NDArray[np.float64], tagged: Sequence[Tagged]
+) -> list[Condition]:
+    """The face takes each tagged stretch's emotion, easing in from TAG_LEAD_S before the
+    words (the face leads the voice) and out over TAG_EASE_S after them; a later stretch
+    takes over from an earlier one where their ramps overlap."""
+    out = list(conditions)
+    for seg in tagged:
+        rise = np.clip((times - (seg.start - TAG_LEAD_S)) / TAG_LEAD_S, 0.0, 1.0)
+        fall = np.clip((seg.end + TAG_EASE_S - times) / TAG_EASE_S, 0.0, 1.0)
+        for i in np.flatnonzero(rise * fall > 0).tolist():
+            out[i] = blend(out[i], seg.condition, float(rise[i] * fall[i]))
+    return out
 
 
 def plan(
@@ -47,6 +71,7 @@ def plan(
         conditions = request.trajectory.sample(times.tolist())
     else:
         conditions = [request.condition_at(0.0)] * n
+    conditions = follow_tags(conditions, times, source.tagged)
     db = sound.frame_rms_db(source.samples, source.rate, fps, n)
     envelope = sound.loudness_envelope(db, fps)
     if source.phonemes:
@@ -103,7 +128,15 @@ def make(
     return Rendered(
         files=[request.output],
         features=_features(tl, source, params, mode),
-        extra={"talking_head": _tracks(tl, params, mode)},
+        extra={
+            "talking_head": _tracks(tl, params, mode),
+            # The stretches inline tags set, as the speech plugin records them.
+            **(
+                {"speech": {"segments": [t.to_dict() for t in source.tagged]}}
+                if source.tagged
+                else {}
+            ),
+        },
     )
 
 

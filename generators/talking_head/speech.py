@@ -4,15 +4,34 @@ any speech plugin honouring the contract can stand in), with the same emotional 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from studio.emotion import Condition
 from studio.plugins.contract import (
     CancelToken,
     InputError,
     ProgressCallback,
     Request,
 )
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A stretch of the voice (output seconds) whose emotion an inline tag set."""
+
+    start: float
+    end: float
+    condition: Condition
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "condition": self.condition.to_dict(),
+            "tagged": True,
+        }
 
 
 def synthesize(
@@ -23,8 +42,9 @@ def synthesize(
     progress: ProgressCallback,
     cancel: CancelToken,
     share: float,
-) -> tuple[Path, list[Mapping[str, Any]]]:
-    """Speak ``text`` into ``folder/speech.wav``; return the file and its phoneme timings."""
+) -> tuple[Path, list[Mapping[str, Any]], list[Tagged]]:
+    """Speak ``text`` into ``folder/speech.wav``; return the file, its phoneme timings and
+    the stretches an inline tag (``[joy] …``) gave their own emotion."""
     from studio.plugins.registry import PluginNotFound, Registry
 
     try:
@@ -54,4 +74,9 @@ def synthesize(
         raise InputError(f"speech: {exc}") from None
     info = artifact.metadata.get("speech") or {}
     phonemes: Sequence[Mapping[str, Any]] = info.get("phonemes") or []
-    return artifact.path, [p for p in phonemes if isinstance(p, Mapping)]
+    tagged = [
+        Tagged(float(seg["start"]), float(seg["end"]), Condition.from_dict(seg["condition"]))
+        for seg in info.get("segments") or []
+        if isinstance(seg, Mapping) and seg.get("tagged")
+    ]
+    return artifact.path, [p for p in phonemes if isinstance(p, Mapping)], tagged

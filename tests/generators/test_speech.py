@@ -466,3 +466,17 @@ def test_resampling_one_group_at_a_time_keeps_the_level_between_groups() -> None
     up_loud, up_quiet = resample(loud, 22050, 48000), resample(quiet, 22050, 48000)
     assert np.max(np.abs(up_loud)) <= ceiling + 1e-9
     assert rms(up_loud) / rms(loud) == pytest.approx(rms(up_quiet) / rms(quiet), rel=0.01)
+
+
+def test_tagged_stretches_are_reported_when_written_and_inspected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "t.wav"
+    text = "[joy] Good morning! [sadness:0.6] But it rained."
+    assert cli_main(["generate", "speech", "--text", text, "-o", str(out), "--no-history"]) == 0
+    assert "tagged joy → sadness" in capsys.readouterr().out
+    assert cli_main(["inspect", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "tagged in the text:"
+    assert lines[2].endswith("joy (intensity 0.60)") and lines[2].startswith("  0.00–")
+    assert lines[3].endswith("sadness (intensity 0.60)")

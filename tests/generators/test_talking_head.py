@@ -178,3 +178,44 @@ def test_lower_face_pixels_follow_the_loudness_with_head_motion_on(tmp_path: Pat
     rest = np.median(lower[rms <= np.percentile(rms, 15)][:, top], axis=0)
     activity = np.abs(lower[:, top] - rest).mean(axis=1)
     assert np.corrcoef(activity, rms**0.6)[0, 1] > 0.6
+
+
+def test_the_face_follows_inline_tags_in_the_text(tmp_path: Path) -> None:
+    """`[joy] … [sadness] …`: the voice and the face change together, and the file records
+    the stretches each tag set."""
+    request = Request(
+        "talking-head",
+        tmp_path / "tags.mp4",
+        condition=Condition.neutral(),
+        params={"size": 256, "text": "[joy] What a lovely morning! [sadness] Then it rained."},
+        seed=1,
+    )
+    artifact = TalkingHeadGenerator().generate(request)
+    segments = artifact.metadata["speech"]["segments"]
+    assert [s["condition"]["name"] for s in segments] == ["joy", "sadness"]
+    assert all(s["tagged"] for s in segments)
+    head = artifact.metadata["talking_head"]
+    fps, tracks = head["fps"], head["tracks"]
+
+    def mean(track: str, seg: dict[str, Any]) -> float:
+        a, b = round((seg["start"] + 0.3) * fps), round((seg["end"] - 0.3) * fps)
+        return float(np.mean(tracks[track][a:b]))
+
+    joy, sad = segments
+    assert mean("AU12", joy) > 0.4 > mean("AU12", sad)  # the smile is the joy stretch's
+    assert mean("AU15", sad) > 0.4 > mean("AU15", joy)  # lip corners down in sadness
+
+
+def test_tags_ease_in_before_the_words_and_a_later_tag_takes_over() -> None:
+    from generators.talking_head.clip import TAG_LEAD_S, follow_tags
+    from generators.talking_head.speech import Tagged
+
+    joy, sad = Condition.from_mixture({"joy": 1.0}), Condition.from_mixture({"sadness": 1.0})
+    times = np.arange(0.0, 4.0, 0.04)
+    base = [Condition.neutral()] * len(times)
+    out = follow_tags(base, times, [Tagged(1.0, 2.0, joy), Tagged(2.0, 3.0, sad)])
+    at = {round(t, 2): c for t, c in zip(times.tolist(), out, strict=True)}
+    assert at[0.0] == Condition.neutral()  # before the lead-in
+    assert 0 < at[round(1.0 - TAG_LEAD_S / 2, 2)].intensity < joy.intensity  # easing in
+    assert at[1.4] == joy and at[2.4] == sad
+    assert at[3.96] == Condition.neutral()  # eased out after the last words
