@@ -28,7 +28,11 @@ def backend() -> Backend:
 
 def _reason() -> str:
     if importlib.util.find_spec("TTS") is None:
-        return "the Coqui TTS package is not installed (pip install coqui-tts)"
+        # Not "pip install coqui-tts": it pulls a torchaudio that has no CPU build here.
+        return (
+            "the Coqui TTS package is not installed; it needs torchaudio, which has no CPU "
+            "build for this torch on the package index"
+        )
     if importlib.util.find_spec("torchaudio") is None:
         return (
             "the Coqui TTS package is installed but cannot be imported: it needs torchaudio, "

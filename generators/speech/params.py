@@ -32,6 +32,8 @@ def check_text(value: str) -> None:
     except ValueError as exc:
         raise ValueError(f"text: {exc}") from None
     if not parts:
+        if value.strip():
+            raise ValueError("text has nothing to speak: only punctuation, symbols or tags")
         raise ValueError("text is empty: there is nothing to say")
 
 

@@ -65,6 +65,7 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert "did you mean joy" in _reject(tmp_path, "unknown emotion tag", text="[joyy] Hi.")
     assert "joe" in _reject(tmp_path, "unknown voice", text="Hi.", voice="nobody")
     _reject(tmp_path, "nothing to say", text="  ")
+    _reject(tmp_path, "nothing to speak: only punctuation", text="… !?")
     _reject(tmp_path, "does not exist", text="Hi.", voice=str(tmp_path / "missing.onnx"))
     rate = _reject(tmp_path, "sample_rate", text="Hi.", sample_rate="fast")
     assert rate.count("got") == 1 and "'fast'" in rate
