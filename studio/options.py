@@ -112,6 +112,23 @@ def state_file(path: Path, want: str) -> Any:
     return state[want]
 
 
+def load_state(path: Path, want: str) -> Condition | Trajectory:
+    """The condition or trajectory in ``path`` (see :func:`state_file`); a document that
+    does not parse names the file, and one of the other kind says which option takes it."""
+    data = state_file(path, want)
+    where = f"{want} {printable(path, 200)}"
+    if isinstance(data, dict):
+        other = "trajectory" if "keyframes" in data else "condition" if "vad" in data else None
+        if other is not None and other != want:
+            raise BadInput(f"{where}: this is a {other}, not a {want}; try --{other}")
+    try:
+        if want == "trajectory":
+            return Trajectory.from_dict(data)
+        return Condition.from_dict(data)
+    except ValueError as exc:
+        raise BadInput(f"{where}: {exc}") from None
+
+
 def resolve_state(opts: EmotionOptions) -> Condition | Trajectory:
     """The one emotional state the options describe."""
     ways = {
@@ -128,7 +145,7 @@ def resolve_state(opts: EmotionOptions) -> Condition | Trajectory:
     if opts.trajectory is not None:
         if opts.intensity is not None or opts.dominance is not None:
             raise BadInput("--intensity/--dominance cannot modify a --trajectory")
-        return Trajectory.from_dict(state_file(opts.trajectory, "trajectory"))
+        return load_state(opts.trajectory, "trajectory")
     if way == "--valence/--arousal" or way is None:
         if way is None and opts.intensity is not None:
             raise BadInput("intensity: needs an emotion (--emotion, --word or a VAD point)")
@@ -151,7 +168,9 @@ def resolve_state(opts: EmotionOptions) -> Condition | Trajectory:
             cond = cond.with_intensity(opts.intensity)
     else:
         assert opts.condition is not None
-        cond = Condition.from_dict(state_file(opts.condition, "condition"))
+        loaded = load_state(opts.condition, "condition")
+        assert isinstance(loaded, Condition)
+        cond = loaded
         if opts.intensity is not None:
             cond = cond.with_intensity(opts.intensity)
     if opts.dominance is not None:

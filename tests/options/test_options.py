@@ -66,3 +66,33 @@ def test_sweep_plans_then_runs_through_the_session(registry: Registry, tmp_path:
         assert len(history.list()) == 4
     assert len(seen) == 4 and all(r.artifact.metadata["seed"] == 5 for r in seen)
     assert json.loads((tmp_path / "g" / "sweep.json").read_text()) == done.rows
+
+
+def test_state_files_name_the_file_and_the_option_that_takes_them(tmp_path: Path) -> None:
+    from studio.errors import BadInput
+    from studio.options import load_state
+
+    arc = tmp_path / "arc.json"
+    arc.write_text(
+        '{"keyframes": [{"time": 0, "condition": {"vad": {"valence": 0.5, "arousal": 0,'
+        ' "dominance": 0}}}, {"time": 2, "condition": {"vad": {"valence": -0.5,'
+        ' "arousal": 0, "dominance": 0}}}]}'
+    )
+    one = tmp_path / "one.json"
+    one.write_text('{"vad": {"valence": 0.5, "arousal": 0, "dominance": 0}}')
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"keyframes": [{"time": "0", "condition": {"mixture": {"joy": 1}}}]}')
+    assert isinstance(load_state(arc, "trajectory"), Trajectory)
+    assert isinstance(load_state(one, "condition"), Condition)
+    with pytest.raises(
+        BadInput, match=r"^condition .*arc.json: this is a trajectory, .*try --trajectory$"
+    ):
+        load_state(arc, "condition")
+    with pytest.raises(
+        BadInput, match=r"^trajectory .*one.json: this is a condition, .*try --condition$"
+    ):
+        load_state(one, "trajectory")
+    with pytest.raises(
+        BadInput, match=r"^trajectory .*bad.json: keyframes\[0\]\.time must be a number"
+    ):
+        load_state(bad, "trajectory")
