@@ -86,6 +86,48 @@ class EchoGenerator(Generator[EchoParams]):
         )
 
 
+GATE_SECONDS: Final = 120.0  # a gate never opened fails the job rather than hang a test
+
+
+class GatedParams(EchoParams):
+    gate: str = Field(default="", max_length=4096, description="a file to wait for first")
+
+
+class GatedGenerator(Generator[GatedParams]):
+    """Echo that first waits until the file ``gate`` exists (cancellable; fails after
+    ``GATE_SECONDS``): a test decides exactly when a job ends, instead of guessing it
+    from sleeps on a loaded machine."""
+
+    id = "gated"
+    display_name = "Gated (test)"
+    media_type = MediaType.IMAGE
+    params_model = GatedParams
+    extensions = (".json",)
+    supports_trajectory = True
+    version = "1"
+
+    def backends(self) -> list[Backend]:
+        return [Backend("plain", "writes the condition as text", default=True)]
+
+    def render(
+        self,
+        request: Request,
+        params: GatedParams,
+        backend: Backend,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Rendered:
+        if params.gate:
+            progress(0.0, "waiting for the gate")
+            deadline = time.monotonic() + GATE_SECONDS
+            while not os.path.exists(params.gate):
+                check_cancel(cancel)
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the gate {params.gate} never opened")
+                time.sleep(0.01)
+        return EchoGenerator().render(request, params, backend, progress, cancel)
+
+
 class StubbornGenerator(EchoGenerator):
     """Ignores cancellation (a hung backend): the job system must kill it."""
 
@@ -161,6 +203,7 @@ class BrokenOnImport:
 
 FAKES: Final = {
     "echo": "EchoGenerator",
+    "gated": "GatedGenerator",
     "stubborn": "StubbornGenerator",
     "crash": "CrashingGenerator",
     "fail": "FailingGenerator",

@@ -117,6 +117,8 @@ class GeneratorPanel(QWidget):
         self.last_path: Path | None = None
         self.last_artifact: Artifact | None = None
         self.kept_request: Request | None = None  # the last kept result's recipe
+        # The shown entry's id and recipe while it is deleted (Undo delete brings it back).
+        self._forgotten: tuple[int | None, Request | None] = (None, None)
         # Live previews are never cancelled once rendering: the newest position waits here
         # (latest wins) and starts as soon as the one in flight is shown.
         self.pending_preview: Request | None = None
@@ -369,8 +371,6 @@ class GeneratorPanel(QWidget):
             raise ValueError(problem)
         arc = self.trajectory.trajectory() if self.follow.isChecked() else None
         params = self.form.values()
-        if preview and "draft" in self.generator.params_model.model_fields:
-            params.setdefault("draft", True)  # e.g. image: a few-step model if there is one
         if arc is not None and "duration" in self.form.editors:
             params["duration"] = round(arc.end, 3)
         if draft and "size" in self.form.editors:
@@ -378,7 +378,7 @@ class GeneratorPanel(QWidget):
             if small is not None:
                 params["size"] = small
         if preview and self._takes_draft():
-            params["draft"] = True  # a generator's own quick mode, for live previews
+            params["draft"] = True  # a generator's own quick mode (image: few-step model)
         ext = combo_data(self.format)
         target = output or self.bridge.output_path(self.generator.id, ext, preview=preview)
         request = Request(
@@ -449,6 +449,7 @@ class GeneratorPanel(QWidget):
             self.kept_request is not None
             and self.last_entry_id is not None
             and _same_work(self.kept_request, request)
+            and self._still_kept(self.last_entry_id)
         ):
             self.caption.setText(
                 "This result is already in the history (same emotion, options and seed); "
@@ -460,6 +461,35 @@ class GeneratorPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.job_submitted.emit(job, self.title())
         return job
+
+    def _still_kept(self, entry_id: int) -> bool:
+        """Whether the history still lists this entry and its files are still there (a
+        deleted result, or one removed behind the window, must not block Generate)."""
+        history = self.bridge.history
+        if history is None:
+            return False
+        try:
+            entry = history.get(entry_id)
+        except (KeyError, HistoryError):
+            return False
+        return bool(entry.files) and all(f.is_file() for f in entry.files)
+
+    def forget_entries(self, entry_ids: list[int]) -> None:
+        """History rows were deleted: a deleted result no longer counts as kept."""
+        if self.last_entry_id is not None and self.last_entry_id in entry_ids:
+            self._forgotten = (self.last_entry_id, self.kept_request)
+            self.kept_request = None
+
+    def restore_entries(self, new_ids: dict[int, int]) -> None:
+        """Deleted rows came back (Undo delete) under new ids: follow the one shown."""
+        shown = self.last_entry_id
+        if shown is None or shown not in new_ids:
+            return
+        old, request = self._forgotten
+        self.last_entry_id = new_ids[shown]
+        if old == shown:
+            self.kept_request = request
+        self._forgotten = (None, None)
 
     def preview(self, draft: bool | None = None) -> Job | None:
         """A live preview of the current emotion; never recorded, never cancelled once it
@@ -548,8 +578,6 @@ class GeneratorPanel(QWidget):
             if preview and order < self._on_screen:
                 self.bridge.discard_preview(event.artifact.path)  # overtaken by a newer one
             else:
-                if mine and update.entry is not None:
-                    self.kept_request = job.request
                 entry_id = update.entry.id if update.entry else None
                 self.show_result(event.artifact.path, job, entry_id)
             if preview and order >= self._on_screen:
@@ -599,6 +627,10 @@ class GeneratorPanel(QWidget):
             self.bridge.discard_preview(self.last_path)
         self.last_path = path
         self.last_entry_id = entry_id
+        # The recipe of a result this panel generated and kept (Generate refuses to make it
+        # again while its history row and file are there).
+        self.kept_request = job.request if job is not None and entry_id is not None else None
+        self._forgotten = (None, None)
         self.last_artifact = job.result if job is not None else None
         kept = entry_id is not None
         self.export_button.setEnabled(True)

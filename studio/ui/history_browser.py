@@ -39,6 +39,8 @@ class QtHistoryBrowser(QWidget):
     reopen = Signal(object)  # Entry: put its condition (and options) back
     show_entry = Signal(object)  # Entry: show it in its panel's preview
     export_entries = Signal(list)  # [Entry]
+    entries_deleted = Signal(list)  # [int]: ids of the rows just deleted
+    entries_restored = Signal(object)  # {old id: new id}: Undo delete recorded them again
 
     def __init__(self, history: History | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -246,6 +248,7 @@ class QtHistoryBrowser(QWidget):
                 self.list.takeItem(self.list.row(item))
         if gone:
             self.deleted.append(gone)
+            self.entries_deleted.emit([e.id for e in gone])
         self._recount()
         if problem:
             self.status.setText(problem)
@@ -260,19 +263,20 @@ class QtHistoryBrowser(QWidget):
         if not self.deleted or self.history is None:
             return 0
         batch = self.deleted.pop()
-        back = 0
+        back: dict[int, int] = {}
         for entry in reversed(batch):
             if not all(f.exists() for f in entry.files):
                 continue  # removed behind the window: nothing to bring back
             artifact = Artifact(files=entry.files, metadata=entry.metadata)
             try:
-                self.history.record(artifact, request_dict=entry.request)
-                back += 1
+                back[entry.id] = self.history.record(artifact, request_dict=entry.request).id
             except (HistoryError, ValueError) as exc:
                 self.status.setText(f"Could not bring back {entry.name}: {exc}")
         self.refresh()
         self.undo_button.setVisible(bool(self.deleted))
-        return back
+        if back:
+            self.entries_restored.emit(back)
+        return len(back)
 
     def purge(self) -> None:
         """The window closes: the files of deleted generations go now."""

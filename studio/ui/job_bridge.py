@@ -10,7 +10,6 @@ The update is then re-emitted as a Qt signal, which Qt queues onto the UI thread
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import tempfile
@@ -20,11 +19,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from studio import session
 from studio._paths import studio_home
-from studio.errors import StudioError
+from studio.errors import StudioError, one_line
 from studio.jobs import EventKind, Job, JobEvent, JobQueue
 from studio.library.history import ARTIFACTS_DIR, Entry, History
 from studio.plugins.contract import Artifact, Request
@@ -60,10 +59,20 @@ def unrecorded_dir() -> Path:
     raise OSError("no writable folder for generated files")
 
 
+def _staging_problem(request: Request, exc: StudioError) -> str:
+    """One line naming the folder a kept result could not be staged in."""
+    folder = request.output.parent
+    reason = one_line(exc).removeprefix(f"cannot write {request.output}: ")
+    if str(folder) in reason:
+        return f"Cannot save the result: {reason}"
+    return f"Cannot save the result in the folder {folder}: {reason}"
+
+
 class JobBridge(QObject):
     """Submits generations and reports their events as ``updated(JobUpdate)``."""
 
     updated = Signal(object)
+    _report_later = Signal(object)  # a JobUpdate, re-emitted as ``updated`` on the next turn
 
     def __init__(
         self,
@@ -81,6 +90,7 @@ class JobBridge(QObject):
         self.jobs: dict[str, Job] = {}
         self._previews = tempfile.TemporaryDirectory(prefix="emotion-studio-preview-")
         self._unsubscribe = self.queue.subscribe(self._on_event)
+        self._report_later.connect(self.updated.emit, Qt.ConnectionType.QueuedConnection)
         self.closed = False
 
     # -- where files go -----------------------------------------------------------------
@@ -101,17 +111,29 @@ class JobBridge(QObject):
         self.queue.start()
 
     def submit(self, request: Request, spec: str, *, record: bool = True) -> Job:
+        """Queue a generation. A kept one renders into a staging file that keep() tags and
+        renames, so the artifacts folder never holds a file without its state; if that
+        folder cannot take the staging file, the job is reported as failed at once (its
+        ``updated`` event arrives on the next turn of the event loop) and never runs."""
         if record:
-            # Rendered into a staging file that keep() tags and renames: the artifacts
-            # folder never holds a file without its state. If the folder cannot take one,
-            # the job runs unstaged and fails (or is tagged in place) as before.
-            with contextlib.suppress(StudioError):
+            try:
                 request = session.stage(request)
+            except StudioError as exc:
+                return self._failed_at_once(request, spec, _staging_problem(request, exc))
         # Held while submitting: the event thread waits for the job to be known, so no
         # early event (a fast job may finish within milliseconds) is ever dropped.
         with self._lock:
             job = self.queue.submit(request, spec)
             self._track(job, record)
+        return job
+
+    def _failed_at_once(self, request: Request, spec: str, error: str) -> Job:
+        """A job that failed before it could be queued, reported like any other failure."""
+        job = Job(request, spec, None, self.queue.cancel)
+        failed = JobEvent(EventKind.FAILED, job.id, error=error)
+        job.record(failed)
+        # Queued: the caller gets the job (and lists it) before anyone hears it failed.
+        self._report_later.emit(JobUpdate(job, failed))
         return job
 
     def discard_preview(self, path: Path | None) -> None:

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.emotion import Condition, Trajectory
+from studio.errors import BadInput, one_line, printable
 from studio.jobs import EventKind, Job
+from studio.library import inputs
 from studio.library.atomic import atomic_write
 from studio.library.export import export_file
 from studio.library.history import Entry, History, HistoryError
@@ -175,6 +177,8 @@ class MainWindow(QMainWindow):
             )
             panel.job_submitted.connect(self.jobs_panel.add)
             panel.export_requested.connect(self.export_panel_result)
+            self.history_browser.entries_deleted.connect(panel.forget_entries)
+            self.history_browser.entries_restored.connect(panel.restore_entries)
             self.panels[name] = panel
             self.tabs.addTab(panel, gen.display_name)
         for name, reason in sorted(self.load_errors.items()):
@@ -459,17 +463,19 @@ class MainWindow(QMainWindow):
             if not chosen:
                 return False
             path = Path(chosen)
+        name = printable(path.name, 80)
+        try:  # a regular file within the cap only: a FIFO or a device never blocks the window
+            raw = inputs.read_bytes(path, "arc file", MAX_ARC_BYTES)
+        except BadInput as exc:
+            return self._arc_problem(f"Could not open the {one_line(exc)}")
         try:
-            if path.stat().st_size > MAX_ARC_BYTES:
-                raise ValueError(f"larger than {MAX_ARC_BYTES // 2**20} MiB; not an arc")
-            arc = Trajectory.from_json(path.read_bytes())
-        except OSError as exc:
-            return self._arc_problem(f"Could not open {path.name}: {exc.strerror or exc}")
+            data = inputs.loads_json(raw, "it", max_bytes=MAX_ARC_BYTES)
+            arc = Trajectory.from_dict(data)
         except ValueError as exc:
-            return self._arc_problem(f"{path.name} is not an arc: {exc}")
+            return self._arc_problem(f"{name} is not an arc: {one_line(exc)}")
         self.trajectory.load(arc)
         self._remember_arc(path)
-        self.statusBar().showMessage(f"Opened the arc {path.name}", 6000)
+        self.statusBar().showMessage(f"Opened the arc {name}", 6000)
         return True
 
     def save_arc(self, path: Path | None = None) -> bool:

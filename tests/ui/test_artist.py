@@ -91,15 +91,18 @@ def test_a_file_that_is_not_an_arc_is_refused_in_one_line(make_window: Any, tmp_
 
 
 # -- 6: Generate is guarded ----------------------------------------------------------------
-def test_repeated_generate_makes_one_job_and_one_history_row(make_window: Any, qtbot: Any) -> None:
-    window = _manual(make_window())
-    panel = window.panels["echo"]
+def test_repeated_generate_makes_one_job_and_one_history_row(
+    make_window: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    window = _manual(make_window(fakes.registry("gated")))
+    panel = window.panels["gated"]
     window.tabs.setCurrentWidget(panel)
-    panel.form.editors["steps"].put(10)
-    panel.form.editors["step_seconds"].put(0.02)
+    gate = tmp_path / "gate"
+    panel.form.editors["gate"].put(str(gate))  # the job cannot end during the clicks
     jobs = {id(panel.generate()) for _ in range(8)}
     assert len(jobs) == 1
     job = panel.current_job
+    gate.touch()
     assert wait_final(qtbot, job) is JobState.FINISHED
     qtbot.waitUntil(lambda: panel.last_entry_id is not None, timeout=WAIT_MS)
     assert panel.generate() is None  # the same recipe again: already in the history
@@ -111,6 +114,61 @@ def test_repeated_generate_makes_one_job_and_one_history_row(make_window: Any, q
     qtbot.waitUntil(lambda: window.history_browser.list.count() == 2, timeout=WAIT_MS)
     with History() as history:
         assert history.count() == 2
+
+
+def _kept_once(window: Any, qtbot: Any) -> tuple[Any, Any]:
+    """Generate once in the echo panel; the panel then shows the kept result."""
+    panel = window.panels["echo"]
+    window.tabs.setCurrentWidget(panel)
+    job = panel.generate()
+    assert wait_final(qtbot, job) is JobState.FINISHED
+    qtbot.waitUntil(lambda: panel.last_entry_id is not None, timeout=WAIT_MS)
+    assert panel.generate() is None  # guarded while the result is in the history
+    return panel, job
+
+
+def test_a_deleted_result_no_longer_blocks_generate(
+    make_window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _manual(make_window())
+    panel, first = _kept_once(window, qtbot)
+    browser = window.history_browser
+    qtbot.waitUntil(lambda: browser.list.count() == 1, timeout=WAIT_MS)
+    browser.list.setCurrentRow(0)
+    with qtbot.waitSignal(browser.entries_deleted) as deleted:
+        assert browser.delete_selected(confirm=False) == 1
+    assert deleted.args == [[panel.last_entry_id]]
+    again = panel.generate()  # the same settings: made again, not "already in the history"
+    assert again is not None and again is not first
+    assert wait_final(qtbot, again) is JobState.FINISHED
+    qtbot.waitUntil(lambda: browser.list.count() == 1, timeout=WAIT_MS)
+    with History() as history:
+        assert history.count() == 1
+
+
+def test_undo_delete_guards_generate_again(make_window: Any, qtbot: Any) -> None:
+    window = _manual(make_window())
+    panel, _ = _kept_once(window, qtbot)
+    browser = window.history_browser
+    qtbot.waitUntil(lambda: browser.list.count() == 1, timeout=WAIT_MS)
+    browser.list.setCurrentRow(0)
+    assert browser.delete_selected(confirm=False) == 1
+    assert browser.undo_delete() == 1
+    with History() as history:
+        (entry,) = history.list()
+    assert panel.last_entry_id == entry.id  # the row came back under a new id
+    assert panel.generate() is None and "already in the history" in panel.caption.text()
+
+
+def test_a_result_removed_behind_the_window_does_not_block_generate(
+    make_window: Any, qtbot: Any
+) -> None:
+    window = _manual(make_window())
+    panel, first = _kept_once(window, qtbot)
+    first.result.path.unlink()  # e.g. a quit purged it, or the artist deleted the file
+    again = panel.generate()
+    assert again is not None and again is not first
+    assert wait_final(qtbot, again) is JobState.FINISHED
 
 
 # -- 7: lengths agree ----------------------------------------------------------------------
@@ -130,12 +188,13 @@ def test_following_an_arc_makes_the_arc_length(make_window: Any) -> None:
 
 
 # -- 9: stale state ------------------------------------------------------------------------
-def test_a_cancelled_job_does_not_keep_its_progress_line(make_window: Any, qtbot: Any) -> None:
-    window = _manual(make_window())
-    panel = window.panels["echo"]
+def test_a_cancelled_job_does_not_keep_its_progress_line(
+    make_window: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    window = _manual(make_window(fakes.registry("gated")))
+    panel = window.panels["gated"]
     window.tabs.setCurrentWidget(panel)
-    panel.form.editors["steps"].put(200)
-    panel.form.editors["step_seconds"].put(0.05)
+    panel.form.editors["gate"].put(str(tmp_path / "never"))  # runs until cancelled
     job = panel.generate()
     qtbot.waitUntil(lambda: "%" in panel.caption.text(), timeout=WAIT_MS)
     panel.cancel()
@@ -146,14 +205,13 @@ def test_a_cancelled_job_does_not_keep_its_progress_line(make_window: Any, qtbot
 
 # -- 10: quitting during a job asks --------------------------------------------------------
 def test_quitting_during_a_generation_asks(
-    make_window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+    make_window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    window = _manual(make_window())
+    window = _manual(make_window(fakes.registry("gated")))
     window.show()
     qtbot.waitExposed(window)
-    panel = window.panels["echo"]
-    panel.form.editors["steps"].put(200)
-    panel.form.editors["step_seconds"].put(0.05)
+    panel = window.panels["gated"]
+    panel.form.editors["gate"].put(str(tmp_path / "never"))  # runs until cancelled
     job = panel.generate()
     asked: list[str] = []
 
@@ -198,7 +256,7 @@ def test_the_window_fits_a_laptop_screen_with_every_dock_reachable(
         assert shown or tabbed, key
     browser = window.history_browser
     window.docks["history"].raise_()
-    qtbot.waitUntil(lambda: browser.isVisible())
+    qtbot.waitUntil(lambda: browser.isVisible(), timeout=WAIT_MS)
     arc = window.docks["arc"].geometry()
     for button in (browser.reopen_button, browser.export_button, browser.delete_button):
         assert _inside(window, button)
@@ -214,7 +272,7 @@ def test_the_pad_grows_with_the_window(make_window: Any, qtbot: Any) -> None:
     qtbot.waitExposed(window)
     small = window.emotion_panel.pad.width()
     window.resize(1920, 1050)
-    qtbot.waitUntil(lambda: window.emotion_panel.pad.width() > small * 1.3)
+    qtbot.waitUntil(lambda: window.emotion_panel.pad.width() > small * 1.3, timeout=WAIT_MS)
 
 
 def test_spin_box_arrows_show_in_the_dark_theme(qtbot: Any) -> None:
@@ -339,7 +397,7 @@ def test_a_long_emotion_name_or_caption_does_not_widen_the_window(
 
 
 def test_with_two_workers_a_frame_overtaken_by_a_newer_one_is_dropped(
-    qtbot: Any, studio_home: Path
+    qtbot: Any, studio_home: Path, tmp_path: Path
 ) -> None:
     from studio.ui.app import ensure_app, make_settings
     from studio.ui.job_bridge import JobBridge
@@ -347,28 +405,32 @@ def test_with_two_workers_a_frame_overtaken_by_a_newer_one_is_dropped(
 
     ensure_app()
     history = History()
+    bridge = JobBridge(history, workers=2)
     window = MainWindow(
         make_settings(),  # type: ignore[arg-type]
-        registry=fakes.registry("echo"),
+        registry=fakes.registry("gated"),
         history=history,
-        bridge=JobBridge(history, workers=2),
+        bridge=bridge,
     )
     qtbot.addWidget(window)
     try:
-        panel = window.panels["echo"]
+        assert bridge.queue.wait_ready(WAIT_MS / 1000)  # both workers booted: both frames run
+        panel = window.panels["gated"]
         window.tabs.setCurrentWidget(panel)
         panel.mode.setCurrentIndex(panel.mode.findData("manual"))  # frames asked by hand
         assert panel.preview_depth == 2
-        panel.form.editors["steps"].put(60)
-        panel.form.editors["step_seconds"].put(0.02)  # the older frame: ~1.2 s
+        gate = tmp_path / "let-the-older-frame-finish"
+        panel.form.editors["gate"].put(str(gate))  # the older frame waits for the test
         window.condition.set_vad(-0.5, 0.2)
         slow = panel.preview()
-        panel.form.editors["steps"].put(1)  # the newer frame: at once
+        panel.form.editors["gate"].put("")  # the newer frame: at once
         window.condition.set_vad(0.5, 0.2)
         fast = panel.preview()
         assert slow is not None and fast is not None and slow is not fast
         assert wait_final(qtbot, fast) is JobState.FINISHED
         qtbot.waitUntil(lambda: panel.last_path == fast.result.path, timeout=WAIT_MS)
+        assert not slow.state.is_final and panel.frames_shown == 1
+        gate.touch()  # now the older frame finishes, after the newer one is on screen
         assert wait_final(qtbot, slow) is JobState.FINISHED  # never cancelled...
         qtbot.waitUntil(lambda: not panel.rendering, timeout=WAIT_MS)
         assert panel.last_path == fast.result.path  # ...but not shown over the newer frame

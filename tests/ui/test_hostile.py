@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from studio.jobs import EventKind, JobState
 from studio.library.history import Entry, History
 from studio.plugins import fakes
 from studio.ui.export_dialog import ExportPlan
@@ -200,3 +201,81 @@ def test_every_control_explains_itself(make_window: Any) -> None:
             if not tip:
                 silent.append(f"{type(widget).__name__} {getattr(widget, 'text', str)()!r}")
     assert silent == []
+
+
+def test_opening_a_fifo_as_an_arc_reports_it_and_does_not_hang(
+    make_window: Any, tmp_path: Path
+) -> None:
+    import os
+    import threading
+
+    window = make_window()
+    fifo = tmp_path / "arc.json"
+    os.mkfifo(fifo)
+    unblocked: list[bool] = []
+
+    def unblock() -> None:  # only if the window is stuck opening the pipe: give it EOF
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            return  # nobody is reading: nothing was blocked
+        unblocked.append(True)
+        os.close(fd)
+
+    watchdog = threading.Timer(10.0, unblock)
+    watchdog.start()
+    try:
+        assert not window.open_arc(fifo)
+    finally:
+        watchdog.cancel()
+    assert not unblocked, "opening the arc blocked on a pipe"
+    assert "pipe" in window.arc_error and "\n" not in window.arc_error
+    assert window.statusBar().currentMessage() == window.arc_error
+    assert window.trajectory.keyframes == [] and window.recent_arcs() == []
+
+
+def test_an_arc_too_large_or_too_deep_is_refused_in_one_line(
+    make_window: Any, tmp_path: Path
+) -> None:
+    from studio.ui.main_window import MAX_ARC_BYTES
+
+    window = make_window()
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (MAX_ARC_BYTES + 1))
+    assert not window.open_arc(big)
+    assert "too large" in window.arc_error and "\n" not in window.arc_error
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 5000 + "]" * 5000)
+    assert not window.open_arc(deep)
+    assert window.arc_error.startswith("deep.json is not an arc: ")
+    assert "nested too deeply" in window.arc_error
+
+
+def test_an_artifacts_folder_that_cannot_take_a_file_fails_the_job_in_one_line(
+    make_window: Any, qtbot: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    window = _manual(make_window())
+    panel = window.panels["echo"]
+    window.tabs.setCurrentWidget(panel)
+    blocked = tmp_path / "artifacts"
+    blocked.write_text("a file where the artifacts folder should be")
+    output_path = window.bridge.output_path
+
+    def into_blocked(generator: str, ext: str, *, preview: bool = False) -> Path:
+        if preview:
+            return output_path(generator, ext, preview=True)
+        return blocked / f"{generator}-result{ext}"  # the folder takes no staging file
+
+    monkeypatch.setattr(window.bridge, "output_path", into_blocked)
+    job = panel.generate()
+    assert job is not None and job is panel.current_job
+    assert wait_final(qtbot, job) is JobState.FAILED
+    assert job.error == f"Cannot save the result: {blocked} is not a folder"
+    assert [e.kind for e in job.events] == [EventKind.FAILED]  # refused before it ran
+    qtbot.waitUntil(lambda: panel.caption.text() == f"Failed: {job.error}", timeout=WAIT_MS)
+    row = window.jobs_panel.row(job)
+    assert row is not None and row.status.text() == job.error
+    assert job.error in window.statusBar().currentMessage()
+    assert not panel.cancel_button.isEnabled() and window.bridge.queue.jobs() == []
+    with History() as history:
+        assert history.count() == 0
