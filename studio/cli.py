@@ -28,7 +28,13 @@ from studio.errors import BadInput, Interrupted, classify, printable, printable_
 from studio.library.atomic import Staging
 from studio.library.history import History
 from studio.library.inputs import check_regular
-from studio.options import KIND_OPTIONS, EmotionOptions, collect_params, resolve_state
+from studio.options import (
+    KIND_OPTIONS,
+    MAX_GRID,
+    EmotionOptions,
+    collect_params,
+    resolve_state,
+)
 from studio.plugins import PluginError, ProgressCallback, Registry, Request, no_progress
 from studio.session import Result
 
@@ -58,14 +64,32 @@ def _emotion_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--trajectory", type=Path, metavar="FILE", help="a trajectory .json")
 
 
-def _generation_options(p: argparse.ArgumentParser) -> None:
+def option_help(registry: Registry) -> dict[str, str]:
+    """Help for each generator option, from the installed generators' params models (which
+    generator takes it, and its description): read only when help is asked for, so a plain
+    command does not import every plugin."""
+    said: dict[str, list[str]] = {}
+    for gen_id, gen in sorted(registry.load_all().items()):
+        fields = gen.params_model.model_fields
+        for name in KIND_OPTIONS:
+            if name in fields:
+                said.setdefault(name, []).append(f"{gen_id}: {fields[name].description or name}")
+    return {name: "; ".join(lines).replace("%", "%%") for name, lines in said.items()}
+
+
+def _generation_options(p: argparse.ArgumentParser, helps: dict[str, str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--backend", help="backend name (default: the generator's default)")
     p.add_argument("--json", action="store_true", help="print a JSON result record")
     p.add_argument("--no-history", action="store_true", help="do not record in the history")
     g = p.add_argument_group("generator options (each generator takes some of these)")
     for name in KIND_OPTIONS:
-        g.add_argument(f"--{name.replace('_', '-')}", dest=f"opt_{name}", metavar="VALUE")
+        g.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=f"opt_{name}",
+            metavar="VALUE",
+            help=(helps or {}).get(name),
+        )
     g.add_argument(
         "--param",
         action="append",
@@ -75,7 +99,8 @@ def _generation_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(helps: dict[str, str] | None = None) -> argparse.ArgumentParser:
+    """The command's parser; ``helps`` documents the generator options (see option_help)."""
     parser = _Parser(prog="studio", description="Make media that carries a chosen emotion.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     lst = sub.add_parser("list", help="generators and backends, with availability")
@@ -88,14 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("kind", help=f"one of {', '.join(KINDS)} (or a plugin's id)")
     gen.add_argument("-o", "--output", type=Path, required=True, help="output file")
     _emotion_options(gen)
-    _generation_options(gen)
+    _generation_options(gen, helps)
     sweep = sub.add_parser("sweep", help="an N×N valence–arousal grid of files")
-    sweep.add_argument("kind")
-    sweep.add_argument("--grid", type=int, required=True, metavar="N")
-    sweep.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    sweep.add_argument("kind", help=f"one of {', '.join(KINDS)} (or a plugin's id)")
+    sweep.add_argument(
+        "--grid", type=int, required=True, metavar="N", help=f"N×N points, 2 to {MAX_GRID}"
+    )
+    sweep.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="DIR", help="folder for the files"
+    )
     sweep.add_argument("--ext", help="file extension (default: the generator's first)")
-    _emotion_options(sweep)
-    _generation_options(sweep)
+    # The sweep sets valence and arousal itself: only dominance can be held.
+    sweep.add_argument(
+        "--dominance", type=float, metavar="D", help="dominance of every point, in [-1, 1]"
+    )
+    _generation_options(sweep, helps)
     from studio.batch.command import add_arguments as batch_arguments
 
     batch_arguments(sub.add_parser("batch", help="many files from a JSON Lines or CSV file"))
@@ -308,7 +340,7 @@ def cmd_sweep(args: argparse.Namespace, registry: Registry) -> int:
         args.kind,
         args.grid,
         args.output,
-        emotion=emotion_options(args),
+        emotion=EmotionOptions(dominance=args.dominance),
         ext=args.ext,
         kind_options=kind_options(args),
         param_items=args.param,
@@ -361,7 +393,9 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
     """Run the command; ``registry`` is the installed generators unless one is given."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        wants_help = any(a in ("-h", "--help") for a in argv)
+        helps = option_help(registry or Registry()) if wants_help else None
+        args = build_parser(helps).parse_args(argv)
         if args.command in (None, "gui"):
             return cmd_gui(args)
         handlers = {

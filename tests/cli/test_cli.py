@@ -300,3 +300,23 @@ def test_huge_and_deep_json_are_bad_input(
     (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     code, _, err = run(capsys, "condition", "--condition", str(tmp_path / "deep.json"))
     assert code == 2 and "nested too deeply" in err
+
+
+def test_generate_help_says_which_generator_takes_each_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", "--help"])  # the installed generators
+    assert stop.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--duration VALUE music: length in seconds (5–600)" in out
+    assert "--size VALUE image: pixels" in out and "talking-head: frame width" in out
+
+
+def test_sweep_takes_only_dominance_of_the_emotion_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    out = capsys.readouterr().out
+    assert "--dominance" in out and "--valence" not in out and "--trajectory" not in out

@@ -395,7 +395,7 @@ OTHER_CASES: list[tuple[str, Build, str]] = [
     (
         "sweep-with-valence",
         lambda d: ["sweep", "image", "--grid", "2", "-o", d / "s", "--valence", "0.2"],
-        "sweep sets",
+        "unrecognized arguments: --valence",
     ),
     (
         "sweep-deep-param",
