@@ -30,6 +30,7 @@ from studio.library import inputs
 from studio.library.atomic import atomic_write
 from studio.library.export import export_file
 from studio.library.history import Entry, History, HistoryError
+from studio.options import state_file
 from studio.plugins import Registry
 from studio.plugins.contract import Generator
 from studio.session import embedded_payload
@@ -48,7 +49,11 @@ from studio.ui.trajectory_model import TrajectoryModel
 log = logging.getLogger(__name__)
 LAYOUT_VERSION = 2  # 2: Jobs and History share one tabbed dock (fits 1280×720)
 RECENT_ARCS = 8
-ARC_FILTER = "Emotional arc (*.json);;All files (*)"
+ARC_FILTER = (
+    "Emotional arc (*.json);;"
+    "Files made along an arc (*.wav *.flac *.mid *.mp4 *.png *.jpg *.jpeg *.webp);;"
+    "All files (*)"
+)
 MAX_ARC_BYTES = 2 * 2**20  # an arc of the most keyframes allowed is far smaller
 DEFAULT_SIZE = (1480, 940)
 EMOTION_SHARE = 0.3  # of the window's width: the pad's dock (project calibration)
@@ -464,12 +469,19 @@ class MainWindow(QMainWindow):
                 return False
             path = Path(chosen)
         name = printable(path.name, 80)
-        try:  # a regular file within the cap only: a FIFO or a device never blocks the window
-            raw = inputs.read_bytes(path, "arc file", MAX_ARC_BYTES)
+        try:
+            if path.suffix.lower() == ".json":
+                # A regular file within the cap only: a FIFO or a device never blocks.
+                raw = inputs.read_bytes(path, "arc file", MAX_ARC_BYTES)
+            else:  # a file the studio made along an arc carries it (as --trajectory reads)
+                data = state_file(path, "trajectory")
         except BadInput as exc:
             return self._arc_problem(f"Could not open the {one_line(exc)}")
         try:
-            data = inputs.loads_json(raw, "it", max_bytes=MAX_ARC_BYTES)
+            if path.suffix.lower() == ".json":
+                data = inputs.loads_json(raw, "it", max_bytes=MAX_ARC_BYTES)
+                if isinstance(data, dict) and "trajectory" in data:
+                    data = data["trajectory"]  # a --json result record or a sidecar
             arc = Trajectory.from_dict(data)
         except ValueError as exc:
             return self._arc_problem(f"{name} is not an arc: {one_line(exc)}")

@@ -79,6 +79,36 @@ def test_save_and_open_an_arc_as_the_command_line_reads_it(
     assert [a.text() for a in window.recent_menu.actions()] == ["rise.json"]
 
 
+def test_open_arc_reads_what_the_command_line_reads(
+    make_window: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --json result record and a file made along an arc open as that arc, as
+    `studio generate --trajectory` accepts them."""
+    from studio.cli import main
+
+    arc = Trajectory.from_dict(
+        {
+            "keyframes": [
+                {"time": 0, "condition": {"mixture": {"joy": 1}, "intensity": 0.7}},
+                {"time": 6, "condition": {"mixture": {"sadness": 1}, "intensity": 0.7}},
+            ]
+        }
+    )
+    plain = tmp_path / "arc.json"
+    plain.write_text(arc.to_json())
+    made = tmp_path / "piece.mid"
+    args = ["generate", "music", "--trajectory", str(plain), "-o", str(made), "--json"]
+    assert main([*args, "--no-history"]) == 0
+    record = tmp_path / "record.json"
+    record.write_text(capsys.readouterr().out)
+    window = make_window()
+    for source in (record, made):
+        window.trajectory.clear()
+        assert window.open_arc(source), window.arc_error
+        assert [k.time for k in window.trajectory.keyframes] == [0.0, 6.0]
+        assert window.trajectory.keyframes[1].condition.name == "sadness"
+
+
 def test_a_file_that_is_not_an_arc_is_refused_in_one_line(make_window: Any, tmp_path: Path) -> None:
     window = make_window()
     bad = tmp_path / "notes.json"
