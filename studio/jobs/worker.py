@@ -31,7 +31,7 @@ from studio.jobs.messages import (
     Run,
     ToWorker,
 )
-from studio.plugins.contract import Cancelled, CancelToken, Generator, Request
+from studio.plugins.contract import Cancelled, CancelToken, Generator, InputError, Request
 from studio.plugins.registry import PluginLoadError, load_spec
 
 # Progress throttle: a generator may report thousands of tiny steps; send a report only when
@@ -107,6 +107,8 @@ def run_job(
         artifact = generator.generate(request, _Reporter(conn, job_id), cancel)
     except Cancelled:
         return JobCancelled(job_id)
+    except InputError as exc:  # the generator found the user's input bad: its own words
+        return Failed(job_id, one_line(str(exc)))
     except Exception as exc:  # any generator failure becomes a failed event
         return Failed(job_id, describe_error(exc), traceback.format_exc())
     return Finished(job_id, tuple(str(f) for f in artifact.files), dict(artifact.metadata))

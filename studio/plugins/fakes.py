@@ -20,6 +20,7 @@ from studio.plugins.contract import (
     Backend,
     CancelToken,
     Generator,
+    InputError,
     MediaType,
     Params,
     ProgressCallback,
@@ -197,6 +198,22 @@ class BuggyGenerator(EchoGenerator):
         raise ValueError("math domain error")
 
 
+class RefusingGenerator(EchoGenerator):
+    """Finds the user's input bad while rendering (e.g. an audio file that is not audio)."""
+
+    id = "refuse"
+
+    def render(
+        self,
+        request: Request,
+        params: EchoParams,
+        backend: Backend,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Rendered:
+        raise InputError("audio: cannot read voice.wav: it is a JPEG image, not audio")
+
+
 class BrokenOnImport:
     """Not a generator at all (the registry must refuse it)."""
 
@@ -208,6 +225,7 @@ FAKES: Final = {
     "crash": "CrashingGenerator",
     "fail": "FailingGenerator",
     "buggy": "BuggyGenerator",
+    "refuse": "RefusingGenerator",
     "broken": "BrokenOnImport",
 }
 # Real generators tests may ask for next to the fakes (by entry-point name).

@@ -205,6 +205,15 @@ def test_generator_exception_fails_with_a_readable_message(make_queue, tmp_path:
     assert job.progress == 0.5  # what it reached before failing
 
 
+def test_input_the_generator_finds_bad_fails_in_its_own_words(make_queue, tmp_path: Path) -> None:
+    """InputError is the user's input, not a crash: no exception class, no traceback."""
+    q = make_queue()
+    job = q.submit(_request(tmp_path, generator="refuse"), "studio.plugins.fakes:RefusingGenerator")
+    assert job.wait(WAIT) is JobState.FAILED
+    assert job.error == "audio: cannot read voice.wav: it is a JPEG image, not audio"
+    assert not job.events[-1].detail
+
+
 def test_invalid_params_fail_naming_the_field(make_queue, tmp_path: Path) -> None:
     q = make_queue()
     job = q.submit(_request(tmp_path, steps=0), ECHO)
