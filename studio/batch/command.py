@@ -14,8 +14,8 @@ from studio.batch.lines import BadLines
 from studio.batch.local import LocalRunner
 from studio.batch.report import progress_for
 from studio.batch.run import default_jobs, run_batch
-from studio.batch.runner import Runner
-from studio.errors import BadInput, printable
+from studio.batch.runner import NoWorkers, Runner
+from studio.errors import BadInput, printable, printable_json
 from studio.plugins import Registry
 from studio.session import open_history
 
@@ -55,20 +55,23 @@ def main(args: Namespace, registry: Registry) -> int:
         ledger = run_batch(registry, args.file, args.output, runner, progress, history)
     except BadLines as exc:
         for line in exc.lines():
-            print(f"error: {line}", file=sys.stderr)
+            print(f"error: {printable(line)}", file=sys.stderr)
         return 2
+    except NoWorkers as exc:  # the lines left stay pending in batch.json
+        print(f"error: {printable(exc)}", file=sys.stderr)
+        return 1
     finally:
         if history is not None:
             history.close()
     summary = ledger.summary()
     failures = ledger.failures()
     if args.json:
-        print(json.dumps({"event": "end", **summary}, ensure_ascii=False))
+        print(printable_json(json.dumps({"event": "end", **summary}, ensure_ascii=False)))
     else:
         print(
             f"{summary['done']} made, {summary['skipped']} already done, "
-            f"{summary['failed']} failed; {ledger.path} ({summary['seconds']:.1f} s)"
+            f"{summary['failed']} failed; {printable(ledger.path)} ({summary['seconds']:.1f} s)"
         )
     for row in failures:
-        print(f"failed: line {row.line} {row.file}: {row.error}", file=sys.stderr)
+        print(printable(f"failed: line {row.line} {row.file}: {row.error}"), file=sys.stderr)
     return 1 if failures else 0

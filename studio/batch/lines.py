@@ -12,14 +12,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import tempfile
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Final
 
+from studio import session
 from studio.emotion import Condition, Trajectory
-from studio.errors import BadInput
+from studio.errors import BadInput, printable
+from studio.library.inputs import MAX_JSON_DEPTH, json_depth, read_bytes
 from studio.options import KIND_OPTIONS, EmotionOptions, collect_params, resolve_state
 from studio.plugins import Registry, Request
 
@@ -61,27 +64,36 @@ class BadLines(BadInput):
 
 # Backends whose lines ask a cluster for a GPU: (generator id, backend name).
 GPU_BACKENDS = frozenset({("image", "diffusers")})
+# The most a batch file may hold. A dialogue line is ~200 bytes and an inline trajectory at
+# its keyframe limit ~2.5 MB, so 32 MiB is 150 000 lines or a dozen such trajectories; the
+# file, its text and its parsed lines then stay well under a gigabyte together.
+MAX_BATCH_BYTES: Final = 32 * 2**20
 
 
 def read_records(path: Path) -> Iterator[tuple[int, Any]]:
     """``(line number, record)`` for every non-blank line; a line that is not a JSON object
-    (or a CSV row with extra cells) comes back as the ``BadInput`` that describes it."""
+    (or a CSV row with extra cells) comes back as the ``BadInput`` that describes it.
+
+    Only a regular file of at most :data:`MAX_BATCH_BYTES` is read (a FIFO or a device is
+    refused before anything is read)."""
+    data = read_bytes(path, "batch", MAX_BATCH_BYTES)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BadInput(f"batch: no such file: {path}") from None
-    except IsADirectoryError:
-        raise BadInput(f"batch: {path} is a folder, not a batch file") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadInput(f"batch: {path} is not UTF-8 text: {exc.reason}") from None
-    except OSError as exc:
-        raise BadInput(f"batch: cannot read {path}: {exc.strerror}") from None
+        raise BadInput(f"batch: {printable(path, 200)} is not UTF-8 text: {exc.reason}") from None
+    del data
     if path.suffix.lower() == ".csv":
         yield from _csv_records(text)
         return
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
+        # The parser recurses per level: a line of ten thousand brackets is refused first.
+        if raw.count("[") + raw.count("{") > MAX_JSON_DEPTH:
+            depth = json_depth(raw.encode("utf-8", "surrogatepass"))
+            if depth > MAX_JSON_DEPTH:
+                yield number, BadInput(f"nested {depth} levels deep; at most {MAX_JSON_DEPTH}")
+                continue
         try:
             record = json.loads(raw)
         except json.JSONDecodeError as exc:
@@ -95,9 +107,21 @@ def read_records(path: Path) -> Iterator[tuple[int, Any]]:
 
 def _csv_records(text: str) -> Iterator[tuple[int, Any]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
+    rows = iter(reader)
+    try:
+        if not reader.fieldnames:
+            return
+    except csv.Error as exc:
+        yield 1, BadInput(f"not CSV: {exc}")
         return
-    for row in reader:
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a cell past the module's size limit, a NUL …
+            yield reader.line_num, BadInput(f"not CSV: {exc}")
+            return
         number = reader.line_num
         if None in row:
             yield (
@@ -164,6 +188,10 @@ def _out_path(value: Any) -> str:
     return str(pure)
 
 
+# ``done(line)``: whether the line's output is already made (it will be skipped).
+Done = Callable[[Line], bool]
+
+
 class _Resolver:
     """Turns records into lines with :mod:`studio.options`; inline condition/trajectory
     objects are handed to it as files in a private folder, exactly as ``--condition``."""
@@ -174,6 +202,12 @@ class _Resolver:
         self.out_dir = out_dir
         self._tmp = tempfile.TemporaryDirectory(prefix="studio-batch-")
         self._inline = 0
+        self._folders: set[Path] = set()  # folders already checked
+
+    def check_out_dir(self) -> None:
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise BadInput(f"output: {printable(self.out_dir, 200)} is a file, not a folder")
+        self._check_folder(self.out_dir, "output")
 
     def close(self) -> None:
         self._tmp.cleanup()
@@ -236,10 +270,6 @@ class _Resolver:
         if "out" not in record:
             out += gen.extensions[0]
         output = self.out_dir / out
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BadInput(f"out: cannot create folder {output.parent}: {exc.strerror}") from None
         request = Request(
             generator=gen.id,
             output=output,
@@ -249,29 +279,75 @@ class _Resolver:
             seed=_seed(record.get("seed", 0)),
             backend=texts.get("backend"),
         )
+        # The generator checks the request against a stand-in output in a private folder:
+        # the real folder may not exist yet (nothing is made before every line is valid),
+        # and ``check_place`` checks the real output's folder without making it.
+        stand_in = Path(self._tmp.name) / f"output{output.suffix}"
         try:
-            _, backend = gen.check_request(request)
+            _, backend = gen.check_request(replace(request, output=stand_in))
         except ValueError as exc:
-            raise BadInput(str(exc)) from exc
+            raise BadInput(str(exc).replace(str(stand_in), str(output))) from exc
         return Line(number, out, request, gpu=(gen.id, backend.name) in GPU_BACKENDS)
 
+    def check_place(self, line: Line, done: Done | None) -> None:
+        """Whether the line's output can be written where it goes (read only, nothing made):
+        ``session.check_output``'s checks, then its folder's."""
+        output = line.request.output
+        try:
+            session.check_output(output)
+        except BadInput:
+            # A read-only file already made is skipped, never written: it may stay.
+            try:
+                made = done is not None and done(line)
+            except OSError:
+                made = False
+            if not made:
+                raise
+        self._check_folder(output.parent, "out")
+        if output.is_dir():
+            raise BadInput(f"out: {printable(output, 200)} is a folder")
 
-def read_lines(registry: Registry, source: Path, out_dir: Path) -> list[Line]:
-    """Every line of ``source``, validated; raises :class:`BadLines` listing each bad one."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BadInput(f"output: cannot create folder {out_dir}: {exc.strerror}") from None
+    def _check_folder(self, folder: Path, key: str) -> None:
+        """Refuse a folder that cannot be made or written, without making it (nothing is
+        created before every line is valid)."""
+        if folder in self._folders:
+            return
+        existing = folder
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        shown = printable(existing, 200)
+        if not existing.is_dir():
+            raise BadInput(
+                f"{key}: cannot create folder {printable(folder, 200)}: {shown} is a file"
+            )
+        if not os.access(existing, os.W_OK | os.X_OK):
+            what = "write in" if existing == folder else "create folders in"
+            raise BadInput(f"{key}: cannot {what} {shown}: permission denied")
+        self._folders.add(folder)
+
+
+def read_lines(
+    registry: Registry, source: Path, out_dir: Path, *, done: Done | None = None
+) -> list[Line]:
+    """Every line of ``source``, validated; raises :class:`BadLines` listing each bad one.
+
+    Touches nothing on disk: the output folders are made when the lines run. An output the
+    final rename could not take (``session.check_output``: a name too long, a read-only
+    file) is a bad line, unless ``done`` says it is already made (and will be skipped).
+    """
     resolver = _Resolver(registry, source, out_dir)
     lines: list[Line] = []
     problems: list[tuple[int, str]] = []
     owners: dict[str, int] = {}
+    folders: dict[str, int] = {}  # every folder a line's output needs, and the first line
     try:
+        resolver.check_out_dir()
         for number, record in read_records(source):
             try:
                 if isinstance(record, Exception):
                     raise record
                 line = resolver.line(number, record)
+                resolver.check_place(line, done)
             except (ValueError, FileNotFoundError) as exc:  # BadInput and the schema's errors
                 problems.append((number, " ".join(str(exc).split()) or type(exc).__name__))
                 continue
@@ -279,7 +355,19 @@ def read_lines(registry: Registry, source: Path, out_dir: Path) -> list[Line]:
             if key in owners:
                 problems.append((number, f"out: {line.out!r} is also line {owners[key]}'s"))
                 continue
+            parents = [str(p).casefold() for p in PurePosixPath(line.out).parents][:-1]
+            clash = next((owners[p] for p in parents if p in owners), folders.get(key))
+            if clash is not None:
+                problems.append(
+                    (
+                        number,
+                        f"out: {line.out!r} and line {clash}'s: one name for a file and a folder",
+                    )
+                )
+                continue
             owners[key] = number
+            for folder in parents:
+                folders.setdefault(folder, number)
             lines.append(line)
     finally:
         resolver.close()

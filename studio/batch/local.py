@@ -15,13 +15,10 @@ from collections.abc import Iterator, Sequence
 
 from studio import session
 from studio.batch.lines import Line
-from studio.batch.runner import Deliver, Note, as_output, rendering
+from studio.batch.runner import DEPTH, Deliver, Note, as_output, rendering, stage
 from studio.errors import BadInput
 from studio.jobs import EventKind, JobEvent, JobQueue
 from studio.plugins import Registry, Request
-
-# Lines queued per worker: one running, one waiting, so a worker never waits for the driver.
-DEPTH = 2
 
 
 @contextlib.contextmanager
@@ -59,7 +56,7 @@ class LocalRunner:
                 while todo and len(waiting) < DEPTH * workers:
                     line = todo.popleft()
                     try:
-                        staged = session.stage(line.request)
+                        staged = stage(line)
                     except BadInput as exc:  # the folder cannot be written (any more)
                         deliver(line, line.request, str(exc), 0.0)
                         continue

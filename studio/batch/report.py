@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
+from studio.errors import printable, printable_json
 from studio.library.atomic import atomic_write
 
 Status = Literal["pending", "done", "skipped", "failed"]
@@ -77,8 +78,15 @@ class Progress(Protocol):
 
 
 def _opening(total: int, skipped: int, where: str | None) -> str:
-    then = f"running on {where}" if where else "nothing left to run"
+    then = f"running on {printable(where)}" if where else "nothing left to run"
     return f"{total} lines, {skipped} already done; {then}"
+
+
+def _finished(row: Row) -> str:
+    """``line N FILE: failed: ERROR`` or ``line N FILE: 1.23 s``, printable on a terminal
+    (a file name and an error come from the batch file or a generator)."""
+    what = f"{row.seconds or 0.0:.2f} s" if row.status == "done" else f"failed: {row.error}"
+    return printable(f"line {row.line} {row.file}: {what}")
 
 
 def _rate(finished: int, since: float) -> tuple[float, float | None]:
@@ -105,16 +113,15 @@ class PlainProgress:
         per_min, each = _rate(finished, self.since)
         left = self.total - self.skipped - finished
         eta = "" if each is None else f", eta {left * each:.0f} s"
-        what = f"{row.seconds:.2f} s" if row.status == "done" else f"failed: {row.error}"
         print(
-            f"[{self.skipped + finished}/{self.total}] line {row.line} {row.file}: {what} "
+            f"[{self.skipped + finished}/{self.total}] {_finished(row)} "
             f"({per_min:.1f} lines/min{eta})",
             file=self.out,
             flush=True,
         )
 
     def note(self, message: str) -> None:
-        print(message, file=self.out, flush=True)
+        print(printable(message), file=self.out, flush=True)
 
     def close(self) -> None:
         pass
@@ -135,7 +142,7 @@ class JsonProgress(PlainProgress):
         self._emit({"event": "note", "message": message})
 
     def _emit(self, record: dict[str, Any]) -> None:
-        print(json.dumps(record, ensure_ascii=False), file=self.out, flush=True)
+        print(printable_json(json.dumps(record, ensure_ascii=False)), file=self.out, flush=True)
 
 
 class BarProgress:
@@ -183,15 +190,16 @@ class BarProgress:
     def advance(self, row: Row, finished: int) -> None:
         if row.status == "failed":
             self.failed += 1
-            self._say(f"line {row.line} {row.file}: failed: {row.error}")
+            self._say(_finished(row))
         label = "batch" if not self.failed else f"batch ({self.failed} failed)"
         self.bar.update(self.task, advance=1, description=label)
 
     def note(self, message: str) -> None:
-        self._say(message)
+        self._say(printable(message))
 
     def _say(self, text: str) -> None:
-        # Text from files and errors is shown as it is: no rich markup, no highlighting.
+        # Text from files and errors is shown as it is (already printable): no rich markup,
+        # no highlighting.
         self.bar.console.print(text, markup=False, highlight=False)
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ from studio.batch.lines import Line, read_lines
 from studio.batch.report import Ledger, Progress, Row
 from studio.batch.resume import is_done
 from studio.batch.runner import Runner
-from studio.errors import BadInput, GenerationFailed
+from studio.errors import BadInput, GenerationFailed, printable
 from studio.library.history import History
 from studio.plugins import Artifact, Registry, Request
 
@@ -34,9 +34,18 @@ def run_batch(
 ) -> Ledger:
     """Run every line of ``source`` not already done in ``out_dir``; return the ledger.
 
-    Raises ``BadInput`` (``BadLines`` listing each bad line) before any work starts.
+    Raises ``BadInput`` (``BadLines`` listing each bad line) before anything is made, and
+    ``NoWorkers`` when some lines found no worker to run them (they stay ``pending``).
     """
-    lines = read_lines(registry, source, out_dir)
+    lines = read_lines(registry, source, out_dir, done=lambda line: is_done(registry, line))
+    # Every line is valid: only now is anything made on disk.
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise BadInput(
+            f"output: cannot create folder {printable(out_dir, 200)}: {reason}"
+        ) from None
     rows = {line.number: Row(line.number, line.out, line.request.generator) for line in lines}
     todo: list[Line] = []
     for line in lines:

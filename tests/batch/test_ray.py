@@ -5,6 +5,7 @@ procedural PNG) are byte-identical to a local run. The cluster is stopped whatev
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -121,6 +122,139 @@ def _history_paths(home: Path) -> list[str]:
         return sorted(str(e.path) for e in history.list(limit=None))
     finally:
         history.close()
+
+
+# Another job on the cluster: an actor holding one CPU on the head or on the second node.
+HOG = """
+import sys, ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy as On
+ray.init(address=sys.argv[1], logging_level="ERROR", log_to_driver=False)
+Hog = ray.remote(num_cpus=1)(type("Hog", (), {"ready": lambda self: True}))
+nodes = [n for n in ray.nodes() if n["Alive"]]
+head = [n for n in nodes if "node:__internal_head__" in n["Resources"]]
+pick = head if sys.argv[2] == "head" else [n for n in nodes if n not in head]
+hogs = [Hog.options(scheduling_strategy=On(n["NodeID"], soft=False)).remote() for n in pick]
+ray.get([h.ready.remote() for h in hogs], timeout=60)
+print(*[n["NodeID"] for n in pick], flush=True)
+sys.stdin.read()
+"""
+
+
+@contextlib.contextmanager
+def _hogging(address: str, where: str) -> Iterator[str]:
+    """Hold the CPU of ``where`` ("head" or "second") until the block ends; its node id."""
+    hog = subprocess.Popen(
+        [sys.executable, "-c", HOG, address, where],
+        env=ENV,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert hog.stdout is not None
+        node = hog.stdout.readline().strip()
+        assert node, "the other job did not start"
+        yield node
+    finally:
+        if hog.stdin is not None:
+            hog.stdin.close()
+        try:
+            hog.wait(30)
+        except subprocess.TimeoutExpired:
+            hog.kill()
+            hog.wait()
+
+
+def test_lines_go_only_to_workers_that_started_on_a_shared_cluster(
+    cluster: Cluster,
+    tmp_path: Path,
+    studio_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Another job holds the head's only CPU: the lines run on the second node instead of
+    waiting for ever on a worker that cannot start; once it holds both, the batch ends with
+    one line saying why, its lines left pending for the next run."""
+    lines = mixed_lines(4)
+    src = write_jsonl(tmp_path / "b.jsonl", lines)
+    with _hogging(cluster.address, "head"):
+        out = tmp_path / "out"
+        run = subprocess.run(
+            [
+                *(sys.executable, "-m", "studio.cli", "batch", str(src)),
+                *("-o", str(out), "--json", "--ray", cluster.address),
+            ],
+            env={**ENV, "STUDIO_HOME": str(studio_home)},
+            capture_output=True,
+            text=True,
+            timeout=120,  # the hang this guards against never ends
+        )
+        assert run.returncode == 0, run.stderr
+        rows = report(out)["rows"]
+        assert {r["status"] for r in rows} == {"done"}
+        with _hogging(cluster.address, "second") as second:
+            assert {r["worker"] for r in rows} == {f"{second[:8]} CPU"}
+            from studio.batch import cluster as on_ray
+
+            monkeypatch.setattr(on_ray, "START_S", 3.0)
+            busy = tmp_path / "busy"
+            capsys.readouterr()
+            code = main(["batch", str(src), "-o", str(busy), "--ray", cluster.address])
+            assert code == 1
+            err = capsys.readouterr().err.splitlines()
+            assert err == [
+                "error: no worker could start on the cluster within 3 s: it has no free CPU; "
+                "4 lines not run (pending in batch.json: run the batch again when it has room)"
+            ]
+            assert {r["status"] for r in report(busy)["rows"]} == {"pending"}
+
+
+def test_a_lost_worker_is_stopped_so_its_replacement_can_start(tmp_path: Path) -> None:
+    """A result lost while its actor lives on (ObjectLostError, OwnerDiedError …): the actor
+    is killed, giving its CPU back, before the line goes back to the queue. And no line is
+    sent to an actor that has not started."""
+    from studio.batch.cluster import _Actor, _Dispatch, ray_module
+    from studio.batch.lines import read_lines
+
+    ray = ray_module()
+    registry = fakes.registry("music")
+    src = write_jsonl(tmp_path / "b.jsonl", [{"kind": "music", "out": f"{i}.mid"} for i in (1, 2)])
+    one, two = read_lines(registry, src, tmp_path / "out")
+    notes: list[str] = []
+    dispatch = _Dispatch(ray, registry, [one, two], lambda *a: None, notes.append)
+
+    class Handle:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+            self.run = self
+
+        def remote(self, spec: str, data: dict[str, object]) -> str:
+            self.sent.append(data["output"])  # type: ignore[arg-type]
+            return f"ref{len(self.sent)}"
+
+    class Kills:
+        exceptions = ray.exceptions
+
+        def __init__(self) -> None:
+            self.killed: list[tuple[object, bool]] = []
+
+        def kill(self, handle: object, *, no_restart: bool) -> None:
+            self.killed.append((handle, no_restart))
+
+    waiting, running = Handle(), Handle()
+    dispatch.actors = [
+        _Actor(waiting, "a" * 16, gpu=False, starting="ready-ref"),
+        _Actor(running, "b" * 16, gpu=False, starting=None),
+    ]
+    dispatch._feed()
+    assert waiting.sent == [] and running.sent == [str(one.request.output), str(two.request.output)]
+    fake = Kills()
+    dispatch.ray = fake
+    actor = dispatch.actors[1]
+    dispatch.inflight.pop("ref1")
+    dispatch._lost(actor, one, ray.exceptions.ObjectLostError("00" * 28, "owner", "call"))
+    assert fake.killed == [(running, True)] and actor not in dispatch.actors
+    assert list(dispatch.pending) == [one] and "runs again elsewhere" in notes[0]
 
 
 def test_a_node_dies_mid_batch_and_every_line_is_done_once(
