@@ -4,7 +4,8 @@ A line's keys are ``studio generate``'s long option names without the dashes (``
 ``emotion``, ``word``, ``condition``, ``trajectory``, ``seed``, ``backend``, ``text``,
 ``prompt``, ``size``, ``sample-rate`` …) plus ``kind`` and ``out``. Every line is resolved by
 :mod:`studio.options` and checked by its generator before any work starts; the problems of
-all bad lines are collected, each with its line number.
+all bad lines are collected, each with its line number. Validation reads the disk but
+writes nothing to it: the batch's folders appear only once every line is valid.
 """
 
 from __future__ import annotations
