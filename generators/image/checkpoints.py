@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from studio.emotion._assets import assets_dir
+from studio.errors import BadInput, printable
+from studio.library.inputs import open_regular, read_bytes
 from studio.plugins.contract import InputError
 
 SAFE_SUFFIX: Final = ".safetensors"
@@ -34,9 +36,15 @@ _TEXT_WIDTH = ".attn2.to_k.weight"  # any cross-attention, for non-standard bloc
 _XL_TEXT_2 = "conditioner.embedders.1.model."  # OpenCLIP-bigG, SDXL base only
 _V_PARAM = re.compile(r"parameterization:\s*[\"']?v[\"']?\s*$", re.MULTILINE)
 _MAX_HEADER: Final = 100 * 1024 * 1024  # the safetensors format's own header limit
+_MAX_SIDECAR: Final = 2**20  # an A1111 <name>.yaml is a few kB
 # Few-step distillations, named so by their authors (SD-Turbo, SDXL-Turbo, LCM,
 # SDXL-Lightning, Hyper-SD); the name is the only sign — the weights have the same layout.
-_FEW_STEP = re.compile(r"(?<![a-z])(turbo|lcm|lightning|hyper)(?![a-z])", re.IGNORECASE)
+# The keyword (any case) stands at a word or case boundary: no letter before it, and after
+# it a non-letter or an uppercase letter, so CamelCase names such as
+# "dreamshaperXL_v21TurboDPMSDE" count while "turbot" does not.
+_FEW_STEP = re.compile(r"(?<![A-Za-z])((?i:turbo|lcm|lightning|hyper))(?![a-z])")
+# Errors a damaged or unexpected file can raise while its header is read or interpreted.
+HEADER_ERRORS: Final = (InputError, TypeError, KeyError, IndexError, ValueError, OSError)
 
 
 @dataclass(frozen=True)
@@ -61,9 +69,12 @@ def tokenizer_files() -> Path:
 
 
 def read_header(path: Path) -> dict[str, Any]:
-    """The safetensors header: tensor name → {dtype, shape, data_offsets} (no tensor data)."""
+    """The safetensors header: tensor name → {dtype, shape, data_offsets} (no tensor data).
+
+    Every entry is checked to have that structure, so later code may index it; anything
+    else is an ``InputError`` naming the file. Only a regular file is opened."""
     try:
-        with path.open("rb") as f:
+        with open_regular(path, "model") as f:
             raw = f.read(8)
             if len(raw) != 8:
                 raise InputError(f"model: {path.name} is not a safetensors file (too short)")
@@ -71,12 +82,45 @@ def read_header(path: Path) -> dict[str, Any]:
             if not 2 <= size <= _MAX_HEADER:
                 raise InputError(f"model: {path.name} is not a safetensors file (bad header)")
             header = json.loads(f.read(size))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except BadInput as exc:
+        raise InputError(str(exc)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"model: cannot read {path.name}: {exc}") from None
     if not isinstance(header, dict):
         raise InputError(f"model: {path.name} is not a safetensors file (bad header)")
     header.pop("__metadata__", None)
+    for name, entry in header.items():
+        problem = _entry_problem(entry)
+        if problem:
+            raise InputError(
+                f"model: {path.name} is not a safetensors file "
+                f"(tensor {printable(name, 80)}: {problem})"
+            )
     return header
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _entry_problem(entry: object) -> str:
+    """What is wrong with one header entry ("" when it is {dtype, shape, data_offsets})."""
+    if not isinstance(entry, dict):
+        return "not an object"
+    if not isinstance(entry.get("dtype"), str):
+        return "no dtype"
+    shape = entry.get("shape")
+    if not isinstance(shape, list) or not all(_is_int(n) for n in shape):
+        return "shape is not a list of sizes"
+    offsets = entry.get("data_offsets")
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(_is_int(n) for n in offsets)
+        or offsets[0] > offsets[1]
+    ):
+        return "bad data_offsets"
+    return ""
 
 
 def family(header: dict[str, Any]) -> str | None:
@@ -88,9 +132,10 @@ def family(header: dict[str, Any]) -> str | None:
     attn = header.get(_ATTN2_K) or next(
         (v for k, v in header.items() if k.startswith(_UNET) and k.endswith(_TEXT_WIDTH)), None
     )
-    if attn is None:
+    shape = attn.get("shape") if isinstance(attn, dict) else None
+    if not isinstance(shape, list) or len(shape) != 2:  # a linear weight: [inner, text width]
         return None
-    return "sd2" if attn["shape"][-1] == 1024 else "sd1"
+    return "sd2" if shape[-1] == 1024 else "sd1"
 
 
 def few_step_kind(path: Path) -> str:
@@ -137,8 +182,12 @@ def prediction(path: Path, kind: str, few_step: str) -> str:
     if kind != "sd2":
         return "epsilon"
     sidecar = path.with_suffix(".yaml")
-    if sidecar.is_file():
-        text = sidecar.read_text(encoding="utf-8", errors="replace")
+    if sidecar.exists() or sidecar.is_symlink():
+        try:  # bounded, regular files only: a pipe or a huge file is refused, not read
+            data = read_bytes(sidecar, "model config", _MAX_SIDECAR)
+        except BadInput as exc:
+            raise InputError(str(exc)) from None
+        text = data.decode("utf-8", errors="replace")
         return "v_prediction" if _V_PARAM.search(text) else "epsilon"
     return "epsilon" if few_step else "v_prediction"
 
@@ -154,10 +203,12 @@ def is_checkpoint(path: Path) -> bool:
 
 @lru_cache(maxsize=1024)
 def _is_checkpoint(path: Path, size: int, mtime_ns: int) -> bool:
-    # size and mtime are part of the key, so a replaced file is read again.
+    # size and mtime are part of the key, so a replaced file is read again. A file that
+    # cannot be read or understood is simply not listed: one odd file in the models folder
+    # must not take the generator (or the whole listing) down with it.
     try:
         return family(read_header(path)) is not None
-    except InputError:
+    except HEADER_ERRORS:
         return False
 
 

@@ -76,10 +76,6 @@ def describe(look: Look) -> str:
     return ", ".join(w for w in words if w)
 
 
-def rewrite(prompt: str | None, look: Look) -> str:
-    return f"{prompt or 'an atmospheric scene'}, {describe(look)}"
-
-
 def fit_prompt(
     count: Callable[[str], int], prompt: str | None, look: Look, reserve: int, limit: int
 ) -> tuple[str, bool]:

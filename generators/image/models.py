@@ -20,6 +20,7 @@ import importlib.util
 import os
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Final
 
@@ -41,8 +42,12 @@ KNOWN_REPOS: Final = (
 )
 _SCAN_DEPTH: Final = 3  # ComfyUI users keep checkpoints in sub-folders per family
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# Pipelines kept loaded in a process, least recently used dropped first: two, so the
+# window's draft model (live previews) and the chosen model (Generate) both stay loaded
+# instead of each reloading the other from disk.
+KEEP_LOADED: Final = 2
 _lock = threading.Lock()
-_loaded: dict[tuple[str, str | None], Any] = {}
+_loaded: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
 
 
 def hub_cache() -> Path:
@@ -201,14 +206,19 @@ def describe_folder() -> str:
 
 
 def load_pipeline(model: str | None, precision: str | None = None) -> Any:
-    """Load (once per process) the pipeline for ``model`` from local files only."""
+    """The pipeline for ``model``, loaded from local files only; the last ``KEEP_LOADED``
+    (by path and precision) stay in memory, so switching between them does not reload."""
     found = resolve(model)
     if found is None:
         raise InputError(f"model: {unavailable_reason(model)}")
     key = (str(found.resolve()), precision)
     with _lock:
-        if key not in _loaded:
+        if key in _loaded:
+            _loaded.move_to_end(key)
+        else:
             device, dtype = devices.choose(precision)
+            while len(_loaded) >= KEEP_LOADED:  # make room first: at most two in memory
+                _loaded.popitem(last=False)  # the least recently used
             try:
                 pipe = _load(found, dtype)
             except InputError:
@@ -219,7 +229,6 @@ def load_pipeline(model: str | None, precision: str | None = None) -> Any:
             pipe.set_progress_bar_config(disable=True)
             if device != "cpu":
                 pipe = pipe.to(device)
-            _loaded.clear()  # keep one pipeline in memory
             _loaded[key] = pipe
         return _loaded[key]
 

@@ -50,10 +50,13 @@ def _side(value: object) -> int:
     raise ValueError("size must be a number of pixels or WIDTHxHEIGHT, e.g. 1024x768")
 
 
-def _model_menu() -> JsonDict | None:
-    """The models folder's checkpoints, offered as a menu in the window (read at start-up)."""
+def _model_menu(schema: JsonDict) -> None:
+    """The models folder's checkpoints, offered as a menu in the window: filled in each
+    time the schema is asked for, never when the plugin is imported (a damaged file there
+    must not keep the generator from loading, and ``studio list`` stays a header read)."""
     choices: list[JsonValue] = list(model_choices())
-    return {"choices": choices} if choices else None
+    if choices:
+        schema["choices"] = choices
 
 
 class ImageParams(Params):
@@ -79,7 +82,7 @@ class ImageParams(Params):
         max_length=500,
         description="diffusers: a .safetensors checkpoint (a path, or a name in the models "
         "folder), a local pipeline folder, or a Hugging Face repo id already in the local cache",
-        json_schema_extra=_model_menu(),
+        json_schema_extra=_model_menu,
     )
     draft: bool = Field(
         False,
@@ -132,7 +135,7 @@ class ImageParams(Params):
         if not path.is_file():  # stat only: a pipe is never opened here
             there = path.exists() or path.is_symlink()
             raise ValueError("not a regular file (a pipe?)" if there else "no such file")
-        return str(path)
+        return str(path.resolve())  # absolute: a job or a re-open may run in another folder
 
     @field_validator("model")
     @classmethod

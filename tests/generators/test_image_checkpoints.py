@@ -440,6 +440,17 @@ def test_draft_uses_the_few_step_model_of_the_models_folder(
         shutil.copy(src, root / src.name)
         shutil.copytree(src.with_name(src.stem + ".config"), root / f"{src.stem}.config")
     monkeypatch.setenv(models.ENV_MODELS_FOLDER, str(root))
+    from collections import OrderedDict
+
+    loads: list[str] = []
+    real_load = models._load
+
+    def counted(found: Path, dtype: Any) -> Any:
+        loads.append(found.name)
+        return real_load(found, dtype)
+
+    monkeypatch.setattr(models, "_loaded", OrderedDict())
+    monkeypatch.setattr(models, "_load", counted)
     params = {"model": "tiny-sd15", "size": "64", "steps": 2}
     full = ImageGenerator().generate(
         Request("image", tmp_path / "a.png", condition=ANGRY, params=params)
@@ -457,3 +468,214 @@ def test_draft_uses_the_few_step_model_of_the_models_folder(
         Request("image", tmp_path / "c.png", condition=ANGRY, params=params | {"draft": True})
     )
     assert again.metadata["image"]["pipeline"] == "StableDiffusionPipeline"
+    # The chosen model stayed loaded while the draft model drew: each was loaded once.
+    assert loads == ["tiny-sd15.safetensors", "tiny-sdxl-turbo.safetensors"]
+
+
+_SD1_ATTN = "model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight"
+
+
+def _raw_header(header: dict[str, Any]) -> bytes:
+    """A safetensors file whose header is exactly ``header`` (no tensor data)."""
+    import struct
+
+    raw = json.dumps(header).encode()
+    return struct.pack("<Q", len(raw)) + raw
+
+
+_ODD_ENTRIES = {
+    "empty shape": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]},
+    "not an object": 5,
+    "a list": [1, 2],
+    "shape of strings": {"dtype": "F32", "shape": ["4", "768"], "data_offsets": [0, 4]},
+    "shape not a list": {"dtype": "F32", "shape": 768, "data_offsets": [0, 4]},
+    "no dtype": {"shape": [4, 768], "data_offsets": [0, 4]},
+    "bad offsets": {"dtype": "F32", "shape": [4, 768], "data_offsets": [8]},
+    "negative size": {"dtype": "F32", "shape": [-4, 768], "data_offsets": [0, 4]},
+}
+
+
+@pytest.mark.parametrize("entry", list(_ODD_ENTRIES.values()), ids=list(_ODD_ENTRIES))
+def test_odd_header_entry_is_an_input_error_naming_the_file(entry: Any, tmp_path: Path) -> None:
+    path = tmp_path / "odd.safetensors"
+    path.write_bytes(_raw_header({_SD1_ATTN: entry}))
+    if entry != _ODD_ENTRIES["empty shape"]:  # a scalar is valid safetensors, not valid SD
+        with pytest.raises(InputError, match=r"odd\.safetensors"):
+            checkpoints.read_header(path)
+    with pytest.raises(InputError, match=r"odd\.safetensors"):
+        checkpoints.inspect(path)
+    assert not checkpoints.is_checkpoint(path)
+    assert "odd.safetensors" in models.unavailable_reason(str(path))
+
+
+def test_family_ignores_a_cross_attention_entry_of_the_wrong_rank() -> None:
+    """A scalar or 1-D tensor where a linear weight belongs is not an SD checkpoint."""
+    for shape in ([], [768], [4, 4, 768]):
+        header = {_SD1_ATTN: {"dtype": "F32", "shape": shape, "data_offsets": [0, 0]}}
+        assert checkpoints.family(header) is None
+    assert checkpoints.family({_SD1_ATTN: 5}) is None
+    assert checkpoints.family({_SD1_ATTN: {"shape": [4, 1024]}}) == "sd2"
+
+
+def test_a_fifo_named_like_a_checkpoint_is_not_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="pipe"):
+        checkpoints.read_header(fifo)
+    assert not checkpoints.is_checkpoint(fifo)
+    assert models.list_models(tmp_path) == []
+
+
+def _odd_models_folder(root: Path) -> Path:
+    root.mkdir()
+    (root / "good.safetensors").write_bytes(_header_only({_SD1_ATTN: [4, 768]}))
+    (root / "empty-shape.safetensors").write_bytes(
+        _raw_header({_SD1_ATTN: {"dtype": "F32", "shape": [], "data_offsets": [0, 0]}})
+    )
+    (root / "not-a-dict.safetensors").write_bytes(_raw_header({_SD1_ATTN: "x"}))
+    (root / "garbage.safetensors").write_bytes(b"\xff" * 64)
+    return root / "empty-shape.safetensors"
+
+
+def test_odd_files_in_the_models_folder_are_not_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _odd_models_folder(tmp_path / "models")
+    monkeypatch.setenv(models.ENV_MODELS_FOLDER, str(tmp_path / "models"))
+    assert models.model_choices() == ["good.safetensors"]
+    assert ImageGenerator().describe()["backends"][1]["available"]
+
+
+def test_importing_the_plugin_does_not_scan_the_models_folder(tmp_path: Path) -> None:
+    """The window's Model menu is filled when the schema is asked for, not at import."""
+    _odd_models_folder(tmp_path / "models")
+    script = (
+        "import json\n"
+        "import generators.image.models as m\n"
+        "calls = []\n"
+        "real = m.list_models\n"
+        "m.list_models = lambda *a, **k: (calls.append(1), real(*a, **k))[1]\n"
+        "import generators.image\n"
+        "from generators.image.params import ImageParams\n"
+        "at_import = len(calls)\n"
+        "schema = ImageParams.model_json_schema()['properties']['model']\n"
+        "print(json.dumps([at_import, schema.get('choices')]))\n"
+    )
+    env = os.environ | {
+        "STUDIO_HOME": str(tmp_path / "home"),
+        models.ENV_MODELS_FOLDER: str(tmp_path / "models"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [0, ["good.safetensors"]]
+
+
+def test_odd_checkpoint_keeps_the_plugin_and_exits_2(tmp_path: Path) -> None:
+    """``studio list`` still shows the image generator; naming the odd file is bad input."""
+    bad = _odd_models_folder(tmp_path / "models")
+    env = os.environ | {
+        "STUDIO_HOME": str(tmp_path / "home"),
+        models.ENV_MODELS_FOLDER: str(tmp_path / "models"),
+    }
+    listed = subprocess.run(
+        [sys.executable, "-m", "studio.cli", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "failed to import" not in listed.stdout + listed.stderr
+    assert "good.safetensors" in listed.stdout and "empty-shape" not in listed.stdout
+    out = tmp_path / "x.png"
+    cmd = [sys.executable, "-m", "studio.cli", "generate", "image", "--backend", "diffusers",
+           "-o", str(out), "--model", str(bad)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "empty-shape.safetensors" in done.stderr and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("dreamshaperXL_v21TurboDPMSDE", "turbo"),
+        ("realvisxlV40_v40LightningBakedvae", "turbo"),
+        ("juggernautXL_v9Rdphoto2Lightning", "turbo"),
+        ("sdxl_turbo", "turbo"),
+        ("sd_turbo", "turbo"),
+        ("SDXL-Turbo-1.0", "turbo"),
+        ("Hyper-SDXL-8steps", "turbo"),
+        ("sdxl_lightning_4step", "turbo"),
+        ("dreamshaper_8_LCM", "lcm"),
+        ("lcm-sdxl", "lcm"),
+        ("LCM_Dreamshaper_v7", "lcm"),
+        ("turbot", ""),
+        ("eclipse", ""),
+        ("turbotax_v1", ""),
+        ("hyperrealism_v3", ""),
+        ("lightningbolt", ""),
+        ("dreamshaper_8", ""),
+        ("v1-5-pruned-emaonly", ""),
+    ],
+)
+def test_few_step_kind_from_the_name(name: str, kind: str) -> None:
+    assert checkpoints.few_step_kind(Path(f"{name}.safetensors")) == kind
+
+
+def test_sd2_sidecar_yaml_is_read_bounded(tmp_path: Path) -> None:
+    """The A1111 ``<name>.yaml``: a pipe or an oversized file is refused, never read."""
+    path = tmp_path / "v2-1_768.safetensors"
+    sidecar = path.with_suffix(".yaml")
+    os.mkfifo(sidecar)
+    with pytest.raises(InputError, match="pipe"):
+        checkpoints.prediction(path, "sd2", "")
+    sidecar.unlink()
+    sidecar.write_bytes(b'parameterization: "v"\n' + b"#" * 2**21)
+    with pytest.raises(InputError, match="too large"):
+        checkpoints.prediction(path, "sd2", "")
+    sidecar.write_bytes(b'model:\n  params:\n    parameterization: "v"\n')
+    assert checkpoints.prediction(path, "sd2", "") == "v_prediction"
+
+
+class _FakePipe:
+    def set_progress_bar_config(self, **kwargs: Any) -> None:
+        pass
+
+
+def test_two_pipelines_stay_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The draft model and the chosen one both stay loaded; a third drops the least
+    recently used. Path and precision together name a pipeline."""
+    from collections import OrderedDict
+
+    loads: list[str] = []
+
+    def fake_load(found: Path, dtype: Any) -> _FakePipe:
+        loads.append(found.name)
+        return _FakePipe()
+
+    monkeypatch.setattr(models, "_loaded", OrderedDict())
+    monkeypatch.setattr(models, "_load", fake_load)
+    monkeypatch.setattr(devices, "choose", lambda precision=None: ("cpu", None))
+    folders = {}
+    for name in ("full", "draft", "other"):
+        folders[name] = tmp_path / name
+        folders[name].mkdir()
+        (folders[name] / "model_index.json").write_text("{}")
+
+    def load(name: str, precision: str | None = None) -> Any:
+        return models.load_pipeline(str(folders[name]), precision)
+
+    full, draft = load("full"), load("draft")
+    for _ in range(3):  # previews and Generate taking turns: nothing reloads
+        assert load("draft") is draft and load("full") is full
+    assert loads == ["full", "draft"]
+    load("other")  # drops "draft", used longest ago
+    assert loads == ["full", "draft", "other"]
+    assert load("full") is full and loads == ["full", "draft", "other"]
+    load("draft")
+    assert loads == ["full", "draft", "other", "draft"]
+    load("draft", "float16")  # another precision is another pipeline
+    assert loads[-1] == "draft" and len(loads) == 5
+    assert len(models._loaded) == models.KEEP_LOADED

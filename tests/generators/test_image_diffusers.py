@@ -145,8 +145,14 @@ def test_emotion_offset_changes_embeddings(pipe: Any) -> None:
 
 
 def test_prompt_rewrite_carries_colour_light_and_form() -> None:
-    dark = diffusion.rewrite("a lighthouse", look(Condition.from_vad(-0.8, -0.7)))
-    bright = diffusion.rewrite(None, look(Condition.from_vad(0.8, 0.8)))
+    def words(text: str) -> int:
+        return len(text.split())
+
+    dark, cut = diffusion.fit_prompt(
+        words, "a lighthouse", look(Condition.from_vad(-0.8, -0.7)), 0, 10_000
+    )
+    bright, _ = diffusion.fit_prompt(words, None, look(Condition.from_vad(0.8, 0.8)), 0, 10_000)
+    assert not cut and bright.startswith("an atmospheric scene, ")
     assert dark.startswith("a lighthouse, ") and "dark low-key lighting" in dark
     assert "muted desaturated colours" in dark
     assert "bright high-key lighting" in bright and "vivid saturated colours" in bright
@@ -271,7 +277,7 @@ def test_long_prompt_keeps_the_look_words_and_the_cue() -> None:
     assert count(cued) <= 75  # nothing the emotion put in is past the window
     assert reserve >= count(f"{diffusion.CUES['anger']},")
     short, cut = diffusion.fit_prompt(count, "a lighthouse", look(cond), reserve, 75)
-    assert short == diffusion.rewrite("a lighthouse", look(cond)) and not cut
+    assert short == f"a lighthouse, {diffusion.describe(look(cond))}" and not cut
 
 
 def test_run_reports_a_shortened_prompt(pipe: Any) -> None:
