@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 import math
 import types
 import typing
@@ -94,8 +95,18 @@ def _connect(widget: QWidget, notify: Callable[[], None]) -> None:
 
 
 def _listed_choices(info: FieldInfo) -> list[Any] | None:
-    """``Field(json_schema_extra={"choices": [...]})``, if the plugin gave one."""
+    """``Field(json_schema_extra={"choices": [...]})``, if the plugin gave one, or a
+    callable that fills the schema when asked (choices read from disk at that moment,
+    e.g. the checkpoints in the image models folder)."""
     extra = info.json_schema_extra
+    if callable(extra):
+        filled: dict[str, Any] = {}
+        try:
+            extra(filled)  # type: ignore[call-arg]
+        except Exception:  # a plugin's menu that fails leaves a plain text field
+            logging.getLogger(__name__).warning("choices for a field failed", exc_info=True)
+            return None
+        extra = filled
     listed = extra.get("choices") if isinstance(extra, dict) else None
     return list(listed) if isinstance(listed, list) else None
 

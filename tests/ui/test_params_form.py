@@ -111,6 +111,21 @@ def test_listed_choices_become_a_menu(qtbot: Any) -> None:
     Listed.model_validate(form.values())
 
 
+def test_choices_filled_when_asked_become_a_menu_too(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The image Model menu is filled from the models folder when the form is built (a
+    callable json_schema_extra), not when the plugin is imported."""
+    from generators.image import ImageParams, params
+
+    monkeypatch.setattr(params, "model_choices", lambda: ["a.safetensors", "xl/b.safetensors"])
+    form = _form(qtbot, ImageParams)
+    combo = form.editors["model"].widget
+    assert isinstance(combo, QComboBox)
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert items[-2:] == ["a.safetensors", "xl/b.safetensors"]
+
+
 def test_problems_read_as_sentences_not_field_paths(qtbot: Any) -> None:
     from pydantic import model_validator
 
