@@ -3,12 +3,16 @@
 The comparison is with what a generation embeds (generator, backend, validated params,
 seed, condition or trajectory), so a line whose request changed in any of these is made
 again, and a file without its state (not made by the studio, or damaged) counts as not
-made.
+made. A file the line reads (a recording, a photo, a model) names the same path after it
+is replaced, so, as make does, a line is also made again when such a file is newer than
+its output (a re-recorded voice line).
 """
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from studio.batch.lines import Line
@@ -16,6 +20,8 @@ from studio.library.export import read_state
 from studio.plugins import Registry
 
 COMPARED = ("generator", "backend", "params", "seed", "condition", "trajectory")
+# Params naming a file the generation reads: its content is not in the embedded state.
+INPUT_FILES = ("input", "audio", "model")
 
 
 def expected_state(registry: Registry, line: Line) -> dict[str, Any]:
@@ -43,7 +49,26 @@ def is_done(registry: Registry, line: Line) -> bool:
         return False
     want = expected_state(registry, line)
     same = all(found.get(k) == want.get(k) for k in COMPARED if k != "params")
-    return same and _same_params(found.get("params"), want["params"], set(line.request.params))
+    return (
+        same
+        and _same_params(found.get("params"), want["params"], set(line.request.params))
+        and not _inputs_newer(want["params"], output)
+    )
+
+
+def _inputs_newer(params: dict[str, Any], output: Path) -> bool:
+    """Whether a file the line reads changed after its output was made."""
+    made = output.stat().st_mtime_ns
+    for key in INPUT_FILES:
+        value = params.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        try:
+            if os.stat(value).st_mtime_ns > made:
+                return True
+        except OSError:  # a name, not a path (a model in the models folder), or gone
+            continue
+    return False
 
 
 def _same_params(found: Any, want: dict[str, Any], given: set[str]) -> bool:

@@ -181,3 +181,25 @@ def test_an_interrupted_batch_leaves_an_account_and_no_temp_files(
     status = [r["status"] for r in report(out)["rows"]]
     assert status.count("skipped") == 2 and status.count("done") == 6
     assert len(history_paths()) == 8
+
+
+def test_a_replaced_input_file_makes_its_line_again(tmp_path: Path, registry: Registry) -> None:
+    """A re-recorded voice line or a replaced photo keeps its name: the line is made again
+    when the file it reads is newer than its output, as make does."""
+    import os
+
+    from PIL import Image
+
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (48, 32), (200, 120, 40)).save(photo)
+    line = {"kind": "image", "input": "photo.png", "size": 64, "out": "graded.png"}
+    src = write_jsonl(tmp_path / "b.jsonl", [line])
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "-o", str(out), "--jobs", "1"], registry=registry) == 0
+    assert main(["batch", str(src), "-o", str(out), "--jobs", "1"], registry=registry) == 0
+    assert [r["status"] for r in report(out)["rows"]] == ["skipped"]
+    Image.new("RGB", (48, 32), (20, 60, 200)).save(photo)  # the same name, a new photo
+    later = (out / "graded.png").stat().st_mtime + 5
+    os.utime(photo, (later, later))
+    assert main(["batch", str(src), "-o", str(out), "--jobs", "1"], registry=registry) == 0
+    assert [r["status"] for r in report(out)["rows"]] == ["done"]
