@@ -19,10 +19,25 @@ from studio.errors import BadInput, printable, printable_json
 from studio.plugins import Registry
 from studio.session import open_history
 
+EPILOG = """\
+Each line is one request. Its keys are `studio generate`'s long options without the
+dashes (valence, arousal, dominance, emotion, intensity, word, condition, trajectory,
+seed, backend, text, prompt, duration, size, sample-rate, ..., and param as an object),
+plus kind (required) and out (a file name inside DIR; without it, KIND_NNNN.EXT by line
+number). Example: {"kind": "speech", "text": "Who's there?", "emotion": "fear:0.7",
+"out": "guard/line_0001.wav"}. Every line is checked before any work (bad lines: exit 2,
+nothing made). A rerun skips lines whose file exists with the same request and whose
+input files are older than it; DIR/batch.json lists every line. Exit 1 when a line
+failed."""
+
 
 def add_arguments(p: ArgumentParser) -> None:
     """The ``batch`` subcommand's options."""
+    from argparse import RawDescriptionHelpFormatter
     from pathlib import Path
+
+    p.epilog = EPILOG
+    p.formatter_class = RawDescriptionHelpFormatter
 
     p.add_argument("file", type=Path, help="JSON Lines or CSV (with a header): one request a line")
     p.add_argument(

@@ -192,3 +192,14 @@ def test_a_parameter_the_file_predates_is_not_a_new_request(
     changed = {**state, "params": {**state["params"], "steps": 999}}
     (tmp_path / "out" / "a.json.json").write_text(json.dumps(changed), encoding="utf-8")
     assert not is_done(registry, line)  # a default that changed since
+
+
+def test_batch_help_explains_the_line_format(capsys: pytest.CaptureFixture[str]) -> None:
+    from studio.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["batch", "--help"])
+    assert stop.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "plus kind (required) and out" in out and "KIND_NNNN.EXT by line number" in out
+    assert "A rerun skips lines" in out
