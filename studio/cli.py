@@ -29,16 +29,16 @@ from studio.library.atomic import Staging
 from studio.library.history import History
 from studio.library.inputs import check_regular
 from studio.options import (
-    KIND_OPTIONS,
     MAX_GRID,
     EmotionOptions,
     collect_params,
+    option_names,
     resolve_state,
 )
 from studio.plugins import PluginError, ProgressCallback, Registry, Request, no_progress
+from studio.plugins.roles import Role
+from studio.sdk import tagged_segments
 from studio.session import Result
-
-KINDS = ("image", "talking-head", "speech", "music")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,25 +65,25 @@ def _emotion_options(p: argparse.ArgumentParser) -> None:
 
 
 def option_help(registry: Registry) -> dict[str, str]:
-    """Help for each generator option, from the installed generators' params models (which
-    generator takes it, and its description): read only when help is asked for, so a plain
-    command does not import every plugin."""
+    """Help for each generator option (which generator takes it, and its description), from
+    the installed generators' manifests: no plugin is imported to print it."""
     said: dict[str, list[str]] = {}
-    for gen_id, gen in sorted(registry.load_all().items()):
-        fields = gen.params_model.model_fields
-        for name in KIND_OPTIONS:
-            if name in fields:
-                said.setdefault(name, []).append(f"{gen_id}: {fields[name].description or name}")
+    for gen_id, manifest in registry.manifests().items():
+        for name in manifest.with_role(Role.OPTION):
+            facts = manifest.fields[name]
+            said.setdefault(name, []).append(f"{gen_id}: {facts.help or name}")
     return {name: "; ".join(lines).replace("%", "%%") for name, lines in said.items()}
 
 
-def _generation_options(p: argparse.ArgumentParser, helps: dict[str, str] | None = None) -> None:
+def _generation_options(
+    p: argparse.ArgumentParser, options: Sequence[str], helps: dict[str, str] | None = None
+) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--backend", help="backend name (default: the generator's default)")
     p.add_argument("--json", action="store_true", help="print a JSON result record")
     p.add_argument("--no-history", action="store_true", help="do not record in the history")
     g = p.add_argument_group("generator options (each generator takes some of these)")
-    for name in KIND_OPTIONS:
+    for name in options:
         g.add_argument(
             f"--{name.replace('_', '-')}",
             dest=f"opt_{name}",
@@ -99,8 +99,13 @@ def _generation_options(p: argparse.ArgumentParser, helps: dict[str, str] | None
     )
 
 
-def build_parser(helps: dict[str, str] | None = None) -> argparse.ArgumentParser:
-    """The command's parser; ``helps`` documents the generator options (see option_help)."""
+def build_parser(
+    options: Sequence[str] = (), helps: dict[str, str] | None = None, kinds: Sequence[str] = ()
+) -> argparse.ArgumentParser:
+    """The command's parser: ``options`` are the generator options the installed plugins
+    declare (see :func:`studio.options.option_names`), ``helps`` documents them (see
+    option_help), ``kinds`` are the generator ids (for the help text)."""
+    kinds_help = f"one of {', '.join(kinds)}" if kinds else "a generator id (studio list)"
     parser = _Parser(prog="studio", description="Make media that carries a chosen emotion.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     lst = sub.add_parser("list", help="generators and backends, with availability")
@@ -110,12 +115,12 @@ def build_parser(helps: dict[str, str] | None = None) -> argparse.ArgumentParser
     _emotion_options(cond)
     cond.add_argument("--json", action="store_true")
     gen = sub.add_parser("generate", help="generate one file")
-    gen.add_argument("kind", help=f"one of {', '.join(KINDS)} (or a plugin's id)")
+    gen.add_argument("kind", help=kinds_help)
     gen.add_argument("-o", "--output", type=Path, required=True, help="output file")
     _emotion_options(gen)
-    _generation_options(gen, helps)
+    _generation_options(gen, options, helps)
     sweep = sub.add_parser("sweep", help="an N×N valence–arousal grid of files")
-    sweep.add_argument("kind", help=f"one of {', '.join(KINDS)} (or a plugin's id)")
+    sweep.add_argument("kind", help=kinds_help)
     sweep.add_argument(
         "--grid", type=int, required=True, metavar="N", help=f"N×N points, 2 to {MAX_GRID}"
     )
@@ -127,7 +132,7 @@ def build_parser(helps: dict[str, str] | None = None) -> argparse.ArgumentParser
     sweep.add_argument(
         "--dominance", type=float, metavar="D", help="dominance of every point, in [-1, 1]"
     )
-    _generation_options(sweep, helps)
+    _generation_options(sweep, options, helps)
     from studio.batch.command import add_arguments as batch_arguments
 
     batch_arguments(sub.add_parser("batch", help="many files from a JSON Lines or CSV file"))
@@ -154,7 +159,9 @@ def emotion_options(args: argparse.Namespace) -> EmotionOptions:
 
 
 def kind_options(args: argparse.Namespace) -> dict[str, object]:
-    return {name: getattr(args, f"opt_{name}", None) for name in KIND_OPTIONS}
+    """The generator options given (``None`` for those not given)."""
+    prefix = "opt_"
+    return {k.removeprefix(prefix): v for k, v in vars(args).items() if k.startswith(prefix)}
 
 
 def progress_printer(label: str) -> ProgressCallback:
@@ -235,16 +242,10 @@ def cmd_list(args: argparse.Namespace, registry: Registry) -> int:
 
 
 def _tagged(state: Any) -> list[dict[str, Any]]:
-    """The stretches whose emotion an inline tag set (``[joy] …``), as the speech plugin
-    records them under ``speech.segments``; anything malformed is left out."""
-    speech = state.get("speech") if isinstance(state, dict) else None
-    segments = speech.get("segments") if isinstance(speech, dict) else None
-    if not isinstance(segments, list):
-        return []
+    """The stretches whose emotion an inline tag set (``[joy] …``), as a generator records
+    them (the speech track's ``segments``); anything malformed is left out."""
     out = []
-    for seg in segments:
-        if not (isinstance(seg, dict) and seg.get("tagged")):
-            continue
+    for seg in tagged_segments(state):
         try:
             condition = Condition.from_dict(seg["condition"])
             start, end = float(seg["start"]), float(seg["end"])
@@ -393,9 +394,11 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
     """Run the command; ``registry`` is the installed generators unless one is given."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        registry = Registry() if registry is None else registry
         wants_help = any(a in ("-h", "--help") for a in argv)
-        helps = option_help(registry or Registry()) if wants_help else None
-        args = build_parser(helps).parse_args(argv)
+        helps = option_help(registry) if wants_help else None
+        kinds = list(registry.manifests()) if wants_help else ()
+        args = build_parser(option_names(registry), helps, kinds).parse_args(argv)
         if args.command in (None, "gui"):
             return cmd_gui(args)
         handlers = {
@@ -408,7 +411,7 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             "batch": cmd_batch,
         }
         with terminating_signals():
-            return handlers[args.command](args, Registry() if registry is None else registry)
+            return handlers[args.command](args, registry)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: temp files are already gone
         Staging.discard_all()
         signame = exc.signame if isinstance(exc, Interrupted) else "SIGINT"

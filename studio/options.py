@@ -22,30 +22,21 @@ from studio.emotion import DEFAULT_INTENSITY, Condition, Trajectory, check_mixtu
 from studio.emotion.blending import check_unit
 from studio.errors import BadInput, printable
 from studio.library.inputs import MAX_JSON_DEPTH, check_regular, json_depth, read_json
-from studio.plugins import Generator
+from studio.plugins import Generator, Registry
+from studio.plugins.roles import Role, fields_with
 
-# Kind options map onto params fields of the same name (dashes → underscores); a generator
-# whose params model lacks the field rejects the option with a clear message.
-KIND_OPTIONS = (
-    "text",
-    "audio",
-    "prompt",
-    "duration",
-    "size",
-    "input",
-    "fps",
-    "character",
-    "voice",
-    "style",
-    "sample_rate",
-    "key",
-    "tempo",
-    "instrumentation",
-    "strength",
-    "model",
-    "steps",
-    "guidance",
-)
+
+# Kind options are the params fields a generator marks ``Role.OPTION``: ``--sample-rate``
+# sets ``sample_rate``. The names come from the installed generators' manifests (no plugin
+# is imported to learn them); a generator that lacks the field rejects the option clearly.
+def option_names(registry: Registry) -> tuple[str, ...]:
+    """Every kind option the installed generators declare, in panel order, each once."""
+    names: dict[str, None] = {}
+    for manifest in registry.manifests().values():
+        names.update(dict.fromkeys(manifest.with_role(Role.OPTION)))
+    return tuple(names)
+
+
 MAX_GRID = 32
 
 
@@ -59,8 +50,8 @@ class EmotionOptions:
     emotion: str | None = None
     intensity: float | None = None
     word: str | None = None
-    condition: Path | None = None
-    trajectory: Path | None = None
+    condition: Path | Condition | None = None  # a file, or a condition already parsed
+    trajectory: Path | Trajectory | None = None
 
     def given(self) -> list[str]:
         """The options given, as ``--name`` (dominance aside), in the command's order."""
@@ -145,6 +136,8 @@ def resolve_state(opts: EmotionOptions) -> Condition | Trajectory:
     if opts.trajectory is not None:
         if opts.intensity is not None or opts.dominance is not None:
             raise BadInput("--intensity/--dominance cannot modify a --trajectory")
+        if isinstance(opts.trajectory, Trajectory):
+            return opts.trajectory
         return load_state(opts.trajectory, "trajectory")
     if way == "--valence/--arousal" or way is None:
         if way is None and opts.intensity is not None:
@@ -168,9 +161,12 @@ def resolve_state(opts: EmotionOptions) -> Condition | Trajectory:
             cond = cond.with_intensity(opts.intensity)
     else:
         assert opts.condition is not None
-        loaded = load_state(opts.condition, "condition")
-        assert isinstance(loaded, Condition)
-        cond = loaded
+        if isinstance(opts.condition, Condition):
+            cond = opts.condition
+        else:
+            loaded = load_state(opts.condition, "condition")
+            assert isinstance(loaded, Condition)
+            cond = loaded
         if opts.intensity is not None:
             cond = cond.with_intensity(opts.intensity)
     if opts.dominance is not None:
@@ -187,19 +183,28 @@ def resolve_state(opts: EmotionOptions) -> Condition | Trajectory:
 
 
 def collect_params(
-    gen: Generator, kind_options: Mapping[str, object], items: Sequence[str] = ()
+    gen: Generator,
+    kind_options: Mapping[str, object],
+    items: Sequence[str] = (),
+    values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Kind options (``None`` = not given) and ``KEY=VALUE`` items → raw params for the
-    generator's model (a VALUE is parsed as JSON when it can be)."""
+    """Kind options (``None`` = not given), ``KEY=VALUE`` items (a VALUE is parsed as JSON
+    when it can be) and already typed ``values`` (a batch line's ``param`` object) → raw
+    params for the generator's model."""
     fields = gen.params_model.model_fields
+    takes = fields_with(gen.params_model, Role.OPTION)
     params: dict[str, Any] = {}
-    for name in KIND_OPTIONS:
-        value = kind_options.get(name)
+    for name, value in kind_options.items():
         if value is None:
             continue
-        if name not in fields:
+        if name not in takes:
             raise BadInput(f"{gen.id} does not take --{name.replace('_', '-')}")
         params[name] = value
+    for key, value in (values or {}).items():
+        key = str(key).replace("-", "_")
+        if key not in fields:
+            raise BadInput(f"{gen.id} has no parameter {key!r} (has {', '.join(fields)})")
+        params[key] = value
     for item in items:
         key, sep, raw = item.partition("=")
         key = key.strip().replace("-", "_")

@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from studio.emotion._assets import assets_dir
-from studio.errors import BadInput, printable
-from studio.library.inputs import open_regular, read_bytes
-from studio.plugins.contract import InputError
+from studio.sdk import BadInput, InputError, open_regular, printable, read_bytes
 
 SAFE_SUFFIX: Final = ".safetensors"
 PICKLE_SUFFIXES: Final = frozenset({".ckpt", ".pt", ".pth", ".bin"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any, Final
 
-from studio.plugins.contract import InputError
+from studio.sdk import InputError
 
 ENV_PRECISION: Final = "EMOTION_STUDIO_PRECISION"
 PRECISIONS: Final = ("float32", "float16", "bfloat16")

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from generators.image import devices
 from generators.image.attributes import Look
 from studio.emotion import Condition
-from studio.plugins.contract import Cancelled, CancelToken
+from studio.sdk import Cancelled, CancelToken
 
 ALPHA: Final = 1.5  # EmotiCrafter's emotional-target scale (emotion-facts §6)
 DEFAULT_NEGATIVE: Final = "blurry, low quality, text, watermark, signature"

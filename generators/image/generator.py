@@ -8,13 +8,14 @@ from typing import Any, ClassVar
 
 from generators.image import models
 from generators.image.params import ImageParams
-from studio.plugins.contract import (
+from studio.sdk import (
     Backend,
     CancelToken,
     Generator,
     InputError,
     MediaType,
     Params,
+    PreviewMode,
     ProgressCallback,
     Rendered,
     Request,
@@ -32,6 +33,8 @@ class ImageGenerator(Generator[ImageParams]):
     params_model: ClassVar[type[Params]] = ImageParams
     extensions: ClassVar[tuple[str, ...]] = (".png", ".jpg", ".jpeg", ".webp")
     version: ClassVar[str] = "1"
+    preview: ClassVar[PreviewMode] = PreviewMode.LIVE  # cheap procedural drafts
+    order: ClassVar[int] = 10
 
     def backends(self) -> list[Backend]:
         return [
@@ -53,6 +56,8 @@ class ImageGenerator(Generator[ImageParams]):
             f"injected into the prompt embeddings; {models.describe_folder()}",
             available=not reason,
             reason=reason,
+            needs_gpu=True,  # it runs on a CPU too, but batches give it a GPU where one is
+            devices=("cuda", "mps", "cpu"),
         )
 
     def check_request(self, request: Request) -> tuple[ImageParams, Backend]:

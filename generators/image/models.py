@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from generators.image import checkpoints, devices
-from studio._paths import studio_home
-from studio.plugins.contract import InputError
+from studio.sdk import InputError, studio_home
 
 ENV_MODEL: Final = "EMOTION_STUDIO_SD_MODEL"
 ENV_MODELS_FOLDER: Final = "EMOTION_STUDIO_MODELS"

@@ -8,9 +8,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from studio.library.atomic import atomic_write
-from studio.library.inputs import check_regular
-from studio.plugins.contract import InputError
+from studio.sdk import InputError, atomic_write, check_regular
 
 MAX_INPUT_PIXELS: Final = 8192 * 8192  # decoded at most once, at 3-4 bytes a pixel
 # Grading holds several float32 planes of the photo: ~85 bytes a pixel at peak (measured:

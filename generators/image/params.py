@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Final
+from typing import Annotated, Final
 
 from pydantic import Field, JsonValue, field_validator
 from pydantic.json_schema import JsonDict
 
 from generators.image.models import model_choices
-from studio.plugins.contract import Params
+from studio.sdk import Params, Role
 
 MIN_SIDE: Final = 64
 MAX_SIDE: Final = 2048
@@ -60,40 +60,42 @@ def _model_menu(schema: JsonDict) -> None:
 
 
 class ImageParams(Params):
-    prompt: str | None = Field(
+    prompt: Annotated[str | None, Role.OPTION, Role.MULTILINE] = Field(
         None, max_length=1000, description="what the picture shows; known words steer motif"
     )
-    style: str = Field(
+    style: Annotated[str, Role.OPTION] = Field(
         "auto",
         description="auto | flow | wash | shards | landscape, or two joined by '+' to mix "
         "(e.g. landscape+flow)",
     )
-    size: str = Field(
+    size: Annotated[str, Role.OPTION, Role.FRAME_SIZE] = Field(
         "1024", description="pixels: 1024 (square) or WIDTHxHEIGHT; each side 64–2048"
     )
-    input: str | None = Field(
+    input: Annotated[str | None, Role.OPTION, Role.INPUT_FILE] = Field(
         None, description="a photo to grade toward the emotion (PNG, JPEG, WebP, …)"
     )
-    strength: float = Field(
+    strength: Annotated[float, Role.OPTION] = Field(
         1.0, ge=0.0, le=1.0, allow_inf_nan=False, description="grade mode: how far to move"
     )
-    model: str | None = Field(
+    model: Annotated[str | None, Role.OPTION, Role.MODEL_REF] = Field(
         None,
         max_length=500,
         description="diffusers: a .safetensors checkpoint (a path, or a name in the models "
         "folder), a local pipeline folder, or a Hugging Face repo id already in the local cache",
         json_schema_extra=_model_menu,
     )
-    draft: bool = Field(
+    draft: Annotated[bool, Role.DRAFT] = Field(
         False,
         description="diffusers: draw with a few-step (Turbo/LCM) checkpoint from the models "
         "folder when there is one — the window's live previews set this",
     )
-    steps: int = Field(25, ge=1, le=150, description="diffusers: denoising steps")
-    guidance: float = Field(
+    steps: Annotated[int, Role.OPTION] = Field(
+        25, ge=1, le=150, description="diffusers: denoising steps"
+    )
+    guidance: Annotated[float, Role.OPTION] = Field(
         7.0, ge=0.0, le=30.0, allow_inf_nan=False, description="diffusers: guidance scale"
     )
-    negative_prompt: str | None = Field(
+    negative_prompt: Annotated[str | None, Role.MULTILINE] = Field(
         None, max_length=1000, description="diffusers: what to keep out of the picture"
     )
 

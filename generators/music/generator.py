@@ -3,35 +3,39 @@
 from __future__ import annotations
 
 import io
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from generators.music.theory import parse_key
-from studio.plugins.contract import (
+from studio.sdk import (
     Backend,
     CancelToken,
     Generator,
     MediaType,
     Params,
+    PreviewMode,
     ProgressCallback,
     Rendered,
     Request,
+    Role,
     check_cancel,
 )
 
 
 class MusicParams(Params):
-    duration: float = Field(
+    duration: Annotated[float, Role.OPTION, Role.ARC_LENGTH] = Field(
         30.0, ge=5, le=600, allow_inf_nan=False, description="length in seconds (5–600)"
     )
-    key: str | None = Field(None, description="tonic such as C, F# or Bb (default: by seed)")
-    tempo: float | None = Field(
+    key: Annotated[str | None, Role.OPTION] = Field(
+        None, description="tonic such as C, F# or Bb (default: by seed)"
+    )
+    tempo: Annotated[float | None, Role.OPTION] = Field(
         None, ge=40, le=220, allow_inf_nan=False, description="tempo in bpm (default: emotion)"
     )
-    instrumentation: Literal["auto", "piano", "strings", "band", "ambient"] | None = Field(
-        None, description="a named ensemble (default: chosen from the emotion)"
-    )
+    instrumentation: Annotated[
+        Literal["auto", "piano", "strings", "band", "ambient"] | None, Role.OPTION
+    ] = Field(None, description="a named ensemble (default: chosen from the emotion)")
 
     @field_validator("key")
     @classmethod
@@ -49,6 +53,9 @@ class MusicGenerator(Generator[MusicParams]):
     extensions: ClassVar[tuple[str, ...]] = (".mid", ".wav", ".flac")
     supports_trajectory: ClassVar[bool] = True
     version: ClassVar[str] = "1"
+    preview: ClassVar[PreviewMode] = PreviewMode.LIVE  # a draft piece renders in ~0.1 s
+    order: ClassVar[int] = 40
+    listen_as: ClassVar[str | None] = ".wav"  # Play on a MIDI result renders it as WAV
 
     def backends(self) -> list[Backend]:
         return [
@@ -129,7 +136,7 @@ class MusicGenerator(Generator[MusicParams]):
                 peak_dbfs=render.PEAK_DBFS,
             )
         else:
-            from studio.library.atomic import atomic_write
+            from studio.sdk import atomic_write
 
             progress(share, "writing MIDI")
             with atomic_write(request.output, "wb") as fh:

@@ -10,7 +10,7 @@ from typing import Final
 
 import numpy as np
 
-from studio.library.atomic import atomic_path
+from studio.sdk import atomic_path
 
 PEAK_DBFS: Final = -1.0
 FORMATS: Final = {".wav": "WAV", ".flac": "FLAC"}

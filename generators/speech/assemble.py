@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from studio.library.atomic import atomic_path
+from studio.sdk import atomic_path
 
 PEAK_DBFS: Final = -1.0
 KNEE_DBFS: Final = -4.0  # the soft limiter acts only above this

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 from functools import cache
 
-from studio.plugins.contract import Backend
+from studio.sdk import Backend
 
 NAME = "coqui"
 DESCRIPTION = (

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from generators.speech import coqui
 from generators.speech.params import SpeechParams
-from studio.plugins.contract import (
+from studio.sdk import (
     Backend,
     CancelToken,
     Generator,
@@ -33,6 +33,7 @@ class SpeechGenerator(Generator[SpeechParams]):
     extensions: ClassVar[tuple[str, ...]] = (".wav", ".flac")
     supports_trajectory: ClassVar[bool] = True
     version: ClassVar[str] = "1"
+    order: ClassVar[int] = 30
 
     def backends(self) -> list[Backend]:
         return [

@@ -6,13 +6,13 @@ importing the plugin class (no import cycle).
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from generators.speech import script, tags
 from generators.speech.voice import DEFAULT_VOICE, resolve_voice
-from studio.plugins.contract import Params
+from studio.sdk import Params, Role
 
 MAX_TEXT: Final = 5000
 SAMPLE_RATES: Final = (22050, 48000)
@@ -38,17 +38,17 @@ def check_text(value: str) -> None:
 
 
 class SpeechParams(Params):
-    text: str = Field(
+    text: Annotated[str, Role.OPTION, Role.MULTILINE] = Field(
         description=(
             "what to say, 1–5000 characters counted as typed (tags included); inline tags "
             "such as [joy] or [sadness:0.6] switch the emotion for the text after them"
         )
     )
-    voice: str = Field(
+    voice: Annotated[str, Role.OPTION] = Field(
         DEFAULT_VOICE,
         description="'joe' (the embedded en_US voice) or a path to a local Piper .onnx model",
     )
-    sample_rate: Literal[22050, 48000] = Field(
+    sample_rate: Annotated[Literal[22050, 48000], Role.OPTION] = Field(
         22050, description="output sample rate: 22050 or 48000 Hz"
     )
 

@@ -11,7 +11,7 @@ from generators.speech import assemble, breath, features, prosody, shape, tags, 
 from generators.speech.analysis import ControlsAt
 from generators.speech.params import SpeechParams
 from studio.emotion import Condition
-from studio.plugins.contract import (
+from studio.sdk import (
     CancelToken,
     InputError,
     ProgressCallback,

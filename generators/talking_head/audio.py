@@ -8,8 +8,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from studio.library.inputs import check_regular
-from studio.plugins.contract import InputError
+from studio.sdk import InputError, check_regular
 
 MAX_SECONDS: Final = 600.0
 MIN_SECONDS: Final = 0.1

@@ -16,7 +16,7 @@ from generators.talking_head.character import load_character
 from generators.talking_head.params import TalkingHeadParams
 from generators.talking_head.speech import Tagged
 from studio.emotion import Condition, blend
-from studio.plugins.contract import CancelToken, ProgressCallback, Rendered, Request, check_cancel
+from studio.sdk import CancelToken, ProgressCallback, Rendered, Request, check_cancel
 
 PROGRESS_EVERY: Final = 10
 # A tagged emotion reaches the face a little before the words it goes with and fades over a

@@ -10,7 +10,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from studio.library.atomic import atomic_path
+from studio.sdk import atomic_path
 
 # veryfast + CRF 20: visually clean flat-colour animation at a fraction of the cost of the
 # slower presets (x264 preset guide); yuv420p + main-compatible output plays everywhere.

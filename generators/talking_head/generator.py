@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar, Final
 
 from generators.talking_head.params import TalkingHeadParams
-from studio.plugins.contract import (
+from studio.sdk import (
     Backend,
     CancelToken,
     Generator,
@@ -30,6 +30,7 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
     extensions: ClassVar[tuple[str, ...]] = (".mp4",)
     supports_trajectory: ClassVar[bool] = True
     version: ClassVar[str] = "1"
+    order: ClassVar[int] = 20
 
     def backends(self) -> list[Backend]:
         return [

@@ -8,36 +8,40 @@ importing the plugin class (no import cycle).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import Annotated, Final
 
 from pydantic import Field, field_validator, model_validator
 
 from generators.talking_head.character import character_ids
-from studio.plugins.contract import Params
+from studio.sdk import Params, Role
 
 MAX_TEXT: Final = 5000
 FPS_CHOICES: Final = (24, 25, 30)
 
 
 class TalkingHeadParams(Params):
-    text: str | None = Field(
+    text: Annotated[str | None, Role.OPTION, Role.MULTILINE] = Field(
         None, max_length=MAX_TEXT, description="what the character says (spoken by `speech`)"
     )
-    audio: str | None = Field(
+    audio: Annotated[str | None, Role.OPTION, Role.INPUT_FILE] = Field(
         None, description="a recording to lip-sync instead (WAV, FLAC, OGG, MP3, ...)"
     )
-    size: int = Field(512, ge=256, le=1080, description="frame width = height in pixels")
-    fps: int = Field(
+    size: Annotated[int, Role.OPTION, Role.FRAME_SIZE] = Field(
+        512, ge=256, le=1080, description="frame width = height in pixels"
+    )
+    fps: Annotated[int, Role.OPTION] = Field(
         25,
         description="frames per second: 24, 25 or 30",
         json_schema_extra={"choices": list(FPS_CHOICES)},
     )
-    character: str = Field(
+    character: Annotated[str, Role.OPTION] = Field(
         "ava",
         description="character id (assets/talking_head)",
         json_schema_extra={"choices": list(character_ids())},  # a menu in the window
     )
-    voice: str | None = Field(None, description="voice for --text (passed to `speech`)")
+    voice: Annotated[str | None, Role.OPTION] = Field(
+        None, description="voice for --text (passed to `speech`)"
+    )
     expression: float = Field(
         1.0, ge=0.0, le=2.0, allow_inf_nan=False, description="expression strength (0–2)"
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.emotion import Condition
-from studio.plugins.contract import (
+from studio.sdk import (
     CancelToken,
     InputError,
     ProgressCallback,
@@ -45,7 +45,7 @@ def synthesize(
 ) -> tuple[Path, list[Mapping[str, Any]], list[Tagged]]:
     """Speak ``text`` into ``folder/speech.wav``; return the file, its phoneme timings and
     the stretches an inline tag (``[joy] …``) gave their own emotion."""
-    from studio.plugins.registry import PluginNotFound, Registry
+    from studio.sdk import PluginNotFound, Registry
 
     try:
         speech = Registry().get("speech")

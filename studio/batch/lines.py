@@ -24,18 +24,21 @@ from studio import session
 from studio.emotion import Condition, Trajectory
 from studio.errors import BadInput, printable
 from studio.library.inputs import MAX_JSON_DEPTH, json_depth, read_bytes
-from studio.options import KIND_OPTIONS, EmotionOptions, collect_params, resolve_state
+from studio.options import EmotionOptions, collect_params, option_names, resolve_state
 from studio.plugins import Registry, Request
+from studio.plugins.roles import Role, roles_of
 
 NUMBER_KEYS = ("valence", "arousal", "dominance", "intensity")
 TEXT_KEYS = ("emotion", "word", "backend")
 STATE_KEYS = ("condition", "trajectory")
-# Spellings a line may use for a kind option: the option name (``sample-rate``) and the
-# params field (``sample_rate``).
-_KIND_KEYS = {**{n: n for n in KIND_OPTIONS}, **{n.replace("_", "-"): n for n in KIND_OPTIONS}}
-KNOWN_KEYS = frozenset(
-    {"kind", "out", "seed", "param", *NUMBER_KEYS, *TEXT_KEYS, *STATE_KEYS, *_KIND_KEYS}
-)
+BASE_KEYS = frozenset({"kind", "out", "seed", "param", *NUMBER_KEYS, *TEXT_KEYS, *STATE_KEYS})
+
+
+def kind_keys(registry: Registry) -> dict[str, str]:
+    """Spellings a line may use for a kind option, mapped to its params field: the option
+    name (``sample-rate``) and the field (``sample_rate``), for every installed generator."""
+    names = option_names(registry)
+    return {**{n: n for n in names}, **{n.replace("_", "-"): n for n in names}}
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,6 @@ class BadLines(BadInput):
         return [f"{self.source}:{n}: {message}" for n, message in self.problems]
 
 
-# Backends whose lines ask a cluster for a GPU: (generator id, backend name).
-GPU_BACKENDS = frozenset({("image", "diffusers")})
 # The most a batch file may hold. A dialogue line is ~200 bytes and an inline trajectory at
 # its keyframe limit ~2.5 MB, so 32 MiB is 150 000 lines or a dozen such trajectories; the
 # file, its text and its parsed lines then stay well under a gigabyte together.
@@ -169,7 +170,7 @@ def _seed(value: Any) -> int:
     return value
 
 
-def _param_items(value: Any) -> list[str]:
+def _param_values(value: Any) -> dict[str, Any]:
     """``param``: an object ``{"key": value}`` (or, in CSV, that object as JSON text)."""
     if isinstance(value, str):
         try:
@@ -178,7 +179,7 @@ def _param_items(value: Any) -> list[str]:
             raise BadInput('param: expected an object such as {"steps": 4}') from None
     if not isinstance(value, dict):
         raise BadInput('param: expected an object such as {"steps": 4}')
-    return [f"{k}={json.dumps(v)}" for k, v in value.items()]
+    return value
 
 
 def _out_path(value: Any) -> str:
@@ -195,14 +196,16 @@ Done = Callable[[Line], bool]
 
 class _Resolver:
     """Turns records into lines with :mod:`studio.options`; inline condition/trajectory
-    objects are handed to it as files in a private folder, exactly as ``--condition``."""
+    objects are parsed into typed values, file names read as ``--condition`` reads them."""
 
     def __init__(self, registry: Registry, source: Path, out_dir: Path) -> None:
         self.registry = registry
         self.base = source.parent
         self.out_dir = out_dir
+        self.kind_keys = kind_keys(registry)
+        self.known_keys = BASE_KEYS | set(self.kind_keys)
+        # An empty private folder: the stand-in output's place while a line is checked.
         self._tmp = tempfile.TemporaryDirectory(prefix="studio-batch-")
-        self._inline = 0
         self._folders: set[Path] = set()  # folders already checked
 
     def check_out_dir(self) -> None:
@@ -213,31 +216,40 @@ class _Resolver:
     def close(self) -> None:
         self._tmp.cleanup()
 
-    def _state_path(self, key: str, value: Any) -> Path:
+    def _path(self, key: str, value: Any) -> Path | None:
+        """A state given as a file name (relative ones read from the batch file's folder);
+        ``None`` for an inline object."""
         if isinstance(value, str):
             path = Path(value).expanduser()
             return path if path.is_absolute() else self.base / path
         if not isinstance(value, dict):
             raise BadInput(f"{key}: expected an object or a file path")
-        # Parse here so an error names the field, not the private file.
-        (Condition if key == "condition" else Trajectory).from_dict(value)
-        self._inline += 1
-        path = Path(self._tmp.name) / f"{key}_{self._inline}.json"
-        path.write_text(json.dumps(value), encoding="utf-8")
-        return path
+        return None
 
-    def _beside(self, name: str, value: str) -> str:
+    def _condition(self, record: Mapping[str, Any]) -> Path | Condition | None:
+        if "condition" not in record:
+            return None
+        path = self._path("condition", record["condition"])
+        return path or Condition.from_dict(record["condition"])  # an error names the field
+
+    def _trajectory(self, record: Mapping[str, Any]) -> Path | Trajectory | None:
+        if "trajectory" not in record:
+            return None
+        path = self._path("trajectory", record["trajectory"])
+        return path or Trajectory.from_dict(record["trajectory"])
+
+    def _beside(self, roles: frozenset[Role], value: str) -> str:
         """A relative path in a file-valued option reads from the batch file's folder (a
-        ``model`` only when it is there: it may also be a Hugging Face cache id)."""
-        if name not in ("input", "audio", "model"):
+        model reference only when it is there: it may also be a name or a cache id)."""
+        if not roles & {Role.INPUT_FILE, Role.MODEL_REF}:
             return value
         path = Path(value).expanduser()
-        if path.is_absolute() or (name == "model" and not (self.base / path).exists()):
+        if path.is_absolute() or (Role.INPUT_FILE not in roles and not (self.base / path).exists()):
             return str(path)
         return str(self.base / path)
 
     def line(self, number: int, record: Mapping[str, Any]) -> Line:
-        unknown = sorted(set(record) - KNOWN_KEYS)
+        unknown = sorted(set(record) - self.known_keys)
         if unknown:
             raise BadInput(f"unknown key {unknown[0]!r} (keys are studio generate's options)")
         if "kind" not in record:
@@ -245,7 +257,6 @@ class _Resolver:
         gen = self.registry.get(_text("kind", record["kind"]))
         numbers = {k: _number(k, record[k]) for k in NUMBER_KEYS if k in record}
         texts = {k: _text(k, record[k]) for k in TEXT_KEYS if k in record}
-        states = {k: self._state_path(k, record[k]) for k in STATE_KEYS if k in record}
         state = resolve_state(
             EmotionOptions(
                 valence=numbers.get("valence"),
@@ -254,19 +265,20 @@ class _Resolver:
                 intensity=numbers.get("intensity"),
                 emotion=texts.get("emotion"),
                 word=texts.get("word"),
-                condition=states.get("condition"),
-                trajectory=states.get("trajectory"),
+                condition=self._condition(record),
+                trajectory=self._trajectory(record),
             )
         )
+        roles = {name: roles_of(f) for name, f in gen.params_model.model_fields.items()}
         kind_options: dict[str, object] = {}
         for key, value in record.items():
-            if key in _KIND_KEYS:
-                name = _KIND_KEYS[key]
+            if key in self.kind_keys:
+                name = self.kind_keys[key]
                 if name in kind_options:
                     raise BadInput(f"{key}: given twice")
-                kind_options[name] = _option_text(key, value)
-                kind_options[name] = self._beside(name, str(kind_options[name]))
-        params = collect_params(gen, kind_options, _param_items(record.get("param", {})))
+                text = _option_text(key, value)
+                kind_options[name] = self._beside(roles.get(name, frozenset()), text)
+        params = collect_params(gen, kind_options, values=_param_values(record.get("param", {})))
         out = _out_path(record["out"]) if "out" in record else f"{gen.id}_{number:04d}"
         if "out" not in record:
             out += gen.extensions[0]
@@ -288,7 +300,7 @@ class _Resolver:
             _, backend = gen.check_request(replace(request, output=stand_in))
         except ValueError as exc:
             raise BadInput(str(exc).replace(str(stand_in), str(output))) from exc
-        return Line(number, out, request, gpu=(gen.id, backend.name) in GPU_BACKENDS)
+        return Line(number, out, request, gpu=backend.needs_gpu)
 
     def check_place(self, line: Line, done: Done | None) -> None:
         """Whether the line's output can be written where it goes (read only, nothing made):

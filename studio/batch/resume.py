@@ -18,10 +18,9 @@ from typing import Any
 from studio.batch.lines import Line
 from studio.library.export import read_state
 from studio.plugins import Registry
+from studio.plugins.roles import Role, fields_with
 
 COMPARED = ("generator", "backend", "params", "seed", "condition", "trajectory")
-# Params naming a file the generation reads: its content is not in the embedded state.
-INPUT_FILES = ("input", "audio", "model")
 
 
 def expected_state(registry: Registry, line: Line) -> dict[str, Any]:
@@ -52,14 +51,21 @@ def is_done(registry: Registry, line: Line) -> bool:
     return (
         same
         and _same_params(found.get("params"), want["params"], set(line.request.params))
-        and not _inputs_newer(want["params"], output)
+        and not _inputs_newer(want["params"], _input_files(registry, line), output)
     )
 
 
-def _inputs_newer(params: dict[str, Any], output: Path) -> bool:
+def _input_files(registry: Registry, line: Line) -> tuple[str, ...]:
+    """Params naming a file the generation reads (its content is not in the embedded state):
+    the fields the generator marks as an input file or a model reference."""
+    model = registry.get(line.request.generator).params_model
+    return fields_with(model, Role.INPUT_FILE) + fields_with(model, Role.MODEL_REF)
+
+
+def _inputs_newer(params: dict[str, Any], keys: tuple[str, ...], output: Path) -> bool:
     """Whether a file the line reads changed after its output was made."""
     made = output.stat().st_mtime_ns
-    for key in INPUT_FILES:
+    for key in keys:
         value = params.get(key)
         if not isinstance(value, str) or not value:
             continue

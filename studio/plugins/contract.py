@@ -51,6 +51,14 @@ class MediaType(StrEnum):
     MUSIC = "music"
 
 
+class PreviewMode(StrEnum):
+    """How the window previews a generator: ``live`` follows the pad while it is dragged
+    (cheap renders), ``on-demand`` waits for Generate."""
+
+    LIVE = "live"
+    ON_DEMAND = "on-demand"
+
+
 class Cancelled(Exception):
     """Raised inside a generator when the user cancelled; not a failure."""
 
@@ -100,6 +108,10 @@ class Backend:
     available: bool = True
     reason: str = ""
     default: bool = False
+    # Placement: a backend that needs an accelerator runs one job per GPU in batches
+    # (Ray asks for a GPU for it); ``devices`` lists the device kinds it can use.
+    needs_gpu: bool = False
+    devices: tuple[str, ...] = ("cpu",)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +120,8 @@ class Backend:
             "available": self.available,
             "reason": self.reason,
             "default": self.default,
+            "needs_gpu": self.needs_gpu,
+            "devices": list(self.devices),
         }
 
 
@@ -246,6 +260,12 @@ class Generator(ABC, Generic[P]):
     extensions: ClassVar[tuple[str, ...]]
     supports_trajectory: ClassVar[bool] = False
     version: ClassVar[str] = "0"
+    # Capabilities the front ends read (CONTRIBUTING, "Adding a generator"):
+    preview: ClassVar[PreviewMode] = PreviewMode.ON_DEMAND
+    order: ClassVar[int] = 100  # panel / listing order (lower first; ties by id)
+    # An extension the same request also renders to, for playback when the primary output
+    # cannot be played as it is (music: a MIDI result is heard as WAV).
+    listen_as: ClassVar[str | None] = None
 
     # -- declarations ------------------------------------------------------------------
     @abstractmethod
@@ -266,6 +286,9 @@ class Generator(ABC, Generic[P]):
             "extensions": list(self.extensions),
             "supports_trajectory": self.supports_trajectory,
             "version": self.version,
+            "preview": str(self.preview),
+            "order": self.order,
+            "listen_as": self.listen_as,
             "backends": [b.to_dict() for b in self.backends()],
             "params": self.params_model.model_json_schema(),
         }

@@ -12,7 +12,7 @@ import os
 import signal
 import time
 from importlib.metadata import EntryPoint
-from typing import Final
+from typing import Annotated, Final
 
 from pydantic import Field
 
@@ -23,18 +23,22 @@ from studio.plugins.contract import (
     InputError,
     MediaType,
     Params,
+    PreviewMode,
     ProgressCallback,
     Rendered,
     Request,
     check_cancel,
 )
 from studio.plugins.registry import GROUP, Registry
+from studio.plugins.roles import Role
 
 
 class EchoParams(Params):
-    steps: int = Field(default=4, ge=1, le=1000, description="progress steps")
+    steps: Annotated[int, Role.OPTION] = Field(
+        default=4, ge=1, le=1000, description="progress steps"
+    )
     step_seconds: float = Field(default=0.0, ge=0.0, le=60.0, description="sleep per step")
-    text: str = Field(default="", max_length=1000)
+    text: Annotated[str, Role.OPTION, Role.MULTILINE] = Field(default="", max_length=1000)
 
 
 class EchoGenerator(Generator[EchoParams]):
@@ -43,6 +47,7 @@ class EchoGenerator(Generator[EchoParams]):
     id = "echo"
     display_name = "Echo (test)"
     media_type = MediaType.IMAGE
+    preview = PreviewMode.LIVE
     params_model = EchoParams
     extensions = (".json", ".txt")
     supports_trajectory = True
@@ -102,6 +107,7 @@ class GatedGenerator(Generator[GatedParams]):
     id = "gated"
     display_name = "Gated (test)"
     media_type = MediaType.IMAGE
+    preview = PreviewMode.LIVE
     params_model = GatedParams
     extensions = (".json",)
     supports_trajectory = True

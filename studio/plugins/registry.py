@@ -15,6 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Final
 
 from studio.plugins.contract import AnyGenerator, Generator
+from studio.plugins.manifest import Manifest, manifest_of, read_manifest
 
 GROUP: Final = "studio.generators"
 FIRST_PARTY: Final = "emotion-studio"
@@ -48,6 +49,7 @@ class Registry:
         found = list(entry_points(group=GROUP) if eps is None else eps)
         self._eps: dict[str, EntryPoint] = {}
         self._loaded: dict[str, AnyGenerator] = {}
+        self._manifests: dict[str, Manifest] = {}
         self.errors: list[PluginError] = []
         by_name: dict[str, list[EntryPoint]] = {}
         for ep in found:
@@ -86,6 +88,27 @@ class Registry:
         generator = load_generator(ep)
         self._loaded[name] = generator
         return generator
+
+    def manifest(self, name: str) -> Manifest:
+        """The generator's static facts: its shipped manifest when it has one (nothing of
+        the plugin is imported), otherwise derived from the imported generator."""
+        if name not in self._manifests:
+            ep = self.entry_point(name)
+            found = read_manifest(ep) if name not in self._loaded else None
+            self._manifests[name] = found or manifest_of(self.get(name))
+        return self._manifests[name]
+
+    def manifests(self) -> dict[str, Manifest]:
+        """Manifests of every declared generator, in panel order (``order``, then id); a
+        plugin without a manifest that fails to import is recorded in :attr:`errors`."""
+        out: dict[str, Manifest] = {}
+        for name in list(self.names()):
+            try:
+                out[name] = self.manifest(name)
+            except PluginLoadError as exc:
+                self.errors.append(PluginError(name, _source(self._eps[name]), str(exc)))
+                del self._eps[name]
+        return dict(sorted(out.items(), key=lambda kv: (kv[1].order, kv[0])))
 
     def load_all(self) -> dict[str, AnyGenerator]:
         """Import every plugin; broken ones are recorded in :attr:`errors` and skipped."""

@@ -16,13 +16,24 @@ Needs pytest (the ``dev`` extra); imported only by tests.
 from __future__ import annotations
 
 import threading
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
 from studio.emotion import Condition, Trajectory
-from studio.plugins.contract import AnyGenerator, Artifact, Cancelled, MediaType, Request
+from studio.plugins.contract import (
+    AnyGenerator,
+    Artifact,
+    Cancelled,
+    MediaType,
+    PreviewMode,
+    Request,
+)
+from studio.plugins.manifest import manifest_of, manifest_path, read_manifest
+from studio.plugins.registry import GROUP
+from studio.plugins.roles import Role, check_roles, fields_with
 
 
 class RecordingProgress:
@@ -94,6 +105,32 @@ class GeneratorConformance:
             assert b.available or b.reason, f"unavailable backend {b.name} must say why"
         described = gen.describe()
         assert described["id"] == gen.id and "properties" in described["params"]
+
+    def test_capabilities_are_well_formed(self) -> None:
+        """Every role names a field of the right type, at most one field per single-valued
+        role, and the preview/order declarations are of their types."""
+        gen = self.make_generator()
+        assert check_roles(gen.params_model) == []
+        for role in (Role.ARC_LENGTH, Role.FRAME_SIZE, Role.DRAFT):
+            assert len(fields_with(gen.params_model, role)) <= 1, f"two fields claim {role}"
+        assert isinstance(gen.preview, PreviewMode) and isinstance(gen.order, int)
+        assert gen.listen_as is None or gen.listen_as in gen.extensions
+        for b in gen.backends():
+            assert isinstance(b.needs_gpu, bool) and b.devices
+
+    def test_shipped_manifest_matches_the_class(self) -> None:
+        """A shipped ``studio-plugin.json`` says what the class declares (regenerate it with
+        ``python -m studio.plugins.manifest module:Class``)."""
+        gen = self.make_generator()
+        cls = type(gen)
+        ep = EntryPoint(name=gen.id, value=f"{cls.__module__}:{cls.__name__}", group=GROUP)
+        path = manifest_path(ep)
+        package = cls.__module__.rpartition(".")[0]
+        if (path is None or not path.is_file()) and package:  # the class sits in a submodule
+            ep = EntryPoint(name=gen.id, value=f"{package}:{cls.__name__}", group=GROUP)
+        shipped = read_manifest(ep)
+        if shipped is not None:
+            assert shipped == manifest_of(gen), "studio-plugin.json is stale: regenerate it"
 
     def test_invalid_params_rejected(self, tmp_path: Path) -> None:
         gen = self.make_generator()

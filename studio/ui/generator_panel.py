@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 from studio.emotion import Condition, Trajectory
 from studio.jobs import EventKind, Job, JobState
 from studio.library.history import HistoryError
-from studio.plugins.contract import MAX_SEED, Artifact, Generator, Request
+from studio.plugins.contract import MAX_SEED, Artifact, Generator, PreviewMode, Request
+from studio.plugins.roles import Role, first_with
 from studio.ui.condition_model import ConditionModel, display_name
 from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.midi_audio import MidiAudio
@@ -42,9 +43,6 @@ MODES = (
     (RELEASE, "When I let go"),
     (MANUAL, "Only on Generate"),
 )
-# Image and music render in tens of milliseconds: they can follow the pointer. Voice and
-# video take seconds: by default they wait for Generate.
-FAST_MEDIA = frozenset({"image", "music"})
 SAMPLE_TEXT = "I never thought the day would turn out like this."
 SEED_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
 # While the pointer moves, previews render small (a 256² image takes a fraction of the time
@@ -125,7 +123,7 @@ class GeneratorPanel(QWidget):
         self.rendering: list[Job] = []  # live previews in flight, oldest first
         # Fast media keep both workers busy while dragging (a frame every ~0.1 s each);
         # the slow ones one at a time. A frame older than the one on screen is dropped.
-        fast = str(generator.media_type) in FAST_MEDIA
+        fast = generator.preview == PreviewMode.LIVE  # the plugin says it renders in ms
         self.preview_depth = min(2, max(1, bridge.workers)) if fast else 1
         self._sequence: dict[str, int] = {}  # preview job id → order asked
         self._asked = self._on_screen = 0
@@ -195,7 +193,7 @@ class GeneratorPanel(QWidget):
         for key, text in MODES:
             self.mode.addItem(text, key)
         self.mode.setCurrentIndex(
-            self.mode.findData(LIVE if str(g.media_type) in FAST_MEDIA else MANUAL)
+            self.mode.findData(LIVE if g.preview == PreviewMode.LIVE else MANUAL)
         )
         self.mode.setToolTip(
             "When to refresh the preview as the emotion changes. Live previews are not kept "
@@ -219,7 +217,8 @@ class GeneratorPanel(QWidget):
         top.addRow("Seed", seed_row)
         top.addRow("Preview", self.mode)
         self.form = ParamsForm(g.params_model)
-        text_editor = self.form.editors.get("text")
+        said = first_with(g.params_model, Role.MULTILINE)
+        text_editor = self.form.editors.get(said) if said and self._required(said) else None
         if text_editor is not None and not text_editor.get():
             # A first Generate should just work: a neutral sentence the artist replaces.
             text_editor.put(SAMPLE_TEXT)
@@ -269,7 +268,7 @@ class GeneratorPanel(QWidget):
         buttons.setContentsMargins(12, 0, 12, 0)
 
         self.preview_stack = PreviewStack()
-        if {".mid", ".wav"} <= set(g.extensions):  # Play on a MIDI result renders it as WAV
+        if g.listen_as is not None:  # Play on a MIDI result renders the request as audio
             audio = MidiAudio(self.bridge, self.spec, self)
             audio.job_started.connect(self.job_submitted)
             self.preview_stack.set_midi_audio(audio)
@@ -350,10 +349,14 @@ class GeneratorPanel(QWidget):
         )
 
     # -- requests -------------------------------------------------------------------------
-    def _takes_draft(self) -> bool:
-        """Whether the generator has a ``draft: bool`` option (a quick mode for previews)."""
-        field = self.generator.params_model.model_fields.get("draft")
-        return field is not None and field.annotation is bool
+    def _required(self, name: str) -> bool:
+        """Whether the params model needs a value for ``name`` (no default)."""
+        return self.generator.params_model.model_fields[name].is_required()
+
+    def _role(self, role: Role) -> str | None:
+        """The params field carrying ``role`` (the plugin declares it), if the form has it."""
+        name = first_with(self.generator.params_model, role)
+        return name if name in self.form.editors else None
 
     def following(self) -> bool:
         return self.follow.isChecked() and self.trajectory.trajectory() is not None
@@ -363,22 +366,28 @@ class GeneratorPanel(QWidget):
     ) -> Request:
         """The request for the current emotion and options; ``ValueError`` if invalid.
 
-        Following an arc, a generator with a ``duration`` makes exactly the arc's Length.
-        ``draft``: a smaller picture for a preview while the pointer moves. A preview asks
-        for the generator's ``draft`` mode where it has one."""
+        Following an arc, a generator with an arc-length field makes exactly the arc's
+        Length. ``draft``: a smaller frame for a preview while the pointer moves. A preview
+        asks for the generator's draft mode where it has one (the roles its fields carry)."""
         problem = self.form.problem()
         if problem:
             raise ValueError(problem)
         arc = self.trajectory.trajectory() if self.follow.isChecked() else None
         params = self.form.values()
-        if arc is not None and "duration" in self.form.editors:
-            params["duration"] = round(arc.end, 3)
-        if draft and "size" in self.form.editors:
-            small = draft_size(params.get("size", self.form.defaults.get("size")))
-            if small is not None:
-                params["size"] = small
-        if preview and self._takes_draft():
-            params["draft"] = True  # a generator's own quick mode (image: few-step model)
+        length, size, quick = (
+            self._role(Role.ARC_LENGTH),
+            self._role(Role.FRAME_SIZE),
+            self._role(Role.DRAFT),
+        )
+        if arc is not None and length is not None:
+            params[length] = round(arc.end, 3)
+        if draft and size is not None:
+            current = params.get(size, self.form.defaults.get(size))
+            small = draft_size(current)
+            if small is not None:  # a square side stays a number ("512" → 256)
+                params[size] = int(small.split("x")[0]) if isinstance(current, int) else small
+        if preview and quick is not None:
+            params[quick] = True  # a generator's own quick mode (image: few-step model)
         ext = combo_data(self.format)
         target = output or self.bridge.output_path(self.generator.id, ext, preview=preview)
         request = Request(
@@ -553,7 +562,8 @@ class GeneratorPanel(QWidget):
     def _refresh_trajectory(self) -> None:
         has = self.trajectory.trajectory() is not None
         self.follow.setEnabled(has or self.follow.isChecked())
-        duration = self.form.editors.get("duration")
+        length = self._role(Role.ARC_LENGTH)
+        duration = self.form.editors.get(length) if length else None
         following = has and self.follow.isChecked()
         if duration is not None:
             # The arc sets the length: one number, shown where the artist looks for it.

@@ -173,8 +173,8 @@ class MainWindow(QMainWindow):
                 self.load_errors[name] = f"{type(exc).__name__}: {exc}"
         for err in self.registry.errors:
             self.load_errors.setdefault(err.name, err.message)
-        order = ["image", "talking-head", "speech", "music"]
-        names = sorted(generators, key=lambda n: (order.index(n) if n in order else 99, n))
+        # Panel order is the plugins' own declaration (``Generator.order``), then the id.
+        names = sorted(generators, key=lambda n: (generators[n].order, n))
         for name in names:
             gen = generators[name]
             panel = GeneratorPanel(

@@ -39,10 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.plugins.roles import Role, roles_of
 from studio.ui.qt_util import BoundedDoubleSpinBox, BoundedSpinBox, combo_data
 
-PATH_FIELDS: Final = frozenset({"input", "audio", "portrait", "image", "model_dir", "model"})
-TEXT_FIELDS: Final = frozenset({"text", "prompt", "negative_prompt", "lyrics"})
 AUTO: Final = "auto"
 # Item data for "auto" in a combo: never None, since reading None item data back through
 # QComboBox.currentData() leaks a reference count in PySide6 (crashes at exit).
@@ -194,7 +193,8 @@ def build_editor(
         _connect(spin, notify)
         return FieldEditor(spin, get_number, put_number)
 
-    is_path = annotation is Path or name in PATH_FIELDS
+    roles = roles_of(info)  # what the plugin says the field is (a file, several lines …)
+    is_path = annotation is Path or bool(roles & {Role.INPUT_FILE, Role.MODEL_REF})
     if is_path:
         holder = QWidget()
         line = QLineEdit()
@@ -218,7 +218,7 @@ def build_editor(
             holder, lambda: line.text().strip() or None, lambda v: line.setText(v or "")
         )
 
-    if annotation is str and name in TEXT_FIELDS:
+    if annotation is str and Role.MULTILINE in roles:
         area = QPlainTextEdit()
         area.setFixedHeight(72)
         area.setTabChangesFocus(True)

@@ -1,0 +1,117 @@
+"""The plugin surface: everything a generator may use of the studio, in one module.
+
+Generators import this module and :mod:`studio.emotion`, nothing else of ``studio`` (an
+import-linter contract in ``pyproject.toml`` says so), so the core can move its insides
+without breaking a plugin. What is here:
+
+- the contract (:class:`Generator`, :class:`Params`, :class:`Backend`, :class:`Request`,
+  :class:`Rendered`, progress and cancel), the capabilities a plugin declares
+  (:class:`PreviewMode`, :class:`Role` markers on params fields);
+- safe file handling (atomic writes, bounded reads of the user's files);
+- the registry, for a generator that composes others (it asks for them by id);
+- typed records for metadata one generator hands another (the speech track).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict, cast
+
+from studio._paths import studio_home
+from studio.errors import BadInput, printable
+from studio.library.atomic import atomic_path, atomic_write
+from studio.library.inputs import check_regular, open_regular, read_bytes
+from studio.plugins.contract import (
+    AnyGenerator,
+    Artifact,
+    Backend,
+    Cancelled,
+    CancelToken,
+    Generator,
+    InputError,
+    MediaType,
+    NeverCancel,
+    Params,
+    PreviewMode,
+    ProgressCallback,
+    Rendered,
+    Request,
+    check_cancel,
+    no_progress,
+)
+from studio.plugins.registry import PluginNotFound, Registry
+from studio.plugins.roles import Role
+
+__all__ = [
+    "AnyGenerator",
+    "Artifact",
+    "Backend",
+    "BadInput",
+    "CancelToken",
+    "Cancelled",
+    "Generator",
+    "InputError",
+    "MediaType",
+    "NeverCancel",
+    "Params",
+    "Phoneme",
+    "PluginNotFound",
+    "PreviewMode",
+    "ProgressCallback",
+    "Registry",
+    "Rendered",
+    "Request",
+    "Role",
+    "Segment",
+    "SpeechTrack",
+    "atomic_path",
+    "atomic_write",
+    "check_cancel",
+    "check_regular",
+    "no_progress",
+    "open_regular",
+    "printable",
+    "read_bytes",
+    "studio_home",
+    "tagged_segments",
+]
+
+
+class Phoneme(TypedDict):
+    """One phoneme of a voice, in output seconds (for lip sync)."""
+
+    phoneme: str
+    start: float
+    end: float
+
+
+class Segment(TypedDict, total=False):
+    """A stretch of a voice; ``tagged`` when an inline tag (``[joy] …``) set its emotion."""
+
+    start: float
+    end: float
+    condition: dict[str, Any]
+    tagged: bool
+    text: str
+
+
+class SpeechTrack(TypedDict, total=False):
+    """What a voice generator records under its metadata key ``speech``: the talking head,
+    clips and ``studio inspect`` read it (phoneme timings, tagged stretches)."""
+
+    phonemes: list[Phoneme]
+    segments: list[Segment]
+    sample_rate: int
+    voice: str
+
+
+def tagged_segments(metadata: Any) -> list[Segment]:
+    """The tagged stretches any generator recorded in ``metadata`` (a top-level record
+    holding a ``segments`` list, such as the speech track), malformed ones left out."""
+    if not isinstance(metadata, dict):
+        return []
+    out: list[Segment] = []
+    for record in metadata.values():
+        segments = record.get("segments") if isinstance(record, dict) else None
+        if isinstance(segments, list):
+            out.extend(cast(Segment, s) for s in segments if isinstance(s, dict) and s.get("tagged"))
+    return out
