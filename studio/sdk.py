@@ -113,5 +113,7 @@ def tagged_segments(metadata: Any) -> list[Segment]:
     for record in metadata.values():
         segments = record.get("segments") if isinstance(record, dict) else None
         if isinstance(segments, list):
-            out.extend(cast(Segment, s) for s in segments if isinstance(s, dict) and s.get("tagged"))
+            out.extend(
+                cast(Segment, s) for s in segments if isinstance(s, dict) and s.get("tagged")
+            )
     return out
