@@ -59,8 +59,6 @@ def test_a_command_imports_only_the_plugin_it_runs(tmp_path: Path) -> None:
         "print(sorted({m.split('.')[1] for m in sys.modules "
         "if m.startswith('generators.') and m.count('.') >= 1})); sys.exit(rc)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "['music']"

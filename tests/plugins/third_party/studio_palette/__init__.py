@@ -69,7 +69,7 @@ class PaletteGenerator(Generator[PaletteParams]):
             check_cancel(cancel)
             rgb = colorsys.hsv_to_rgb(float(hue[i] % 1.0), float(sat[i]), float(val[i]))
             strip[:, 64 * i : 64 * (i + 1)] = np.round(np.array(rgb) * 255).astype(np.uint8)
-            colours.append("#%02x%02x%02x" % tuple(strip[0, 64 * i]))
+            colours.append("#" + "".join(f"{int(v):02x}" for v in strip[0, 64 * i]))
             progress((i + 1) / params.swatches, "swatch")
         with atomic_path(request.output) as tmp:
             Image.fromarray(strip).save(tmp, format="PNG")
