@@ -54,10 +54,34 @@ def embedded_payload(artifact: Artifact) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Kept:
-    """A finished generation once its state is embedded: its history row, if recorded."""
+    """A finished generation once its state is embedded: its files where they now are, and
+    its history row, if recorded."""
 
+    artifact: Artifact
     entry: Entry | None = None
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A request the session staged (:func:`stage`). The generator renders :attr:`render`,
+    whose output is the private staging file :attr:`path` beside ``request.output``;
+    :func:`keep` embeds the state there and renames it onto ``request.output`` once. The
+    window, local batches and Ray batches hand this one value around; the request itself
+    never names its staging file."""
+
+    request: Request
+    path: Path
+
+    @property
+    def render(self) -> Request:
+        """What a generator (in this process, a worker or a Ray actor) is asked to make."""
+        return replace(self.request, output=self.path)
+
+    def named(self, artifact: Artifact) -> Artifact:
+        """``artifact`` with the staging file named by the output it becomes."""
+        files = tuple(self.request.output if f == self.path else f for f in artifact.files)
+        return Artifact(files=files, metadata=artifact.metadata)
 
 
 @dataclass(frozen=True)
@@ -111,30 +135,28 @@ def check_output(output: Path) -> None:
         )
 
 
-def stage(request: Request) -> Request:
-    """``request`` with a fresh staging file (see ``Request.staging``) beside its output.
+def stage(request: Request) -> Staged:
+    """``request`` with a fresh staging file beside its output.
 
     Removes stale temp files of ours from that folder first (a killed run's). Call
     :func:`keep` with the staged request when it finished, :func:`discard` otherwise.
     """
-    if request.staging is not None:
-        return request
     try:
         staging = Staging(request.output)
     except ExportError as exc:
         raise BadInput(str(exc)) from exc
-    return replace(request, staging=staging.path)
+    return Staged(request, staging.path)
 
 
-def discard(request: Request) -> None:
+def discard(staged: Staged | None) -> None:
     """Remove a staged request's staging folder and whatever is in it (idempotent)."""
-    if request.staging is None:
+    if staged is None:
         return
-    staging = Staging.of(request.staging)
+    staging = Staging.of(staged.path)
     if staging is not None:
         staging.discard()
-    elif Staging.is_staged(request.staging):  # staged by another process
-        shutil.rmtree(Path(request.staging).parent, ignore_errors=True)
+    elif Staging.is_staged(staged.path):  # staged by another process
+        shutil.rmtree(staged.path.parent, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -171,11 +193,10 @@ def _signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
-def _prepare_staged(request: Request, payload: dict[str, Any]) -> Callable[[], None]:
+def _prepare_staged(done: Staged, payload: dict[str, Any]) -> Callable[[], None]:
     """Embed into the staging file (or stage a sidecar); return the step that renames it
     onto the output (with the sidecar first, put back if the file cannot follow)."""
-    assert request.staging is not None
-    staged, target = Path(request.staging), request.output
+    staged, target = done.path, done.request.output
     staging = Staging.of(staged)
     if not staged.is_file():
         raise GenerationFailed(f"{printable(target, 200)}: the generator left no file")
@@ -227,19 +248,21 @@ def _place_sidecar(side_tmp: Path, target: Path) -> Callable[[], None]:
     return restore
 
 
-def keep(artifact: Artifact, request: Request, history: History | None) -> Kept:
+def keep(artifact: Artifact, staged: Staged | Request, history: History | None) -> Kept:
     """Embed the state into the generated file (or a sidecar beside it), then record it.
 
     A staged request (:func:`stage`) is finished in its staging file and renamed onto
-    the output in one step; otherwise the file at the output is tagged in place
-    atomically. Raises ``BadInput`` when the file's folder cannot be written,
-    ``GenerationFailed`` when the file cannot be tagged; a history problem becomes a
-    warning.
+    the output in one step (the artifact may name either); a plain request's file at the
+    output is tagged in place atomically. Raises ``BadInput`` when the file's folder cannot
+    be written, ``GenerationFailed`` when the file cannot be tagged; a history problem
+    becomes a warning. ``Kept.artifact`` names the files where they now are.
     """
     payload = embedded_payload(artifact)
+    request = staged.request if isinstance(staged, Staged) else staged
     try:
-        if request.staging is not None:
-            commit = _prepare_staged(request, payload)
+        if isinstance(staged, Staged):
+            artifact = staged.named(artifact)
+            commit = _prepare_staged(staged, payload)
             # The renames and the history row go together: a SIGTERM that arrives meanwhile
             # is delivered once both are done.
             with _signals_held():
@@ -257,7 +280,7 @@ def keep(artifact: Artifact, request: Request, history: History | None) -> Kept:
         generator = artifact.metadata.get("generator", request.generator)
         raise GenerationFailed(f"{generator}: {type(exc).__name__}: {exc}") from exc
     finally:
-        discard(request)
+        discard(staged if isinstance(staged, Staged) else None)
     return _record(artifact, request, history)
 
 
@@ -278,13 +301,13 @@ def open_history(enabled: bool = True) -> tuple[History | None, tuple[str, ...]]
 def _record(artifact: Artifact, request: Request, history: History | None) -> Kept:
     """The history row of a kept file; a history problem is a warning, not a failure."""
     if history is None:
-        return Kept()
+        return Kept(artifact)
     try:
-        entry = history.record(artifact, request_dict=replace(request, staging=None).to_dict())
+        entry = history.record(artifact, request_dict=request.to_dict())
     except (HistoryError, OSError, ValueError) as exc:
-        return Kept(warnings=(f"not recorded in the history: {exc}",))
+        return Kept(artifact, warnings=(f"not recorded in the history: {exc}",))
     notice = history.take_notice()  # the database was damaged and moved aside just now
-    return Kept(entry=entry, warnings=(notice,) if notice else ())
+    return Kept(artifact, entry=entry, warnings=(notice,) if notice else ())
 
 
 def generate(
@@ -311,7 +334,7 @@ def generate(
     staged = stage(request)
     try:
         try:
-            artifact = generator.generate(staged, progress, cancel)
+            artifact = generator.generate(staged.render, progress, cancel)
         except (Cancelled, KeyboardInterrupt):
             raise  # the user stopped it
         except (InputError, ExportError) as exc:
@@ -324,4 +347,4 @@ def generate(
     finally:
         discard(staged)
     seconds = time.perf_counter() - started
-    return Result(artifact, seconds, kept.entry, kept.warnings)
+    return Result(kept.artifact, seconds, kept.entry, kept.warnings)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 from studio.batch.lines import Line
-from studio.batch.runner import DEPTH, Deliver, Note, NoWorkers, as_output, stage
+from studio.batch.runner import DEPTH, Deliver, Note, NoWorkers, stage
 from studio.errors import BadInput, printable
 from studio.jobs.messages import Finished
 from studio.jobs.worker import run_job
@@ -368,7 +368,7 @@ class _Dispatch:
     def _finish(self, line: Line, result: tuple[Any, ...], worker: str) -> None:
         """Write a result's bytes into a staging file the session finishes (embed, rename)."""
         if result[0] != "ok":
-            self.deliver(line, line.request, str(result[1]), float(result[2]), worker)
+            self.deliver(line, None, str(result[1]), float(result[2]), worker)
             return
         _, files, metadata, seconds = result
         if len(files) != 1:
@@ -379,15 +379,14 @@ class _Dispatch:
                 f"{line.request.generator} made {len(files)} files ({names}); a line on a Ray "
                 "cluster may make one (run this batch with --jobs)"
             )
-            self.deliver(line, line.request, error, float(seconds), worker)
+            self.deliver(line, None, error, float(seconds), worker)
             return
         try:
             staged = stage(line)
         except BadInput as exc:
-            self.deliver(line, line.request, str(exc), float(seconds), worker)
+            self.deliver(line, None, str(exc), float(seconds), worker)
             return
-        assert staged.staging is not None
-        target = Path(staged.staging)
+        target = staged.path
         try:
             with atomic_write(target, "wb") as fh:
                 fh.write(files[0][1])
@@ -396,4 +395,4 @@ class _Dispatch:
             self.deliver(line, staged, error, float(seconds), worker)
             return
         artifact = Artifact(files=(target,), metadata=metadata)
-        self.deliver(line, staged, as_output(artifact, staged), float(seconds), worker)
+        self.deliver(line, staged, artifact, float(seconds), worker)

@@ -15,14 +15,15 @@ from collections.abc import Iterator, Sequence
 
 from studio import session
 from studio.batch.lines import Line
-from studio.batch.runner import DEPTH, Deliver, Note, as_output, rendering, stage
+from studio.batch.runner import DEPTH, Deliver, Note, stage
 from studio.errors import BadInput
 from studio.jobs import EventKind, JobEvent, JobQueue
-from studio.plugins import Registry, Request
+from studio.plugins import Registry
+from studio.session import Staged
 
 
 @contextlib.contextmanager
-def _discarding(waiting: dict[str, tuple[Line, Request]]) -> Iterator[None]:
+def _discarding(waiting: dict[str, tuple[Line, Staged]]) -> Iterator[None]:
     """On an interrupt, remove the staging folders of the lines still out with workers."""
     try:
         yield
@@ -48,7 +49,7 @@ class LocalRunner:
         workers = min(self.jobs, len(lines))
         todo = deque(lines)
         events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
-        waiting: dict[str, tuple[Line, Request]] = {}
+        waiting: dict[str, tuple[Line, Staged]] = {}
         started: dict[str, float] = {}
         with _discarding(waiting), JobQueue(workers=workers) as jobs:  # workers stop first
             jobs.subscribe(events.put)
@@ -58,10 +59,11 @@ class LocalRunner:
                     try:
                         staged = stage(line)
                     except BadInput as exc:  # the folder cannot be written (any more)
-                        deliver(line, line.request, str(exc), 0.0)
+                        deliver(line, None, str(exc), 0.0)
                         continue
                     spec = self.registry.entry_point(line.request.generator).value
-                    waiting[jobs.submit(rendering(staged), spec).id] = (line, staged)
+                    job = jobs.submit(line.request, spec, render=staged.render)
+                    waiting[job.id] = (line, staged)
                 if not waiting:
                     continue
                 try:
@@ -75,7 +77,7 @@ class LocalRunner:
                 line, staged = waiting.pop(event.job_id)
                 seconds = event.timestamp - started.pop(event.job_id, event.timestamp)
                 if event.kind == EventKind.FINISHED and event.artifact is not None:
-                    deliver(line, staged, as_output(event.artifact, staged), seconds)
+                    deliver(line, staged, event.artifact, seconds)
                 else:
                     error = event.error or event.message or str(event.kind)
                     deliver(line, staged, error, seconds)

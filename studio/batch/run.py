@@ -13,7 +13,8 @@ from studio.batch.resume import is_done
 from studio.batch.runner import Runner
 from studio.errors import BadInput, GenerationFailed, printable
 from studio.library.history import History
-from studio.plugins import Artifact, Registry, Request
+from studio.plugins import Artifact, Registry
+from studio.session import Staged
 
 
 def default_jobs() -> int:
@@ -59,7 +60,7 @@ def run_batch(
 
     def deliver(
         line: Line,
-        staged: Request,
+        staged: Staged | None,
         outcome: Artifact | str,
         seconds: float,
         worker: str | None = None,
@@ -67,7 +68,7 @@ def run_batch(
         nonlocal finished
         row = rows[line.number]
         row.seconds, row.worker = round(seconds, 3), worker
-        if isinstance(outcome, Artifact):
+        if isinstance(outcome, Artifact) and staged is not None:
             try:
                 kept = session.keep(outcome, staged, history)
             except (BadInput, GenerationFailed) as exc:
@@ -78,7 +79,7 @@ def run_batch(
                     progress.note(f"warning: line {line.number}: {warning}")
         else:
             session.discard(staged)
-            row.status, row.error = "failed", outcome
+            row.status, row.error = "failed", str(outcome)
         finished += 1
         progress.advance(row, finished)
         ledger.write(force=False)

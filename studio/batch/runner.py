@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from pathlib import Path
 from typing import Final, Protocol
 
 from studio import session
 from studio.batch.lines import Line
 from studio.errors import BadInput, GenerationFailed, printable
-from studio.plugins import Artifact, Request
+from studio.plugins import Artifact
+from studio.session import Staged
 
 # Lines a worker holds at once: one running and one waiting, so it never idles while the
 # driver writes the previous result.
@@ -23,15 +22,16 @@ class NoWorkers(GenerationFailed):
 
 
 class Deliver(Protocol):
-    """``deliver(line, staged request, artifact or error text, seconds, worker)``, always
-    called on the driver's thread: it finishes the staged file (embed, one rename), records
-    the history and accounts for the line (or discards the staging when the line failed).
-    ``worker`` says where it ran when that is worth telling (a cluster node)."""
+    """``deliver(line, staged request or None, artifact or error text, seconds, worker)``,
+    always called on the driver's thread: it finishes the staged file (embed, one rename),
+    records the history and accounts for the line (or discards the staging when the line
+    failed; ``None`` when it failed before it was staged). ``worker`` says where it ran when
+    that is worth telling (a cluster node)."""
 
     def __call__(
         self,
         line: Line,
-        staged: Request,
+        staged: Staged | None,
         outcome: Artifact | str,
         seconds: float,
         worker: str | None = None,
@@ -47,7 +47,7 @@ class Runner(Protocol):
     def run(self, lines: Sequence[Line], deliver: Deliver, note: Note) -> None: ...
 
 
-def stage(line: Line) -> Request:
+def stage(line: Line) -> Staged:
     """``session.stage`` for a line, making its folder first: validation made nothing, so
     the folders of a batch appear only once every line is valid and it runs."""
     folder = line.request.output.parent
@@ -57,17 +57,3 @@ def stage(line: Line) -> Request:
         reason = exc.strerror or type(exc).__name__
         raise BadInput(f"cannot create folder {printable(folder, 200)}: {reason}") from None
     return session.stage(line.request)
-
-
-def rendering(staged: Request) -> Request:
-    """The request a worker runs for a staged line: it renders into the staging file."""
-    assert staged.staging is not None
-    return replace(staged, output=staged.staging, staging=None)
-
-
-def as_output(artifact: Artifact, staged: Request) -> Artifact:
-    """A worker's artifact with its staging file named by the line's output (as the
-    generator contract names a staged generation's files)."""
-    staging = Path(staged.staging) if staged.staging is not None else None
-    files = tuple(staged.output if f == staging else f for f in artifact.files)
-    return Artifact(files=files, metadata=artifact.metadata)

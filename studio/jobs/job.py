@@ -26,12 +26,16 @@ class Job:
         spec: str,
         key: str | None,
         canceller: Callable[[Job], bool],
+        render: Request | None = None,
     ) -> None:
         self.id: str = uuid.uuid4().hex[:12]
-        self.request = request
+        self.request = request  # as submitted: what the app shows and compares
         self.spec = spec
         self.key = key
-        self.request_data: dict[str, Any] = request.to_dict()
+        # What the worker makes: ``render`` when given (e.g. into a staging file beside the
+        # output); the finished artifact names ``request.output`` either way.
+        self._rendered_at = render.output if render is not None else None
+        self.request_data: dict[str, Any] = (render or request).to_dict()
         self._canceller = canceller
         self._lock = threading.Lock()
         self._done = threading.Event()
@@ -91,6 +95,13 @@ class Job:
         """Ask the queue to cancel this job; ``False`` if it had already ended."""
         return self._canceller(self)
 
+    def _named(self, artifact: Artifact | None) -> Artifact | None:
+        """The worker's artifact with the file it rendered named by the request's output."""
+        if artifact is None or self._rendered_at is None:
+            return artifact
+        at, output = self._rendered_at, self.request.output
+        return Artifact(tuple(output if f == at else f for f in artifact.files), artifact.metadata)
+
     # -- updating (the queue only) -------------------------------------------------------
     def record(self, event: JobEvent) -> JobEvent | None:
         """Apply ``event``; return it as it should be delivered, or ``None`` to drop it."""
@@ -114,6 +125,7 @@ class Job:
                 self._state = state
                 if event.kind is EventKind.FINISHED:
                     self._progress = 1.0
+                    event = replace(event, artifact=self._named(event.artifact))
                     self._result = event.artifact
                 elif event.kind is EventKind.FAILED:
                     self._error = event.error

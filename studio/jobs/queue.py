@@ -137,9 +137,12 @@ class JobQueue:
         self.close()
 
     # -- jobs ----------------------------------------------------------------------------
-    def submit(self, request: Request, spec: str, *, key: str | None = None) -> Job:
-        """Queue ``request`` for the generator at ``spec`` ("module:Class")."""
-        job = Job(request, spec, key, self.cancel)
+    def submit(
+        self, request: Request, spec: str, *, key: str | None = None, render: Request | None = None
+    ) -> Job:
+        """Queue ``request`` for the generator at ``spec`` ("module:Class"); the worker makes
+        ``render`` instead when given (the session's staged request)."""
+        job = Job(request, spec, key, self.cancel, render)
         self._started().enqueue(job)
         return job
 

@@ -15,7 +15,7 @@ import platform
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar, cast
@@ -131,10 +131,8 @@ class Request:
 
     Exactly one of ``condition`` and ``trajectory`` is set. ``output`` is the file to write;
     its extension picks the format. ``params`` is raw user input, validated by the
-    generator's params model. ``staging``, when set, is a private temp file (same name,
-    in a folder of its own beside ``output``) the generator writes instead; the session
-    embeds the state there and moves it onto ``output`` in one rename, so ``output`` is
-    never a file without its state. It is not part of the request's record.
+    generator's params model. Where the file is staged is the session's business
+    (``studio.session.Staged``): a generator only ever writes ``output``.
     """
 
     generator: str
@@ -144,7 +142,6 @@ class Request:
     params: Mapping[str, Any] = field(default_factory=dict)
     seed: int = 0
     backend: str | None = None
-    staging: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if (self.condition is None) == (self.trajectory is None):
@@ -172,7 +169,7 @@ class Request:
         return self.trajectory.at(t)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        return {
             "generator": self.generator,
             "output": str(self.output),
             **self.state_dict(),
@@ -180,9 +177,6 @@ class Request:
             "seed": self.seed,
             "backend": self.backend,
         }
-        if self.staging is not None:  # travels to a worker process; never recorded
-            out["staging"] = str(self.staging)
-        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Request:
@@ -194,7 +188,6 @@ class Request:
             params=dict(data.get("params") or {}),
             seed=data.get("seed", 0),
             backend=data.get("backend"),
-            staging=Path(data["staging"]) if data.get("staging") else None,
         )
 
 
@@ -348,10 +341,7 @@ class Generator(ABC, Generic[P]):
         check_cancel(cancel)
         started = time.perf_counter()
         progress(0.0, "starting")
-        work = request
-        if request.staging is not None:  # render into the staging file; files name output
-            work = replace(request, output=Path(request.staging), staging=None)
-        rendered = self.render(work, params, backend, progress, cancel)
+        rendered = self.render(request, params, backend, progress, cancel)
         seconds = time.perf_counter() - started
         clash = RESERVED_KEYS & set(rendered.extra)
         if clash:
@@ -360,8 +350,6 @@ class Generator(ABC, Generic[P]):
         missing = [str(f) for f in files if not f.is_file()]
         if not files or missing:
             raise RuntimeError(f"{self.id} declared files it did not write: {missing or 'none'}")
-        if request.staging is not None:
-            files = tuple(request.output if f == work.output else f for f in files)
         progress(1.0, "done")
         metadata = {
             "schema": METADATA_SCHEMA,

@@ -27,6 +27,7 @@ from studio.errors import StudioError, one_line
 from studio.jobs import EventKind, Job, JobEvent, JobQueue
 from studio.library.history import ARTIFACTS_DIR, Entry, History
 from studio.plugins.contract import Artifact, Request
+from studio.session import Staged
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class JobBridge(QObject):
         self.history = history
         self.queue = queue or JobQueue(workers=workers, grace_seconds=1.0)
         self.workers = workers  # how many jobs can run at once (live previews use them)
-        self._record: set[str] = set()
+        self._record: dict[str, Staged] = {}  # kept jobs: their staged requests
         self._lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self._previews = tempfile.TemporaryDirectory(prefix="emotion-studio-preview-")
@@ -115,16 +116,17 @@ class JobBridge(QObject):
         renames, so the artifacts folder never holds a file without its state; if that
         folder cannot take the staging file, the job is reported as failed at once (its
         ``updated`` event arrives on the next turn of the event loop) and never runs."""
+        staged = None
         if record:
             try:
-                request = session.stage(request)
+                staged = session.stage(request)
             except StudioError as exc:
                 return self._failed_at_once(request, spec, _staging_problem(request, exc))
         # Held while submitting: the event thread waits for the job to be known, so no
         # early event (a fast job may finish within milliseconds) is ever dropped.
         with self._lock:
-            job = self.queue.submit(request, spec)
-            self._track(job, record)
+            job = self.queue.submit(request, spec, render=staged.render if staged else None)
+            self._track(job, staged)
         return job
 
     def _failed_at_once(self, request: Request, spec: str, error: str) -> Job:
@@ -144,10 +146,10 @@ class JobBridge(QObject):
         if Path(path).parent == Path(self._previews.name):
             Path(path).unlink(missing_ok=True)
 
-    def _track(self, job: Job, record: bool) -> None:
+    def _track(self, job: Job, staged: Staged | None) -> None:
         self.jobs[job.id] = job
-        if record:
-            self._record.add(job.id)
+        if staged is not None:  # a kept job: keep() finishes its staging file
+            self._record[job.id] = staged
 
     def cancel(self, job: Job) -> bool:
         return self.queue.cancel(job)
@@ -158,30 +160,30 @@ class JobBridge(QObject):
         self.closed = True
         self._unsubscribe()
         self.queue.close()
-        for job in list(self.jobs.values()):  # unfinished jobs: their staging folders go
-            session.discard(job.request)
+        for staged in list(self._record.values()):  # unfinished jobs: their staging folders go
+            session.discard(staged)
         self._previews.cleanup()
 
     # -- the event thread ---------------------------------------------------------------
     def _on_event(self, event: JobEvent) -> None:
         with self._lock:
             job = self.jobs.get(event.job_id)
-            record = event.job_id in self._record
+            staged = self._record.get(event.job_id)
         if job is None:
             return  # a job someone else submitted to a shared queue
         entry, warning = None, ""
-        if event.kind is EventKind.FINISHED and event.artifact is not None and record:
-            entry, warning = self._keep(job, event.artifact)
+        if event.kind is EventKind.FINISHED and event.artifact is not None and staged:
+            entry, warning = self._keep(staged, event.artifact)
         if event.is_final:
-            session.discard(job.request)  # a failed or cancelled job's staging folder
+            session.discard(staged)  # a failed or cancelled job's staging folder
             with self._lock:  # no event follows a final one: stop tracking the job
-                self._record.discard(event.job_id)
+                self._record.pop(event.job_id, None)
                 self.jobs.pop(event.job_id, None)
         self.updated.emit(JobUpdate(job, event, entry, warning))
 
-    def _keep(self, job: Job, artifact: Artifact) -> tuple[Entry | None, str]:
+    def _keep(self, staged: Staged, artifact: Artifact) -> tuple[Entry | None, str]:
         try:
-            kept = session.keep(artifact, job.request, self.history)
+            kept = session.keep(artifact, staged, self.history)
         except StudioError as exc:
             return None, f"could not embed the emotion state: {exc}"
         if self.history is None:

@@ -39,7 +39,7 @@ def one_line(text: str) -> str:
 def cache_key(midi: Path, request: Request) -> str:
     """Same MIDI bytes + same request (the output name aside) ⇒ the same audio."""
     digest = hashlib.sha256(midi.read_bytes())
-    recipe = {k: v for k, v in request.to_dict().items() if k not in ("output", "staging")}
+    recipe = {k: v for k, v in request.to_dict().items() if k != "output"}
     digest.update(json.dumps(recipe, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:32]
 
@@ -106,8 +106,8 @@ class MidiAudio(QObject):
             return
         # The generator writes atomically: a failed or cancelled render leaves no WAV to be
         # mistaken for a cached one.
-        # Never the MIDI job's staging file: the render is a cache file, not a kept result.
-        render = dataclasses.replace(request, output=wav, staging=None)
+        # A cache file, not a kept result: not staged, not recorded.
+        render = dataclasses.replace(request, output=wav)
         job = self.bridge.submit(render, self.spec, record=False)
         self.rendering[job.id] = (midi, wav)
         self.job_started.emit(job, f"Audio for {midi.name}")

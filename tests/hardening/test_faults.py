@@ -299,7 +299,7 @@ def test_after_kill_9_the_next_run_removes_the_leftovers(
 def test_interrupted_window_job_leaves_nothing(tmp_path: Path) -> None:
     """The window's path: a staged request whose job never finishes is discarded."""
     staged = session.stage(_request("image", tmp_path / "a.png"))
-    assert staged.staging is not None and staged.staging.parent.exists()
+    assert staged.path.parent.exists() and staged.request.output == tmp_path / "a.png"
     session.discard(staged)
     assert list(tmp_path.iterdir()) == []
 
@@ -309,11 +309,12 @@ def test_keep_finishes_a_job_staged_in_another_process(installed: Registry, tmp_
     generator = installed.get("image")
     folder_ = tmp_path / ".a.png.0123abcd.part"
     folder_.mkdir()
-    request = dataclasses.replace(
-        _request("image", tmp_path / "a.png", size="256x256"), staging=folder_ / "a.png"
+    staged = session.Staged(
+        _request("image", tmp_path / "a.png", size="256x256"), folder_ / "a.png"
     )
-    artifact = generator.generate(request)
-    assert artifact.path == tmp_path / "a.png" and not artifact.path.exists()
-    session.keep(artifact, request, None)
+    artifact = generator.generate(staged.render)  # a worker makes the staging file
+    assert artifact.path == folder_ / "a.png" and not (tmp_path / "a.png").exists()
+    kept = session.keep(artifact, staged, None)
+    assert kept.artifact.path == tmp_path / "a.png"
     assert read_embedded(tmp_path / "a.png") is not None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
