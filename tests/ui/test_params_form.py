@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pytest
 from pydantic import Field
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from generators.music import MusicParams
 from studio.plugins.contract import Params
 from studio.plugins.fakes import EchoParams
+from studio.plugins.roles import Role
 from studio.ui.params_form import ParamsForm
 
 
@@ -27,8 +28,10 @@ class Everything(Params):
     count: int = Field(3, ge=1, le=9)
     gain: float | None = Field(None, ge=0.0, le=2.0, description="loudness")
     loud: bool = False
-    text: str = Field("", max_length=50)
+    text: Annotated[str, Role.MULTILINE] = Field("", max_length=50)  # the plugin says so
+    title: str = Field("", max_length=50)  # no role: one line
     input: Path | None = None
+    photo: Annotated[str | None, Role.INPUT_FILE] = None
     size: tuple[int, int] = (64, 64)
 
 
@@ -47,7 +50,9 @@ def test_widgets_follow_the_field_types(qtbot: Any) -> None:
     assert isinstance(w["gain"], QDoubleSpinBox)
     assert isinstance(w["loud"], QCheckBox)
     assert isinstance(w["text"], QPlainTextEdit)
+    assert isinstance(w["title"], QLineEdit)
     assert w["input"].findChild(QLineEdit) is not None  # a file picker row
+    assert w["photo"].findChild(QLineEdit) is not None  # a str the plugin marks as a file
     assert isinstance(w["size"], QLineEdit)
     assert w["gain"].toolTip() == "loudness"
 
