@@ -20,6 +20,13 @@ class GenerationFailed(StudioError, RuntimeError):
     """A generator failed after its input was accepted (exit 1)."""
 
 
+class ExportError(OSError):
+    """A file could not be written; ``str()`` is one line naming the path."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
 class Interrupted(KeyboardInterrupt):
     """SIGTERM or SIGINT arrived: unwinds like Ctrl-C, so every temp file is removed."""
 
@@ -68,6 +75,12 @@ def one_line(exc: BaseException | str) -> str:
     if not text and isinstance(exc, BaseException):
         text = type(exc).__name__
     return printable(text, 2 * MAX_QUOTE)
+
+
+def describe(exc: BaseException) -> str:
+    """``RuntimeError: the backend ran out of ink`` (just the type when there is no text)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {one_line(text)}" if text else type(exc).__name__
 
 
 # -- the error funnel ------------------------------------------------------------------------

@@ -39,12 +39,12 @@ from studio.plugins import (
     Artifact,
     Cancelled,
     CancelToken,
-    InputError,
     ProgressCallback,
     Registry,
     Request,
 )
-from studio.plugins.contract import no_progress
+from studio.plugins.contract import NeverCancel, no_progress
+from studio.plugins.outcome import Broke, Made, Refused, Stopped, attempt, check
 
 
 def embedded_payload(artifact: Artifact) -> dict[str, Any]:
@@ -325,26 +325,27 @@ def generate(
     bad (``InputError``) or the output folder cannot be written.
     """
     generator = registry.get(request.generator)  # unknown: PluginNotFound, a ValueError
-    try:
-        generator.check_request(request)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from exc
+    checked = check(generator, request)  # the one validation on this path
+    if isinstance(checked, Refused | Broke):
+        raise _raised(checked, generator.id)
     check_output(request.output)
     started = time.perf_counter()
     staged = stage(request)
     try:
-        try:
-            artifact = generator.generate(staged.render, progress, cancel)
-        except (Cancelled, KeyboardInterrupt):
-            raise  # the user stopped it
-        except (InputError, ExportError) as exc:
-            raise BadInput(str(exc)) from exc
-        except RecursionError as exc:  # a hostile input nested past the stack
-            raise BadInput(f"{generator.id}: input nested too deeply") from exc
-        except Exception as exc:  # foreign generator code: any failure is one readable line
-            raise GenerationFailed(f"{generator.id}: {type(exc).__name__}: {exc}") from exc
-        kept = keep(artifact, staged, history)
+        outcome = attempt(generator, staged.render, progress, cancel or NeverCancel(), checked)
+        if not isinstance(outcome, Made):
+            raise _raised(outcome, generator.id)
+        kept = keep(outcome.artifact, staged, history)
     finally:
         discard(staged)
     seconds = time.perf_counter() - started
     return Result(kept.artifact, seconds, kept.entry, kept.warnings)
+
+
+def _raised(outcome: Refused | Broke | Stopped, generator: str) -> Exception:
+    """The command's exception for an outcome that made nothing."""
+    if isinstance(outcome, Refused):
+        return BadInput(outcome.message)
+    if isinstance(outcome, Broke):
+        return GenerationFailed(f"{generator}: {outcome.line}")
+    return Cancelled(outcome.reason)

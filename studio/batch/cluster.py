@@ -31,11 +31,11 @@ from typing import Any, Final, cast
 from studio.batch.lines import Line
 from studio.batch.runner import DEPTH, Deliver, Note, NoWorkers, stage
 from studio.errors import BadInput, printable
-from studio.jobs.messages import Finished
 from studio.jobs.worker import run_job
 from studio.library.atomic import atomic_write
 from studio.plugins import Artifact, Registry
 from studio.plugins.contract import Generator, NeverCancel
+from studio.plugins.outcome import Broke, Made, Outcome, Refused
 
 # A line whose worker was lost this many times fails (a line that crashes its process
 # would otherwise take every node down in turn).
@@ -68,6 +68,24 @@ class _Silent:
         pass
 
 
+def _said(outcome: Outcome) -> str:
+    """A line's failure as the batch report shows it (one line)."""
+    if isinstance(outcome, Refused):
+        return outcome.message
+    return outcome.line if isinstance(outcome, Broke) else "cancelled"
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """What an actor sends back for a line: the generation's typed outcome (the one
+    :func:`studio.plugins.outcome.attempt` gives everywhere) and, when it made files,
+    their names and bytes (the node keeps nothing)."""
+
+    outcome: Outcome
+    seconds: float
+    blobs: tuple[tuple[str, bytes], ...] = ()
+
+
 class LineWorker:
     """A Ray actor that renders lines; its generators stay loaded for its whole life."""
 
@@ -79,8 +97,8 @@ class LineWorker:
         """Answers once the actor runs (it has its CPU or GPU): then it gets lines."""
         return True
 
-    def run(self, spec: str, data: dict[str, Any]) -> tuple[Any, ...]:
-        """``("ok", [(name, bytes)…], metadata, seconds)`` or ``("failed", error, seconds)``."""
+    def run(self, spec: str, data: dict[str, Any]) -> LineResult:
+        """Render one line in a private folder; its files come back as bytes."""
         self.count += 1
         # A folder per line, gone once its bytes are read: nothing is left on the node.
         with tempfile.TemporaryDirectory(prefix="studio-batch-") as work:
@@ -95,10 +113,11 @@ class LineWorker:
                 self.loaded,
             )
             seconds = time.perf_counter() - started
-            if isinstance(outcome, Finished):
-                files = [(Path(f).name, Path(f).read_bytes()) for f in outcome.files]
-                return ("ok", files, outcome.metadata, seconds)
-            return ("failed", getattr(outcome, "error", "cancelled"), seconds)
+            if isinstance(outcome, Made):
+                files = outcome.artifact.files
+                blobs = tuple((Path(f).name, Path(f).read_bytes()) for f in files)
+                return LineResult(outcome, seconds, blobs)
+            return LineResult(outcome, seconds)
 
 
 @dataclass(eq=False)
@@ -365,12 +384,13 @@ class _Dispatch:
                 "batch again when it has room)"
             )
 
-    def _finish(self, line: Line, result: tuple[Any, ...], worker: str) -> None:
+    def _finish(self, line: Line, result: LineResult, worker: str) -> None:
         """Write a result's bytes into a staging file the session finishes (embed, rename)."""
-        if result[0] != "ok":
-            self.deliver(line, None, str(result[1]), float(result[2]), worker)
+        outcome, seconds, files = result.outcome, result.seconds, result.blobs
+        if not isinstance(outcome, Made):
+            self.deliver(line, None, _said(outcome), seconds, worker)
             return
-        _, files, metadata, seconds = result
+        metadata = outcome.artifact.metadata
         if len(files) != 1:
             # The session commits one staged file; companions written beside the output
             # would be neither staged nor removed when the line fails.

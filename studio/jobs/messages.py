@@ -2,14 +2,17 @@
 
 parent → worker: :class:`Run` a job, or :class:`Stop`.
 worker → parent: :class:`Ready` once its imports are done; per job, any number of
-:class:`Progress` reports, then exactly one outcome: :class:`Finished`, :class:`Failed` or
-:class:`JobCancelled`. All fields are plain data, so every message pickles.
+:class:`Progress` reports, then exactly one :class:`Ended` carrying the generation's
+typed outcome (:mod:`studio.plugins.outcome`, the same value the session and Ray actors
+produce). Every message pickles.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from studio.plugins.outcome import Outcome
 
 
 @dataclass(frozen=True)
@@ -38,26 +41,12 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class Finished:
-    job_id: str
-    files: tuple[str, ...]
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Failed:
-    job_id: str
-    error: str  # one readable line
-    detail: str = ""  # a traceback, when there is one
-
-
-@dataclass(frozen=True)
-class JobCancelled:
-    """The generator stopped on the cancel token."""
+class Ended:
+    """The job's one outcome: made, refused, broke or stopped."""
 
     job_id: str
+    outcome: Outcome
 
 
 ToWorker = Run | Stop
-Outcome = Finished | Failed | JobCancelled
-FromWorker = Ready | Progress | Outcome
+FromWorker = Ready | Progress | Ended

@@ -21,12 +21,12 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Final
 
+from studio.errors import describe
 from studio.jobs.events import EventKind, JobEvent, JobState
 from studio.jobs.job import Job
-from studio.jobs.messages import Failed, Finished, FromWorker, Progress, Ready, Run
+from studio.jobs.messages import Ended, FromWorker, Progress, Ready, Run
 from studio.jobs.pool import KILL_AFTER, WorkerSlot, exit_reason, spawn_worker
-from studio.jobs.worker import describe_error
-from studio.plugins.contract import Artifact
+from studio.plugins.outcome import Broke, Made, Refused
 
 _log = logging.getLogger("studio.jobs")
 
@@ -156,7 +156,7 @@ class Supervisor:
         except Exception as exc:  # a bug here must not leave jobs waiting forever
             _log.exception("job supervisor failed")
             with self.lock:
-                self._abandon(f"job system error: {describe_error(exc)}")
+                self._abandon(f"job system error: {describe(exc)}")
 
     def _turn(self) -> bool:
         with self.lock:
@@ -211,7 +211,7 @@ class Supervisor:
                 slot.terminate()
                 continue
             except Exception as exc:  # request data that cannot be pickled
-                error = f"could not send the request: {describe_error(exc)}"
+                error = f"could not send the request: {describe(exc)}"
                 self._emit(job, JobEvent(EventKind.FAILED, job.id, error=error))
                 continue
             slot.job = job
@@ -227,8 +227,8 @@ class Supervisor:
                 slot.reading = False  # it closed its end; the sentinel follows
                 return
             except Exception as exc:  # a result this process cannot unpickle
-                error = f"could not read the worker's result: {describe_error(exc)}"
-                message = Failed(slot.job.id if slot.job else "", error)
+                error = f"could not read the worker's result: {describe(exc)}"
+                message = Ended(slot.job.id if slot.job else "", Broke("", error))
             self._handle(slot, message)
 
     def _handle(self, slot: WorkerSlot, message: FromWorker) -> None:
@@ -246,13 +246,15 @@ class Supervisor:
             self._emit(job, event)
             return
         slot.job, slot.cancel_deadline = None, None  # the worker is free again
-        if isinstance(message, Finished):
-            artifact = Artifact(
-                files=tuple(Path(f) for f in message.files), metadata=message.metadata
-            )
-            self._end(job, EventKind.FINISHED, artifact=artifact)
-        elif isinstance(message, Failed):
-            self._end(job, EventKind.FAILED, error=message.error, detail=message.detail)
+        if not isinstance(message, Ended):
+            return
+        outcome = message.outcome
+        if isinstance(outcome, Made):
+            self._end(job, EventKind.FINISHED, artifact=outcome.artifact)
+        elif isinstance(outcome, Refused):  # bad input: the generator's own words
+            self._end(job, EventKind.FAILED, error=outcome.message)
+        elif isinstance(outcome, Broke):
+            self._end(job, EventKind.FAILED, error=outcome.line, detail=outcome.detail)
         else:
             self._end(job, EventKind.CANCELLED, message="cancelled by the generator")
 

@@ -21,36 +21,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Final
 
-from studio.jobs.messages import (
-    Failed,
-    Finished,
-    JobCancelled,
-    Outcome,
-    Progress,
-    Ready,
-    Run,
-    ToWorker,
-)
-from studio.plugins.contract import Cancelled, CancelToken, Generator, InputError, Request
+from studio.errors import describe, one_line
+from studio.jobs.messages import Ended, Progress, Ready, Run, ToWorker
+from studio.plugins.contract import CancelToken, Generator, Request
+from studio.plugins.outcome import Broke, Outcome, Refused, attempt
 from studio.plugins.registry import PluginLoadError, load_spec
 
 # Progress throttle: a generator may report thousands of tiny steps; send a report only when
 # it moved by at least MIN_STEP or MIN_INTERVAL passed (first, last and previews always go).
 MIN_INTERVAL: Final = 0.02
 MIN_STEP: Final = 0.01
-MAX_ERROR_CHARS: Final = 500
-
-
-def one_line(text: str) -> str:
-    """Collapse a (possibly multi-line) error text into one readable, bounded line."""
-    line = " ".join(part.strip() for part in text.splitlines() if part.strip())
-    return line if len(line) <= MAX_ERROR_CHARS else line[: MAX_ERROR_CHARS - 1] + "…"
-
-
-def describe_error(exc: BaseException) -> str:
-    """``RuntimeError: the backend ran out of ink`` (just the type when there is no text)."""
-    text = one_line(str(exc))
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class _Reporter:
@@ -83,35 +63,19 @@ def run_job(
     cancel: CancelToken,
     loaded: dict[tuple[str, str], Generator],
 ) -> Outcome:
-    """Run one job and return the message that ends it; never raises for a job's failure."""
+    """Run one job to its outcome (:func:`studio.plugins.outcome.attempt`, which validates
+    the request once and classifies how it ended); never raises for a job's failure."""
     try:
         request = Request.from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
-        return Failed(job_id, f"request: {one_line(str(exc))}")
+        return Refused(f"request: {one_line(exc)}")
     key = (spec, request.generator)
     if key not in loaded:
         try:
             loaded[key] = load_spec(spec, request.generator)
         except PluginLoadError as exc:
-            return Failed(job_id, one_line(str(exc)), traceback.format_exc())
-    generator = loaded[key]
-    try:
-        # Validate apart from rendering so a validation error reads as the contract words
-        # it ("params.steps: …") and every other error carries its type.
-        generator.check_request(request)
-    except ValueError as exc:
-        return Failed(job_id, one_line(str(exc)))
-    except Exception as exc:  # foreign validation code: becomes a failed event
-        return Failed(job_id, describe_error(exc), traceback.format_exc())
-    try:
-        artifact = generator.generate(request, _Reporter(conn, job_id), cancel)
-    except Cancelled:
-        return JobCancelled(job_id)
-    except InputError as exc:  # the generator found the user's input bad: its own words
-        return Failed(job_id, one_line(str(exc)))
-    except Exception as exc:  # any generator failure becomes a failed event
-        return Failed(job_id, describe_error(exc), traceback.format_exc())
-    return Finished(job_id, tuple(str(f) for f in artifact.files), dict(artifact.metadata))
+            return Broke("", one_line(exc), traceback.format_exc())  # says what failed
+    return attempt(loaded[key], request, _Reporter(conn, job_id), cancel)
 
 
 def _watch_parent() -> None:
@@ -142,12 +106,12 @@ def worker_main(conn: Connection, cancel: CancelToken) -> None:
             job_id = task.job_id
             outcome = run_job(job_id, task.spec, task.request, conn, cancel, loaded)
             try:
-                conn.send(outcome)
+                conn.send(Ended(job_id, outcome))
             except (BrokenPipeError, ConnectionResetError):
                 raise
             except Exception as exc:  # e.g. metadata that cannot be pickled
-                error = f"could not send the result: {describe_error(exc)}"
-                conn.send(Failed(job_id, error, traceback.format_exc()))
+                error = f"could not send the result: {describe(exc)}"
+                conn.send(Ended(job_id, Broke("", error, traceback.format_exc())))
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the app closed its end: nothing left to do
     finally:

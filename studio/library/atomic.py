@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, ClassVar, Final
 
+from studio.errors import ExportError  # raised here; defined below every layer that catches it
+
 __all__ = [
     "ExportError",
     "Staging",
@@ -38,13 +40,6 @@ except ImportError:  # Windows: no advisory locks; staleness then goes by age al
 
 # Room for the "." prefix, the random tag and ".part" within a 255-byte NAME_MAX.
 _MAX_STEM = 100
-
-
-class ExportError(OSError):
-    """A file could not be written; ``str()`` is one line naming the path."""
-
-    def __str__(self) -> str:
-        return self.strerror or super().__str__()
 
 
 def temp_name(target: Path) -> str:

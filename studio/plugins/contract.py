@@ -336,8 +336,21 @@ class Generator(ABC, Generic[P]):
         cancel: CancelToken | None = None,
     ) -> Artifact:
         """Validate, render, and describe what was made."""
-        cancel = cancel or NeverCancel()
         params, backend = self.check_request(request)
+        return self.produce(request, params, backend, progress, cancel)
+
+    def produce(
+        self,
+        request: Request,
+        params: P,
+        backend: Backend,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> Artifact:
+        """Render a request already validated by :meth:`check_request` (into ``params`` and
+        ``backend``) and describe what was made: what the front ends call, so a request is
+        validated once per path."""
+        cancel = cancel or NeverCancel()
         check_cancel(cancel)
         started = time.perf_counter()
         progress(0.0, "starting")

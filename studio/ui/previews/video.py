@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
+from studio.errors import one_line
 from studio.ui.background import Background
 from studio.ui.previews import multimedia
 from studio.ui.previews.transport import Transport
@@ -24,11 +25,6 @@ def first_frame(path: Path) -> QImage:
             h, w, _ = rgb.shape
             return QImage(rgb.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy()
     return QImage()
-
-
-def _one_line(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] or type(exc).__name__
 
 
 class VideoPreview(QWidget):
@@ -87,7 +83,7 @@ class VideoPreview(QWidget):
         self.background.run(
             lambda: first_frame(path),
             self._poster,
-            lambda exc: self.failed.emit(f"Cannot read the video {path.name}: {_one_line(exc)}"),
+            lambda exc: self.failed.emit(f"Cannot read the video {path.name}: {one_line(exc)}"),
         )
 
     def _poster(self, image: QImage) -> None:
