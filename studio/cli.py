@@ -379,7 +379,7 @@ def cmd_batch(args: argparse.Namespace, registry: Registry) -> int:
 
 def cmd_gui(args: argparse.Namespace, registry: Registry | None = None) -> int:
     try:
-        from studio.ui.app import run  # type: ignore[import-not-found]
+        from studio.ui.app import run  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
         print(
             f"error: the studio window is not available in this build ({exc}); "

@@ -22,7 +22,7 @@ from studio.emotion import DEFAULT_INTENSITY, Condition, Trajectory, check_mixtu
 from studio.emotion.blending import check_unit
 from studio.errors import BadInput, printable
 from studio.library.inputs import MAX_JSON_DEPTH, check_regular, json_depth, read_json
-from studio.plugins import Generator, Registry
+from studio.plugins import AnyGenerator, Registry
 from studio.plugins.roles import Role, fields_with
 
 
@@ -183,7 +183,7 @@ def resolve_state(opts: EmotionOptions) -> Condition | Trajectory:
 
 
 def collect_params(
-    gen: Generator,
+    gen: AnyGenerator,
     kind_options: Mapping[str, object],
     items: Sequence[str] = (),
     values: Mapping[str, Any] | None = None,

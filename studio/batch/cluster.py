@@ -34,7 +34,7 @@ from studio.errors import BadInput, printable
 from studio.jobs.worker import run_job
 from studio.library.atomic import atomic_write
 from studio.plugins import Artifact, Registry
-from studio.plugins.contract import Generator, NeverCancel
+from studio.plugins.contract import AnyGenerator, NeverCancel
 from studio.plugins.outcome import Broke, Made, Outcome, Refused
 
 # A line whose worker was lost this many times fails (a line that crashes its process
@@ -90,7 +90,7 @@ class LineWorker:
     """A Ray actor that renders lines; its generators stay loaded for its whole life."""
 
     def __init__(self) -> None:
-        self.loaded: dict[tuple[str, str], Generator] = {}
+        self.loaded: dict[tuple[str, str], AnyGenerator] = {}
         self.count = 0
 
     def ready(self) -> bool:
@@ -207,7 +207,8 @@ class _Dispatch:
         try:
             from ray._private.state import available_resources_per_node
 
-            return {k: dict(v) for k, v in available_resources_per_node().items()}
+            per_node = available_resources_per_node()  # type: ignore[no-untyped-call]
+            return {k: dict(v) for k, v in per_node.items()}
         except (ImportError, AttributeError):  # a Ray without it: share the cluster's total
             left = dict(self.ray.available_resources())
             shares: dict[str, dict[str, float]] = {}
@@ -339,7 +340,7 @@ class _Dispatch:
         self.attempts[line.number] += 1
         if self.attempts[line.number] >= MAX_ATTEMPTS:
             error = f"its worker was lost {MAX_ATTEMPTS} times ({type(exc).__name__})"
-            self.deliver(line, line.request, error, 0.0)
+            self.deliver(line, None, error, 0.0)
         else:
             self.note(
                 f"line {line.number} {line.out}: its worker on node {actor.node[:8]} was lost "
@@ -371,7 +372,7 @@ class _Dispatch:
                     result = ray.get(ref)
                 except ray.exceptions.RayTaskError as exc:  # the actor's code raised
                     error = " ".join(str(exc.cause).split())
-                    self.deliver(line, line.request, error, 0.0, actor.label)
+                    self.deliver(line, None, error, 0.0, actor.label)
                 except ray.exceptions.RayError as exc:  # the actor, its node or the result is gone
                     self._lost(actor, line, exc)
                 else:

@@ -34,7 +34,8 @@ def expected_state(registry: Registry, line: Line) -> dict[str, Any]:
         "seed": line.request.seed,
         **line.request.state_dict(),
     }
-    return json.loads(json.dumps(state))  # tuples → lists, as read back from a file
+    read_back: dict[str, Any] = json.loads(json.dumps(state))  # tuples → lists, as in a file
+    return read_back
 
 
 def is_done(registry: Registry, line: Line) -> bool:

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from studio.errors import describe, one_line
 from studio.jobs.messages import Ended, Progress, Ready, Run, ToWorker
-from studio.plugins.contract import CancelToken, Generator, Request
+from studio.plugins.contract import AnyGenerator, CancelToken, Request
 from studio.plugins.outcome import Broke, Outcome, Refused, attempt
 from studio.plugins.registry import PluginLoadError, load_spec
 
@@ -61,7 +61,7 @@ def run_job(
     data: dict[str, Any],
     conn: Connection,
     cancel: CancelToken,
-    loaded: dict[tuple[str, str], Generator],
+    loaded: dict[tuple[str, str], AnyGenerator],
 ) -> Outcome:
     """Run one job to its outcome (:func:`studio.plugins.outcome.attempt`, which validates
     the request once and classifies how it ended); never raises for a job's failure."""
@@ -96,7 +96,7 @@ def worker_main(conn: Connection, cancel: CancelToken) -> None:
     # Ctrl-C in a terminal reaches the whole process group; the app decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent()
-    loaded: dict[tuple[str, str], Generator] = {}
+    loaded: dict[tuple[str, str], AnyGenerator] = {}
     try:
         conn.send(Ready(os.getpid()))
         while True:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -70,7 +71,9 @@ class Exporter(QObject):
                 self._rerender(batch, entry, plan)
         self._maybe_finish(batch)
 
-    def _copy(self, batch: _Batch, src: Path, metadata: dict, dst: Path, plan: ExportPlan) -> None:
+    def _copy(
+        self, batch: _Batch, src: Path, metadata: dict[str, Any], dst: Path, plan: ExportPlan
+    ) -> None:
         payload = {k: v for k, v in metadata.items() if k != "timings"}
         try:
             result = export_file(src, dst, payload, sidecar=plan.sidecar, overwrite=plan.overwrite)

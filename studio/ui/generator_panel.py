@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from studio.emotion import Condition, Trajectory
 from studio.jobs import EventKind, Job, JobState
 from studio.library.history import HistoryError
-from studio.plugins.contract import MAX_SEED, Artifact, Generator, PreviewMode, Request
+from studio.plugins.contract import MAX_SEED, AnyGenerator, Artifact, PreviewMode, Request
 from studio.plugins.roles import Role, first_with
 from studio.ui.condition_model import ConditionModel, display_name
 from studio.ui.job_bridge import JobBridge, JobUpdate
@@ -95,7 +95,7 @@ class GeneratorPanel(QWidget):
 
     def __init__(
         self,
-        generator: Generator,
+        generator: AnyGenerator,
         spec: str,
         condition: ConditionModel,
         trajectory: TrajectoryModel,

@@ -204,7 +204,8 @@ class QtHistoryBrowser(QWidget):
 
     @staticmethod
     def entry_of(item: QListWidgetItem) -> Entry:
-        return item.data(Qt.ItemDataRole.UserRole)
+        entry: Entry = item.data(Qt.ItemDataRole.UserRole)
+        return entry
 
     def selected_entries(self) -> list[Entry]:
         return [self.entry_of(i) for i in self.list.selectedItems()]
@@ -289,7 +290,7 @@ class QtHistoryBrowser(QWidget):
                         log.warning("could not delete %s", path)
         self.deleted.clear()
 
-    def keyPressEvent(self, event: object) -> None:  # type: ignore[override]
+    def keyPressEvent(self, event: object) -> None:  # type: ignore[override,unused-ignore]
         key = event.key()  # type: ignore[attr-defined]
         if key == Qt.Key.Key_Delete:
             self.delete_selected()

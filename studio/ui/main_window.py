@@ -32,7 +32,7 @@ from studio.library.export import export_file
 from studio.library.history import Entry, History, HistoryError
 from studio.options import state_file
 from studio.plugins import Registry
-from studio.plugins.contract import Generator
+from studio.plugins.contract import AnyGenerator
 from studio.session import embedded_payload
 from studio.ui import theme
 from studio.ui.condition_model import ConditionModel, display_name
@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         self.docks[key] = dock
 
     def _load_generators(self) -> None:
-        generators: dict[str, Generator] = {}
+        generators: dict[str, AnyGenerator] = {}
         for name in self.registry.names():
             try:
                 generators[name] = self.registry.get(name)

@@ -101,7 +101,7 @@ def _listed_choices(info: FieldInfo) -> list[Any] | None:
     if callable(extra):
         filled: dict[str, Any] = {}
         try:
-            extra(filled)  # type: ignore[call-arg]
+            extra(filled)  # type: ignore[call-arg,unused-ignore]
         except Exception:  # a plugin's menu that fails leaves a plain text field
             logging.getLogger(__name__).warning("choices for a field failed", exc_info=True)
             return None
@@ -176,7 +176,7 @@ def build_editor(
             spin.setRange(lo_f - (step if optional else 0), hi_f)
         spin.setAccelerated(True)
         if say is not None:
-            spin.clamped.connect(lambda text: say(f"{label_for(name)}: {text}"))  # type: ignore[attr-defined]
+            spin.clamped.connect(lambda text: say(f"{label_for(name)}: {text}"))  # type: ignore[attr-defined,unused-ignore]
         floor = spin.minimum()
         if optional:
             spin.setSpecialValueText(AUTO)  # shown at the minimum: "generator decides"

@@ -64,7 +64,7 @@ class _Bounded:
                 if edge == "most"
                 else f"{typed:g} is less than the {edge}, {shown}; set to {shown}"
             )
-        return box.textFromValue(value)
+        return str(box.textFromValue(value))
 
 
 class BoundedSpinBox(_Bounded, QSpinBox):

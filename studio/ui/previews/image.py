@@ -95,7 +95,7 @@ class ImageView(QGraphicsView):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.fit()
 
-    def resizeEvent(self, event: object) -> None:  # type: ignore[override]
+    def resizeEvent(self, event: object) -> None:  # type: ignore[override,unused-ignore]
         super().resizeEvent(event)  # type: ignore[arg-type]
         if self.fitted:
             self.fit()
