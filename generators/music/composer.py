@@ -197,7 +197,14 @@ def harmonise(phrases: list[Phrase], tonic: int, rng: np.random.Generator) -> No
 
 
 def choose_ensemble(name: str | None, ctrl: Controls) -> tuple[str, tuple[int, int, int]]:
-    """GM programs by name, or ("auto") from timbre and drum activity."""
+    """GM programs by name, or ("auto") from timbre and drum activity.
+
+    Without drums the ensembles run from dull to bright as timbre rises (bright timbre →
+    happiness, dull → sadness, Juslin & Laukka 2004). Their order is measured, not guessed:
+    spectral centroid of the rendered pieces at arousal 0 (shipped soundfont), about
+    solo piano 0.7 kHz < horn and piano 0.9 < flute and piano 1.1 < bright piano and
+    strings 1.2–1.5 kHz (benchmarks/music_valence.py prints it per valence step).
+    """
     if name and name != "auto":
         return name, ENSEMBLES[name]
     timbre, drums = ctrl.timbre, ctrl.drums
@@ -205,11 +212,13 @@ def choose_ensemble(name: str | None, ctrl: Controls) -> tuple[str, tuple[int, i
         return "rock", (29, 48, 34)  # overdriven guitar, strings, picked bass
     if drums >= 0.6:
         return "pop", (0, 27, 33)  # piano, clean guitar, fingered bass
-    if timbre < 0.35:
-        return "dark strings", (42, 48, 32)  # cello, string ensemble, acoustic bass
-    if timbre < 0.55:
+    if timbre < 0.2:
+        return "solo piano", (0, 0, 32)  # piano, piano, acoustic bass
+    if timbre < 0.4:
+        return "horn and piano", (60, 0, 32)
+    if timbre < 0.6:
         return "flute and piano", (73, 0, 32)
-    return "piano and strings", (0, 48, 32)
+    return "bright piano and strings", (1, 48, 32)
 
 
 def compose(

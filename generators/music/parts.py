@@ -145,6 +145,12 @@ def melody(
                         direction = -direction
                     snapped = theory.nearest_pitch(chord.pcs, pitch + direction * 3, low, high)
                 cand = snapped
+                if rng.random() < c.tension - 0.5:  # accented dissonance (appoggiatura)
+                    j = bisect.bisect_left(scale, cand) + 1
+                    cand = scale[min(j, len(scale) - 1)]
+            elif onset % 1 == 0 and rng.random() < 1.0 - 2.5 * c.tension:
+                # consonance: a low-tension melody keeps to chord tones on the beat too
+                cand = theory.nearest_pitch(chord.pcs, cand, low, high)
             elif c.tension > 0.5 and rng.random() < 0.15 * c.tension:
                 cand += 1 if rng.random() < 0.5 else -1  # chromatic neighbour
             pitch = int(np.clip(cand, low, high))
