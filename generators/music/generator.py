@@ -34,7 +34,11 @@ class MusicParams(Params):
     )
     key: str | None = Field(None, description="tonic such as C, F# or Bb (default: by seed)")
     tempo: float | None = Field(
-        None, ge=40, le=220, allow_inf_nan=False, description="tempo in bpm (default: emotion)"
+        None,
+        ge=40,
+        le=220,
+        allow_inf_nan=False,
+        description="tempo in bpm (default: emotion); along an arc, the opening tempo",
     )
     instrumentation: Literal["auto", "piano", "strings", "band", "ambient"] | None = Field(
         None, description="a named ensemble (default: chosen from the emotion)"

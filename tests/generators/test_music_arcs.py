@@ -144,3 +144,11 @@ def test_beat_tempi_integrates_the_arc() -> None:
     for bpm in body:  # each beat has the arc's tempo at its middle
         assert bpm == pytest.approx(rising(t + 30.0 / bpm), rel=0.02)
         t += 60.0 / bpm
+
+
+def test_tempo_override_sets_the_arcs_opening_tempo(tmp_path: Path) -> None:
+    arc = Trajectory.of([(0, _vad(0.2, -0.6)), (20, _vad(0.2, 0.8))])
+    path, _ = _compose(tmp_path, arc, seed=0, tempo=90)
+    _, tempi = pretty_midi.PrettyMIDI(str(path)).get_tempo_changes()
+    assert tempi[0] == pytest.approx(90, rel=0.03)
+    assert max(tempi) > 1.3 * tempi[0]  # the arc's rise, scaled to the given start
