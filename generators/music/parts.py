@@ -138,7 +138,9 @@ def melody(
             i = bisect.bisect_left(scale, pitch) + step
             cand = scale[int(np.clip(i, 0, len(scale) - 1))]
             if onset % 2 == 0:  # strong beat: chord tone, moving the way the motif goes
-                snapped = theory.nearest_pitch(chord.pcs, cand, low, high)
+                # ties (a chord tone as far above as below) go the way the motif moves
+                lean = cand + 0.25 * np.sign(step)
+                snapped = theory.nearest_pitch(chord.pcs, lean, low, high)
                 if snapped == pitch and step:
                     direction = 1 if step > 0 else -1
                     if not low <= pitch + direction * 3 <= high:
@@ -150,7 +152,7 @@ def melody(
                     cand = scale[min(j, len(scale) - 1)]
             elif onset % 1 == 0 and rng.random() < 1.0 - 2.5 * c.tension:
                 # consonance: a low-tension melody keeps to chord tones on the beat too
-                cand = theory.nearest_pitch(chord.pcs, cand, low, high)
+                cand = theory.nearest_pitch(chord.pcs, cand + 0.25 * np.sign(step), low, high)
             elif c.tension > 0.5 and rng.random() < 0.15 * c.tension:
                 cand += 1 if rng.random() < 0.5 else -1  # chromatic neighbour
             pitch = int(np.clip(cand, low, high))
