@@ -8,8 +8,9 @@ pretty-midi: the length (``get_end_time``), and per window of two bars (from
 and mean melody velocity, against the arc's arousal at the window's middle; the mode of each
 phrase (the plan) against the arc's valence at the phrase's middle.
 
-Criteria per arc and seed: length within one bar of the arc; Spearman ρ(tempo, arousal)
->= 0.8, ρ(density, arousal) >= 0.6, ρ(velocity, arousal) >= 0.6 where arousal moves
+Criteria per arc and seed (as in tests/generators/test_music_arcs.py): length within one
+bar of the arc; Spearman ρ(tempo, arousal) >= 0.9, ρ(density, arousal) >= 0.8,
+ρ(velocity, arousal) >= 0.7 where arousal moves
 (span >= 0.5); no window pair 0.5 or more apart in arousal with the tempo the wrong way;
 phrases with valence >= 0.4 major and <= −0.4 minor. Prints one JSON line per arc and seed,
 then a summary.
@@ -133,7 +134,7 @@ def judge(arc: Trajectory, got: dict[str, Any]) -> dict[str, Any]:
         and (
             not moves
             or (
-                out["rho_tempo"] >= 0.8 and out["rho_density"] >= 0.6 and out["rho_velocity"] >= 0.6
+                out["rho_tempo"] >= 0.9 and out["rho_density"] >= 0.8 and out["rho_velocity"] >= 0.7
             )
         )
     )
