@@ -1,11 +1,12 @@
 """The composer: a plan of phrases → a multi-track ``pretty_midi.PrettyMIDI``.
 
-A pure function of (controls per phrase, seed): :func:`plan` lays out 4- and 8-bar phrases
-(with the mode sampled per phrase from the mode-mixture probability) and :func:`compose`
-writes harmony, melody, bass, accompaniment and drums. Changes between phrases happen only
-at phrase boundaries: tempo ramps over the last bar before a new tempo (accelerando /
-ritardando), and a mode change is prepared by a half cadence on V, the chord the parallel
-keys share (pivot).
+A pure function of (attributes over time, seed): :func:`plan` integrates the tempo map
+along the arc beat by beat (so the piece is as long as asked and speeds up where arousal
+rises), gives every bar the attributes at its middle, and lays out 4- and 8-bar phrases
+with the mode sampled per phrase from the mode-mixture probability; :func:`compose` writes
+harmony, melody, bass, accompaniment and drums. Tempo moves by at most a few percent a
+beat (accelerando / ritardando); a mode change happens only at a phrase boundary, prepared
+by a half cadence on V, the chord the parallel keys share (pivot).
 """
 
 from __future__ import annotations
@@ -33,6 +34,64 @@ ENSEMBLES: dict[str, tuple[int, int, int]] = {
 }
 
 
+# Largest change of tempo from one beat to the next (6 %): an arc's steepest turn becomes
+# an accelerando or ritardando over a few beats, never a jump.
+SLEW = 0.06
+# The final bar's gentle ritardando, per beat (3 % .. 12 % slower).
+FINAL_RIT = (0.97, 0.94, 0.91, 0.88)
+
+
+def beat_tempi(duration: float, tempo_at: Callable[[float], float]) -> list[float]:
+    """The tempo (bpm) of every beat of the whole bars that fit in ``duration`` seconds.
+
+    The tempo map is integrated along the arc: each beat takes the tempo the arc asks for at
+    the middle of that beat, so a rising arousal speeds the music up exactly where it rises
+    and the beats add up to the arc's own clock. Bars are added while the piece, ended by
+    the final bar's ritardando, still fits; the time left (less than a bar) is the held
+    final chord (see :func:`compose`). A single bar too long for ``duration`` (a very slow
+    tempo override on a short piece) is played a little faster instead.
+    """
+    tempi: list[float] = []
+    t = 0.0
+    while True:
+        bar: list[float] = []
+        tt = t
+        prev = tempi[-1] if tempi else None
+        for _ in range(BEATS_PER_BAR):
+            guess = tempo_at(tt) if prev is None else prev
+            bpm = tempo_at(tt + 30.0 / guess)
+            if prev is not None:
+                bpm = min(max(bpm, prev * (1.0 - SLEW)), prev * (1.0 + SLEW))
+            bar.append(bpm)
+            tt += 60.0 / bpm
+            prev = bpm
+        as_final = sum(60.0 / (b * r) for b, r in zip(bar, FINAL_RIT, strict=True))
+        if tempi and t + as_final > duration + 1e-9:
+            break
+        tempi.extend(bar)
+        t = tt
+        if t >= duration:
+            break
+    if len(tempi) > BEATS_PER_BAR:
+        for k, r in enumerate(FINAL_RIT):
+            tempi[len(tempi) - BEATS_PER_BAR + k] *= r
+    total = sum(60.0 / b for b in tempi)
+    if total > duration:  # only a lone bar can overflow
+        tempi = [b * total / duration for b in tempi]
+    return tempi
+
+
+def _phrase_lengths(bars: int, phrase_bars: int) -> list[int]:
+    """Phrases of ``phrase_bars``; a remainder of one bar joins the last phrase."""
+    lengths = [phrase_bars] * (bars // phrase_bars)
+    rest = bars % phrase_bars
+    if rest >= 2 or not lengths:
+        lengths.append(rest)
+    elif rest:
+        lengths[-1] += rest
+    return lengths
+
+
 def plan(
     duration: float,
     controls_at: Callable[[float], Controls],
@@ -40,55 +99,60 @@ def plan(
     *,
     phrase_bars: int = 8,
     tempo_override: float | None = None,
+    follow: bool = False,
 ) -> list[Phrase]:
-    """Phrases covering about ``duration`` seconds; controls sampled mid-phrase."""
+    """Phrases covering ``duration`` seconds along ``controls_at`` (seconds → attributes).
+
+    Tempo is planned per beat (:func:`beat_tempi`); every bar carries the attributes of the
+    arc at its middle (density, loudness, register, articulation... follow the arc bar by
+    bar); each phrase's mode is sampled from the mode-mixture probability at its middle.
+    With ``follow`` (an arc), a phrase whose two halves lean to opposite modes is split in
+    two, so the mode turns within two bars of where valence crosses over.
+    """
+    scale = 1.0 if tempo_override is None else tempo_override / controls_at(0.0).tempo
+    tempi = beat_tempi(duration, lambda t: controls_at(min(t, duration)).tempo * scale)
+    beat_s = [60.0 / b for b in tempi]
+    starts = np.concatenate([[0.0], np.cumsum(beat_s)])
+    n_bars = len(tempi) // BEATS_PER_BAR
+
+    def time_of(bar: float) -> float:
+        return float(np.interp(bar * BEATS_PER_BAR, np.arange(len(starts)), starts))
+
+    bar_ctrl = [controls_at(time_of(b + 0.5)) for b in range(n_bars)]
+    lengths: list[int] = []
+    for n in _phrase_lengths(n_bars, phrase_bars):
+        at = sum(lengths)
+        halves = (p_major(bar_ctrl[at + n // 4]), p_major(bar_ctrl[at + (3 * n) // 4]))
+        if (
+            follow
+            and n >= 4
+            and (halves[0] - 0.5) * (halves[1] - 0.5) < 0
+            and (abs(halves[0] - halves[1]) > 0.5)
+        ):
+            lengths += [n // 2, n - n // 2]
+        else:
+            lengths.append(n)
     phrases: list[Phrase] = []
-    t, bar = 0.0, 0
-    first = controls_at(0.0).tempo
-    scale = 1.0 if tempo_override is None else tempo_override / first
-    while duration - t > 1e-6:
-        bar_s = BEATS_PER_BAR * 60.0 / (controls_at(t).tempo * scale)
-        left = (duration - t) / bar_s
-        if phrases and left < 1.0:
-            break
-        final = left < phrase_bars + (4 if phrase_bars == 8 else 2)
-        n = max(2, round(left)) if final else phrase_bars
-        ctrl = controls_at(min(duration, t + 0.5 * n * bar_s))
-        tempo = ctrl.tempo * scale
+    bar = 0
+    for n in lengths:
+        ctrl = controls_at(time_of(bar + n / 2))
         mode = "major" if rng.random() < p_major(ctrl) else "minor"
-        phrases.append(Phrase(bar, n, float(tempo), mode, ctrl))
-        t += n * BEATS_PER_BAR * 60.0 / tempo
+        beats = tempi[bar * BEATS_PER_BAR : (bar + n) * BEATS_PER_BAR]
+        mean = len(beats) * 60.0 / sum(60.0 / b for b in beats)
+        phrase = Phrase(bar, n, float(mean), mode, ctrl)
+        phrase.bar_controls = bar_ctrl[bar : bar + n]
+        phrase.tempi = beats
+        phrases.append(phrase)
         bar += n
-        if final:
-            break
     for i, ph in enumerate(phrases):
         nxt = phrases[i + 1] if i + 1 < len(phrases) else None
         ph.ends = "final" if nxt is None else ("half" if nxt.mode != ph.mode else "authentic")
     return phrases
 
 
-def tempo_per_beat(phrases: list[Phrase]) -> list[float]:
-    """Tempo of every beat: constant inside a phrase, ramped over the last bar before a
-    change of more than 3 %, and a gentle ritardando in the final bar."""
-    beats: list[float] = []
-    for i, ph in enumerate(phrases):
-        n = ph.bars * BEATS_PER_BAR
-        row = [ph.tempo] * n
-        nxt = phrases[i + 1] if i + 1 < len(phrases) else None
-        if nxt is not None and abs(nxt.tempo / ph.tempo - 1.0) > 0.03:
-            for k in range(BEATS_PER_BAR):
-                row[n - BEATS_PER_BAR + k] = ph.tempo + (nxt.tempo - ph.tempo) * (k + 1) / 5
-        if nxt is None and n >= 2 * BEATS_PER_BAR:
-            for k in range(BEATS_PER_BAR):
-                row[n - BEATS_PER_BAR + k] = ph.tempo * (1.0 - 0.03 * (k + 1))
-        beats.extend(row)
-    return beats
-
-
 def harmonise(phrases: list[Phrase], tonic: int, rng: np.random.Generator) -> None:
     """Chord progression per phrase (templates in ``theory``), extensions from tension."""
     for ph in phrases:
-        c = ph.controls
         major = ph.mode == "major"
         opens = theory.MAJOR_OPENINGS if major else theory.MINOR_OPENINGS
         closes = theory.MAJOR_CLOSINGS if major else theory.MINOR_CLOSINGS
@@ -108,9 +172,9 @@ def harmonise(phrases: list[Phrase], tonic: int, rng: np.random.Generator) -> No
                 seq = list(opens[int(rng.integers(len(opens)))])
             degrees.extend(seq)
         degrees = degrees[: ph.bars]
-        tension, hr = c.tension, c.harmonic_rhythm
         ph.chords = []
         for b, deg in enumerate(degrees):
+            tension, hr = ph.at_bar(b).tension, ph.at_bar(b).harmonic_rhythm
             final_bar = b == len(degrees) - 1
             seventh = bool(rng.random() < tension) or (deg == 4 and tension > 0.3)
             ninth = bool(rng.random() < tension - 0.55)
@@ -133,7 +197,14 @@ def harmonise(phrases: list[Phrase], tonic: int, rng: np.random.Generator) -> No
 
 
 def choose_ensemble(name: str | None, ctrl: Controls) -> tuple[str, tuple[int, int, int]]:
-    """GM programs by name, or ("auto") from timbre and drum activity."""
+    """GM programs by name, or ("auto") from timbre and drum activity.
+
+    Without drums the ensembles run from dull to bright as timbre rises (bright timbre →
+    happiness, dull → sadness, Juslin & Laukka 2004). Their order is measured, not guessed:
+    spectral centroid of the rendered pieces at arousal 0 (shipped soundfont), about
+    solo piano 0.7 kHz < horn and piano 0.9 < flute and piano 1.1 < bright piano and
+    strings 1.2–1.5 kHz (benchmarks/music_valence.py prints it per valence step).
+    """
     if name and name != "auto":
         return name, ENSEMBLES[name]
     timbre, drums = ctrl.timbre, ctrl.drums
@@ -141,11 +212,13 @@ def choose_ensemble(name: str | None, ctrl: Controls) -> tuple[str, tuple[int, i
         return "rock", (29, 48, 34)  # overdriven guitar, strings, picked bass
     if drums >= 0.6:
         return "pop", (0, 27, 33)  # piano, clean guitar, fingered bass
-    if timbre < 0.35:
-        return "dark strings", (42, 48, 32)  # cello, string ensemble, acoustic bass
-    if timbre < 0.55:
+    if timbre < 0.2:
+        return "solo piano", (0, 0, 32)  # piano, piano, acoustic bass
+    if timbre < 0.4:
+        return "horn and piano", (60, 0, 32)
+    if timbre < 0.6:
         return "flute and piano", (73, 0, 32)
-    return "piano and strings", (0, 48, 32)
+    return "bright piano and strings", (1, 48, 32)
 
 
 def compose(
@@ -156,13 +229,18 @@ def compose(
     ensemble: str | None = None,
     resolve: bool | None = None,
     on_phrase: Callable[[int, int], None] | None = None,
+    duration: float | None = None,
 ) -> tuple[pretty_midi.PrettyMIDI, dict[str, Any]]:
-    """Write every track; returns the MIDI and a JSON-able summary of the plan."""
+    """Write every track; returns the MIDI and a JSON-able summary of the plan.
+
+    With ``duration``, the final chord is held (a fermata) until exactly that time: the
+    planned whole bars end at most one bar earlier (:func:`beat_tempi`).
+    """
     import pretty_midi
 
     rng = np.random.default_rng([seed, 1])
     harmonise(phrases, tonic, rng)
-    tempi = tempo_per_beat(phrases)
+    tempi = [bpm for ph in phrases for bpm in ph.tempi]
     sec = [0.0]
     for bpm in tempi:
         sec.append(sec[-1] + 60.0 / bpm)
@@ -208,6 +286,15 @@ def compose(
         parts.drum_part(drums, ph, at, rng, final=final)
         if on_phrase is not None:
             on_phrase(i + 1, len(phrases))
+    end = sec[-1]
+    if duration is not None and duration > end:
+        # The held final chord: every pitched note still sounding in the last beat.
+        last_beat = sec[-2]
+        for inst in (melody, accomp, bass):
+            for note in inst.notes:
+                if note.end > last_beat - 1e-6:
+                    note.end = duration
+        end = duration
     for inst in (melody, accomp, bass, drums):
         if inst.notes:
             pm.instruments.append(inst)
@@ -216,7 +303,7 @@ def compose(
         "ensemble": ens_name,
         "resolved_ending": resolve,
         "bars": phrases[-1].start_bar + phrases[-1].bars,
-        "seconds": round(sec[-1], 3),
+        "seconds": round(end, 3),
         "phrases": [
             {
                 "start_bar": p.start_bar,

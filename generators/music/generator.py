@@ -25,13 +25,24 @@ from studio.sdk import (
 
 class MusicParams(Params):
     duration: Annotated[float, Role.OPTION, Role.ARC_LENGTH] = Field(
-        30.0, ge=5, le=600, allow_inf_nan=False, description="length in seconds (5–600)"
+        30.0,
+        ge=5,
+        le=600,
+        allow_inf_nan=False,
+        description=(
+            "length in seconds (5–600); along an arc, default the arc's length, and a "
+            "given length keeps the arc's clock (its last state holds past its end)"
+        ),
     )
     key: Annotated[str | None, Role.OPTION] = Field(
         None, description="tonic such as C, F# or Bb (default: by seed)"
     )
     tempo: Annotated[float | None, Role.OPTION] = Field(
-        None, ge=40, le=220, allow_inf_nan=False, description="tempo in bpm (default: emotion)"
+        None,
+        ge=40,
+        le=220,
+        allow_inf_nan=False,
+        description="tempo in bpm (default: emotion); along an arc, the opening tempo",
     )
     instrumentation: Annotated[
         Literal["auto", "piano", "strings", "band", "ambient"] | None, Role.OPTION
@@ -86,6 +97,9 @@ class MusicGenerator(Generator[MusicParams]):
         duration = float(params.duration)
         trajectory = request.trajectory
         if trajectory is not None:
+            # The arc's times are seconds of the piece: by default the piece is the arc's
+            # length; a given duration cuts it short or holds its last state, never
+            # stretches it, so a keyframe at 12 s is heard at 12 s.
             if "duration" not in params.model_fields_set and trajectory.end > 0:
                 duration = min(600.0, max(5.0, trajectory.end))
 
@@ -93,16 +107,21 @@ class MusicGenerator(Generator[MusicParams]):
                 assert trajectory is not None
                 return attributes.controls(trajectory.at(t))
 
-            phrase_bars = 4
+            phrase_bars, follow = 4, True
         else:
             fixed = attributes.controls(request.condition_at(0.0))
 
             def controls_at(t: float) -> attributes.Controls:
                 return fixed
 
-            phrase_bars = 8
+            phrase_bars, follow = 8, False
         phrases = composer.plan(
-            duration, controls_at, rng, phrase_bars=phrase_bars, tempo_override=params.tempo
+            duration,
+            controls_at,
+            rng,
+            phrase_bars=phrase_bars,
+            tempo_override=params.tempo,
+            follow=follow,
         )
         tonic = parse_key(params.key) if params.key else int(rng.integers(12))
 
@@ -116,6 +135,7 @@ class MusicGenerator(Generator[MusicParams]):
             tonic=tonic,
             ensemble=params.instrumentation,
             on_phrase=on_phrase,
+            duration=duration,
         )
         buf = io.BytesIO()
         pm.write(buf)

@@ -54,18 +54,26 @@ def _scale_pitches(tonic: int, mode: str, leading: bool) -> tuple[int, ...]:
     return tuple(p for p in range(36, 101) if p % 12 in pcs)
 
 
-def _rhythm(density: float, syncopation: float, rng: np.random.Generator) -> list[float]:
-    """Onsets (beats) of a one-bar rhythm with about ``4 * density`` notes."""
-    n = int(np.clip(round(4 * density + rng.normal(0.0, 0.5)), 1, 14))
-    grid = 0.5 if n <= 7 else 0.25
-    pos = np.arange(0.0, 4.0, grid)
+def _motif(syncopation: float, rng: np.random.Generator) -> tuple[list[float], float]:
+    """A one-bar rhythm motif: the 16th-note positions in order of preference (strong beats
+    first, shuffled more with syncopation) and a jitter of its note count. Taking the first
+    ``n`` positions gives nested rhythms, so the motif keeps its identity while its density
+    follows the arc bar by bar."""
+    pos = np.arange(0.0, 4.0, 0.25)
     weight = np.where(
         pos % 2 == 0, 3.0, np.where(pos % 1 == 0, 2.0, np.where(pos % 0.5 == 0, 1.0, 0.0))
     )
     score = weight + rng.random(len(pos)) * (0.6 + 4.0 * syncopation)
     score[0] = 99.0
-    chosen = np.sort(pos[np.argsort(-score, kind="stable")[:n]])
-    return [float(x) for x in chosen]
+    return [float(x) for x in pos[np.argsort(-score, kind="stable")]], float(rng.normal(0, 0.5))
+
+
+def _rhythm(motif: tuple[list[float], float], density: float) -> list[float]:
+    """Onsets (beats) of one bar of ``motif`` with about ``4 * density`` notes."""
+    order, jitter = motif
+    n = int(np.clip(round(4 * density + jitter), 1, 14))
+    grid = order if n > 7 else [x for x in order if x % 0.5 == 0]
+    return sorted(grid[:n])
 
 
 def _intervals(n: int, span: float, rng: np.random.Generator) -> list[int]:
@@ -95,27 +103,27 @@ def melody(
     final: bool,
     resolve: bool,
 ) -> None:
-    c = ph.controls
-    centre, span, contour = c.register, c.range, c.contour
-    low, high = int(max(48, centre - span / 2 - 2)), int(min(96, centre + span / 2 + 2))
-    art = c.articulation
-    rhythm_a = _rhythm(c.density, c.syncopation, rng)
-    rhythm_b = _rhythm(c.density, c.syncopation, rng)
-    steps_a = _intervals(len(rhythm_a), span, rng)
-    steps_b = [-s for s in steps_a] if rng.random() < 0.5 else _intervals(len(rhythm_b), span, rng)
-    pitch = state.pitch if state.pitch is not None else round(centre)
+    first = ph.at_bar(0)
+    motif_a = _motif(first.syncopation, rng)
+    motif_b = _motif(first.syncopation, rng)
+    steps_a = _intervals(14, first.range, rng)
+    steps_b = [-s for s in steps_a] if rng.random() < 0.5 else _intervals(14, first.range, rng)
+    pitch = state.pitch if state.pitch is not None else round(first.register)
     total = ph.bars * BPB
-    base_vel = c.velocity + 6.0
     for bar in range(ph.bars):
+        c = ph.at_bar(bar)  # the arc's attributes in this bar
+        centre, span, contour = c.register, c.range, c.contour
+        low, high = int(max(48, centre - span / 2 - 2)), int(min(96, centre + span / 2 + 2))
+        art, base_vel = c.articulation, c.velocity + 6.0
         in_group = bar % 4
         last_of_group = in_group == 3 or bar == ph.bars - 1
         if last_of_group:
-            onsets = [x for x in rhythm_a if x < 2.0] or [0.0]
+            onsets = [x for x in _rhythm(motif_a, c.density) if x < 2.0] or [0.0]
             steps = steps_a
         elif in_group == 2:
-            onsets, steps = rhythm_b, steps_b
+            onsets, steps = _rhythm(motif_b, c.density), steps_b
         else:
-            onsets, steps = rhythm_a, steps_a
+            onsets, steps = _rhythm(motif_a, c.density), steps_a
         slots = _slots(ph, bar)
         bar_beat = (ph.start_bar + bar) * BPB
         events: list[tuple[float, float, int]] = []
@@ -130,13 +138,21 @@ def melody(
             i = bisect.bisect_left(scale, pitch) + step
             cand = scale[int(np.clip(i, 0, len(scale) - 1))]
             if onset % 2 == 0:  # strong beat: chord tone, moving the way the motif goes
-                snapped = theory.nearest_pitch(chord.pcs, cand, low, high)
+                # ties (a chord tone as far above as below) go the way the motif moves
+                lean = cand + 0.25 * np.sign(step)
+                snapped = theory.nearest_pitch(chord.pcs, lean, low, high)
                 if snapped == pitch and step:
                     direction = 1 if step > 0 else -1
                     if not low <= pitch + direction * 3 <= high:
                         direction = -direction
                     snapped = theory.nearest_pitch(chord.pcs, pitch + direction * 3, low, high)
                 cand = snapped
+                if rng.random() < c.tension - 0.5:  # accented dissonance (appoggiatura)
+                    j = bisect.bisect_left(scale, cand) + 1
+                    cand = scale[min(j, len(scale) - 1)]
+            elif onset % 1 == 0 and rng.random() < 1.0 - 2.5 * c.tension:
+                # consonance: a low-tension melody keeps to chord tones on the beat too
+                cand = theory.nearest_pitch(chord.pcs, cand + 0.25 * np.sign(step), low, high)
             elif c.tension > 0.5 and rng.random() < 0.15 * c.tension:
                 cand += 1 if rng.random() < 0.5 else -1  # chromatic neighbour
             pitch = int(np.clip(cand, low, high))
@@ -173,12 +189,12 @@ def accompaniment(
     *,
     final: bool,
 ) -> tuple[int, ...] | None:
-    c = ph.controls
-    d, art, synco = c.density, c.articulation, c.syncopation
-    base_vel = c.velocity - 12.0
-    high = int(c.register) - 3  # keep the chords under the melody
-    low = high - 22
     for bar in range(ph.bars):
+        c = ph.at_bar(bar)
+        d, art, synco = c.density, c.articulation, c.syncopation
+        base_vel = c.velocity - 12.0
+        high = int(c.register) - 3  # keep the chords under the melody
+        low = high - 22
         bar_beat = (ph.start_bar + bar) * BPB
         last = final and bar == ph.bars - 1
         for start, length, chord in _slots(ph, bar):
@@ -222,11 +238,11 @@ def accompaniment(
 
 
 def bass_line(inst: Any, ph: Phrase, at: Beat, rng: np.random.Generator, *, final: bool) -> None:
-    c = ph.controls
-    d, weight = c.density, c.bass_weight
-    vel = c.velocity - 4.0 + 20.0 * (weight - 0.5)
-    double = weight > 0.7
     for bar in range(ph.bars):
+        c = ph.at_bar(bar)
+        d, weight = c.density, c.bass_weight
+        vel = c.velocity - 4.0 + 20.0 * (weight - 0.5)
+        double = weight > 0.7
         bar_beat = (ph.start_bar + bar) * BPB
         last = final and bar == ph.bars - 1
         for start, length, chord in _slots(ph, bar):
@@ -254,13 +270,13 @@ def bass_line(inst: Any, ph: Phrase, at: Beat, rng: np.random.Generator, *, fina
 
 
 def drum_part(inst: Any, ph: Phrase, at: Beat, rng: np.random.Generator, *, final: bool) -> None:
-    c = ph.controls
-    level = (c.drums - 0.45) / 0.55
-    if level <= 0:
-        return
-    vel = c.velocity * (0.7 + 0.3 * level)
-    sixteenths = level > 0.75 and c.density > 2.3
     for bar in range(ph.bars):
+        c = ph.at_bar(bar)
+        level = (c.drums - 0.45) / 0.55
+        if level <= 0:
+            continue
+        vel = c.velocity * (0.7 + 0.3 * level)
+        sixteenths = level > 0.75 and c.density > 2.3
         b0 = (ph.start_bar + bar) * BPB
         hits: list[tuple[float, int, float]] = []
         if final and bar == ph.bars - 1:
