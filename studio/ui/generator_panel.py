@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from studio.emotion import Condition, Trajectory
 from studio.jobs import EventKind, Job, JobState
+from studio.jobs.live import LiveScheduler
 from studio.library.history import HistoryError
 from studio.plugins.contract import MAX_SEED, AnyGenerator, Artifact, PreviewMode, Request
 from studio.plugins.roles import Role, first_with
@@ -110,24 +111,21 @@ class GeneratorPanel(QWidget):
         self.bridge = bridge
         self.active = False
         self.current_job: Job | None = None
-        self.preview_job: Job | None = None
         self.last_entry_id: int | None = None
         self.last_path: Path | None = None
         self.last_artifact: Artifact | None = None
         self.kept_request: Request | None = None  # the last kept result's recipe
         # The shown entry's id and recipe while it is deleted (Undo delete brings it back).
         self._forgotten: tuple[int | None, Request | None] = (None, None)
-        # Live previews are never cancelled once rendering: the newest position waits here
-        # (latest wins) and starts as soon as the one in flight is shown.
-        self.pending_preview: Request | None = None
-        self.rendering: list[Job] = []  # live previews in flight, oldest first
-        # Fast media keep both workers busy while dragging (a frame every ~0.1 s each);
-        # the slow ones one at a time. A frame older than the one on screen is dropped.
+        # Live previews (studio.jobs.live): never cancelled once rendering, the newest
+        # position waits (latest wins), an overtaken frame is dropped. Fast media keep both
+        # workers busy while dragging (a frame every ~0.1 s each); slow ones one at a time.
         fast = generator.preview == PreviewMode.LIVE  # the plugin says it renders in ms
-        self.preview_depth = min(2, max(1, bridge.workers)) if fast else 1
-        self._sequence: dict[str, int] = {}  # preview job id → order asked
-        self._asked = self._on_screen = 0
-        self.frames_shown = 0  # previews shown since the window opened (the benchmark)
+        self.live = LiveScheduler(
+            lambda request: self.bridge.submit(request, self.spec, record=False),
+            depth=min(2, max(1, bridge.workers)) if fast else 1,
+            same_work=_same_work,
+        )
         self._build()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -144,6 +142,27 @@ class GeneratorPanel(QWidget):
         self._validate()
 
     # -- building -----------------------------------------------------------------------
+    # Read-only views of the live scheduler (the benchmark and tests read them).
+    @property
+    def preview_job(self) -> Job | None:
+        return self.live.latest
+
+    @property
+    def pending_preview(self) -> Request | None:
+        return self.live.pending
+
+    @property
+    def rendering(self) -> list[Job]:
+        return self.live.rendering
+
+    @property
+    def preview_depth(self) -> int:
+        return self.live.depth
+
+    @property
+    def frames_shown(self) -> int:
+        return self.live.frames_shown
+
     def _build(self) -> None:
         g = self.generator
         title = QLabel(g.display_name)
@@ -512,31 +531,13 @@ class GeneratorPanel(QWidget):
             request = self.build_request(preview=True, draft=draft)
         except ValueError:
             return None
-        newest = self.preview_job
-        if (
-            newest is not None
-            and newest.state in (JobState.QUEUED, JobState.RUNNING, JobState.FINISHED)
-            and _same_work(newest.request, request)
-        ):
-            self.pending_preview = None  # e.g. the release after a drag: already coming
-            return newest
-        if len(self.rendering) >= self.preview_depth:
-            self.pending_preview = request  # latest wins; starts when a worker is free
-            return None
-        return self._start_preview(request)
-
-    def _start_preview(self, request: Request) -> Job:
-        self.pending_preview = None
-        job = self.bridge.submit(request, self.spec, record=False)
-        self._asked += 1
-        self._sequence[job.id] = self._asked
-        self.rendering.append(job)
-        self.preview_job = job
-        self.cancel_button.setEnabled(True)
+        job = self.live.ask(request)  # None: it waits for a worker (latest wins)
+        if job is not None:
+            self.cancel_button.setEnabled(True)
         return job
 
     def cancel(self) -> None:
-        self.pending_preview = None
+        self.live.forget_pending()
         self._rest.stop()
         for job in (self.current_job, *self.rendering):
             if job is not None and not job.state.is_final:
@@ -578,34 +579,27 @@ class GeneratorPanel(QWidget):
     def _on_update(self, update: JobUpdate) -> None:
         job, event = update.job, update.event
         mine = job is self.current_job
-        preview = job in self.rendering
+        preview = self.live.owns(job)
         if not (mine or preview):
             return
-        if preview and event.is_final:
-            self.rendering.remove(job)
-        order = self._sequence.pop(job.id, 0) if preview and event.is_final else 0
-        if event.kind is EventKind.FINISHED and event.artifact is not None:
-            if preview and order < self._on_screen:
-                self.bridge.discard_preview(event.artifact.path)  # overtaken by a newer one
-            else:
+        finished = event.kind is EventKind.FINISHED and event.artifact is not None
+        show, started = (
+            self.live.ended(job, finished) if preview and event.is_final else (True, None)
+        )
+        if finished and event.artifact is not None:
+            if show:
                 entry_id = update.entry.id if update.entry else None
                 self.show_result(event.artifact.path, job, entry_id)
-            if preview and order >= self._on_screen:
-                self._on_screen = order
-                self.frames_shown += 1
+            else:
+                self.bridge.discard_preview(event.artifact.path)  # overtaken by a newer one
         elif event.kind is EventKind.FAILED:
             self.caption.setText(f"Failed: {event.error}")
         elif event.kind is EventKind.CANCELLED and (mine or not self.pending_preview):
             self.caption.setText("Cancelled")  # not the progress line of a job that stopped
         elif event.kind is EventKind.PROGRESS and mine:
             self.caption.setText(f"{event.fraction:.0%} {event.message}")
-        if (
-            preview
-            and event.is_final
-            and self.pending_preview is not None
-            and len(self.rendering) < self.preview_depth
-        ):
-            self._start_preview(self.pending_preview)  # the newest position, right away
+        if started is not None:  # the newest position, right away
+            self.cancel_button.setEnabled(True)
         if event.is_final:
             busy = [j for j in (self.current_job, *self.rendering) if j and not j.done]
             self.cancel_button.setEnabled(bool(busy))

@@ -83,11 +83,7 @@ class JobRow(QWidget):
             self.status.setObjectName("error")
             self.status.setToolTip(event.detail[-2000:] if event.detail else text)
         elif event.kind is EventKind.CANCELLED:
-            text = (
-                "superseded by a newer position"
-                if event.message == "superseded"
-                else (event.message or "cancelled")
-            )
+            text = event.message or "cancelled"
         elif event.kind is EventKind.FINISHED:
             seconds = event.timestamp - job.events[0].timestamp if job.events else 0.0
             text = f"done in {seconds:.1f} s"
