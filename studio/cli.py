@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,7 +32,7 @@ from studio.options import (
     MAX_GRID,
     EmotionOptions,
     collect_params,
-    option_names,
+    option_kinds,
     resolve_state,
 )
 from studio.plugins import PluginError, ProgressCallback, Registry, Request, no_progress
@@ -76,20 +76,21 @@ def option_help(registry: Registry) -> dict[str, str]:
 
 
 def _generation_options(
-    p: argparse.ArgumentParser, options: Sequence[str], helps: dict[str, str] | None = None
+    p: argparse.ArgumentParser, options: Mapping[str, bool], helps: dict[str, str] | None = None
 ) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--backend", help="backend name (default: the generator's default)")
     p.add_argument("--json", action="store_true", help="print a JSON result record")
     p.add_argument("--no-history", action="store_true", help="do not record in the history")
     g = p.add_argument_group("generator options (each generator takes some of these)")
-    for name in options:
-        g.add_argument(
-            f"--{name.replace('_', '-')}",
-            dest=f"opt_{name}",
-            metavar="VALUE",
-            help=(helps or {}).get(name),
-        )
+    for name, switch in options.items():
+        flag, said = f"--{name.replace('_', '-')}", (helps or {}).get(name)
+        if switch:  # --music / --no-music; not given: the generator's default
+            g.add_argument(
+                flag, dest=f"opt_{name}", action=argparse.BooleanOptionalAction, help=said
+            )
+        else:
+            g.add_argument(flag, dest=f"opt_{name}", metavar="VALUE", help=said)
     g.add_argument(
         "--param",
         action="append",
@@ -100,10 +101,13 @@ def _generation_options(
 
 
 def build_parser(
-    options: Sequence[str] = (), helps: dict[str, str] | None = None, kinds: Sequence[str] = ()
+    options: Mapping[str, bool] | None = None,
+    helps: dict[str, str] | None = None,
+    kinds: Sequence[str] = (),
 ) -> argparse.ArgumentParser:
     """The command's parser: ``options`` are the generator options the installed plugins
-    declare (see :func:`studio.options.option_names`), ``helps`` documents them (see
+    declare, each with whether it is a switch (see :func:`studio.options.option_kinds`),
+    ``helps`` documents them (see
     option_help), ``kinds`` are the generator ids (for the help text)."""
     kinds_help = f"one of {', '.join(kinds)}" if kinds else "a generator id (studio list)"
     parser = _Parser(prog="studio", description="Make media that carries a chosen emotion.")
@@ -118,7 +122,7 @@ def build_parser(
     gen.add_argument("kind", help=kinds_help)
     gen.add_argument("-o", "--output", type=Path, required=True, help="output file")
     _emotion_options(gen)
-    _generation_options(gen, options, helps)
+    _generation_options(gen, options or {}, helps)
     sweep = sub.add_parser("sweep", help="an N×N valence–arousal grid of files")
     sweep.add_argument("kind", help=kinds_help)
     sweep.add_argument(
@@ -132,7 +136,7 @@ def build_parser(
     sweep.add_argument(
         "--dominance", type=float, metavar="D", help="dominance of every point, in [-1, 1]"
     )
-    _generation_options(sweep, options, helps)
+    _generation_options(sweep, options or {}, helps)
     from studio.batch.command import add_arguments as batch_arguments
 
     batch_arguments(sub.add_parser("batch", help="many files from a JSON Lines or CSV file"))
@@ -398,7 +402,7 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
         wants_help = any(a in ("-h", "--help") for a in argv)
         helps = option_help(registry) if wants_help else None
         kinds = list(registry.manifests()) if wants_help else ()
-        args = build_parser(option_names(registry), helps, kinds).parse_args(argv)
+        args = build_parser(option_kinds(registry), helps, kinds).parse_args(argv)
         if args.command in (None, "gui"):
             return cmd_gui(args)
         handlers = {

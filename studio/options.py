@@ -31,10 +31,18 @@ from studio.plugins.roles import Role, fields_with
 # is imported to learn them); a generator that lacks the field rejects the option clearly.
 def option_names(registry: Registry) -> tuple[str, ...]:
     """Every kind option the installed generators declare, in panel order, each once."""
-    names: dict[str, None] = {}
+    return tuple(option_kinds(registry))
+
+
+def option_kinds(registry: Registry) -> dict[str, bool]:
+    """Every kind option, and whether it is a switch (``--music`` / ``--no-music``): a
+    switch where every generator that declares the name declares a plain bool."""
+    kinds: dict[str, bool] = {}
     for manifest in registry.manifests().values():
-        names.update(dict.fromkeys(manifest.with_role(Role.OPTION)))
-    return tuple(names)
+        for name in manifest.with_role(Role.OPTION):
+            switch = manifest.fields[name].switch
+            kinds[name] = kinds.get(name, switch) and switch
+    return kinds
 
 
 MAX_GRID = 32
