@@ -1,7 +1,7 @@
 """The conditioning schema: VAD, primaries, blending, names, lexicon, trajectories and
 direction vectors. Pure Python + numpy; imports nothing else of the project."""
 
-from studio.emotion.blending import check_mixture, mixture_to_vad, vad_to_mixture
+from studio.emotion.blending import FULL_INTENSITY, check_mixture, mixture_to_vad, vad_to_mixture
 from studio.emotion.condition import DEFAULT_INTENSITY, SCHEMA_VERSION, Condition, json_schema
 from studio.emotion.directions import DirectionSpace
 from studio.emotion.naming import DYADS, dyad, ladder_name, name_state
@@ -12,6 +12,7 @@ __all__ = [
     "BY_ID",
     "DEFAULT_INTENSITY",
     "DYADS",
+    "FULL_INTENSITY",
     "PRIMARIES",
     "PRIMARY_IDS",
     "SCHEMA_VERSION",
