@@ -74,7 +74,6 @@ OFF_AXIS: Final = 0.4
 SUM_TOLERANCE: Final = 1e-6
 
 
-
 def _full(p: Primary) -> VADTuple:
     """The primary's full-intensity point: its prototype scaled to unit weighted radius."""
     x, y, z = p.vad

@@ -21,6 +21,7 @@ ones. The table as a whole must pass at ≥ 95 % (the known misses are listed in
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 
@@ -248,7 +249,7 @@ def ray(deg: float, radii: Iterable[float], dominance: float = 0.0) -> list[Cond
 def test_intensity_grows_with_distance_from_the_centre(deg: int) -> None:
     radii = [i / 20 for i in range(21)]
     levels = [c.intensity for c in ray(deg, radii)]
-    assert all(b >= a - 1e-9 for a, b in zip(levels, levels[1:], strict=False))
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(levels))
     assert all(level <= r + 1e-9 for level, r in zip(levels, radii, strict=True))
     assert 0.35 <= levels[10] <= 0.5 + 1e-9  # halfway out is about half, in every direction
     assert levels[-1] >= 0.7  # the rim of the circumplex is (near) full
@@ -319,8 +320,11 @@ def test_no_one_pixel_reversals_across_the_pad(dominance: float) -> None:
         lines.append([(x, x + c) for x in steps if abs(x + c) <= 1])
     for line in lines:
         r = runs(Condition.from_vad(v, a, dominance).name for v, a in line)
-        blips = [(r[i - 1][0], r[i][0]) for i in range(1, len(r) - 1)
-                 if r[i - 1][0] == r[i + 1][0] and r[i][1] == 1]
+        blips = [
+            (r[i - 1][0], r[i][0])
+            for i in range(1, len(r) - 1)
+            if r[i - 1][0] == r[i + 1][0] and r[i][1] == 1
+        ]
         assert not blips, (line[0], blips)
 
 
@@ -367,9 +371,7 @@ def test_no_islands_at_dominance_zero() -> None:
         main = max(parts, key=len)
         for part in parts:
             gap = min(
-                max(min(abs(i - k), n_a - abs(i - k)), abs(j - m))
-                for i, j in part
-                for k, m in main
+                max(min(abs(i - k), n_a - abs(i - k)), abs(j - m)) for i, j in part for k, m in main
             )
             if gap > 2:
                 islands[name] = (len(part), gap)
