@@ -297,6 +297,14 @@ def test_the_reported_drag_does_not_flicker() -> None:
     assert len(names) == len(set(names)), names
     near = [Condition.from_vad(x / 1000, x / 1000).name for x in range(730, 791)]
     assert len(runs(near)) <= 2
+    # The same drag by hand: a wobble of about two pixels across the diagonal. Before, the
+    # delight/ecstasy boundary ran along the diagonal here and flipped with every wobble.
+    for centre in (0.52, 0.76):  # the pad's (0.76, 0.76) from a corner, and from the centre
+        hand = []
+        for k in range(81):
+            t, w = centre - 0.04 + k / 1000, 0.006 * math.sin(0.9 * k) / math.sqrt(2)
+            hand.append(Condition.from_vad(t - w, t + w).name)
+        assert len(runs(hand)) <= 2, runs(hand)
 
 
 @pytest.mark.parametrize("deg", [d / 2 for d in range(0, 720, 5)])
