@@ -95,10 +95,8 @@ def _region(p: Primary) -> tuple[str, float, float, VADTuple, float]:
 
 
 _REGIONS: Final = tuple(_region(p) for p in PRIMARIES)
-# The full-intensity points' unit directions in the weighted space (same tuple shape).
-_FULL_W: Final = tuple(
-    (pid, 0.0, 0.0, (f[0], f[1], f[2] * DOMINANCE_WEIGHT), 1.0) for pid, f in _PROTOS
-)
+# The full-intensity points in the weighted space: unit vectors, one per primary.
+_FULL_DIRECTIONS: Final = tuple((f[0], f[1], f[2] * DOMINANCE_WEIGHT) for _, f in _PROTOS)
 _IDS: Final = frozenset(PRIMARY_IDS)
 
 
@@ -206,6 +204,6 @@ def vad_to_mixture(vad: VADTuple) -> tuple[dict[str, float], float]:
     # Intensity (module docstring): the radius, discounted by the angle to the nearest
     # primary. Computed from fixed directions, not from the mixture, so it has no step
     # where a sliver of weight appears or drops out.
-    nearest = max(x * u[0] + y * u[1] + wz * u[2] for _, _, _, u, _ in _FULL_W) / r
+    nearest = max(x * u[0] + y * u[1] + wz * u[2] for u in _FULL_DIRECTIONS) / r
     intensity = r * (1.0 - OFF_AXIS * (1.0 - max(0.0, nearest)))
     return mixture, round(min(1.0, intensity), 9)
