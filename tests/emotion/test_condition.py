@@ -65,11 +65,10 @@ def test_frozen() -> None:
 
 def test_mixture_to_vad_formula() -> None:
     c = Condition.from_mixture({"joy": 0.5, "trust": 0.5}, 0.6)
-    from studio.emotion import BY_ID
+    from studio.emotion import FULL_INTENSITY
 
-    expected = [
-        0.6 * (0.5 * j + 0.5 * t) for j, t in zip(BY_ID["joy"].vad, BY_ID["trust"].vad, strict=True)
-    ]
+    joy, trust = FULL_INTENSITY["joy"], FULL_INTENSITY["trust"]
+    expected = [0.6 * (0.5 * j + 0.5 * t) for j, t in zip(joy, trust, strict=True)]
     assert c.vad == pytest.approx(expected)
     assert c.name == "love"
 
