@@ -342,6 +342,36 @@ def test_cli_generate_with_emotion_and_tags(tmp_path: Path, capsys: Any) -> None
     assert "did you mean fear" in capsys.readouterr().err
 
 
+def _praat_f0_st(path: Path) -> tuple[float, float]:
+    """Median and SD of F0 in semitones (re 100 Hz) by Praat's pitch tracker."""
+    import parselmouth
+
+    pitch = parselmouth.Sound(str(path)).to_pitch(pitch_floor=60.0, pitch_ceiling=500.0)
+    hz = pitch.selected_array["frequency"]
+    st = 12.0 * np.log2(hz[hz > 0] / 100.0)
+    return float(np.median(st)), float(np.std(st))
+
+
+@pytest.mark.parametrize("text", ["I found the letter on the table.", "Thank you."])
+def test_sadness_and_anger_keep_their_pitch_on_a_short_sentence(tmp_path: Path, text: str) -> None:
+    """At full intensity, sadness is clearly lower than neutral and less varied, anger
+    higher and more varied (Juslin & Laukka 2003, F0 level and variability rows), on a
+    short sentence as on a long one."""
+    takes = {
+        name: _praat_f0_st(_say(tmp_path, text, cond, name=name).path)
+        for name, cond in (
+            ("neutral", Condition.neutral()),
+            ("sadness", Condition.from_mixture({"sadness": 1.0}, 1.0)),
+            ("anger", Condition.from_mixture({"anger": 1.0}, 1.0)),
+        )
+    }
+    (n_level, n_sd), (s_level, s_sd), (a_level, a_sd) = takes.values()
+    assert s_level <= n_level - 3.0
+    assert s_sd < n_sd
+    assert a_level >= n_level + 2.5
+    assert a_sd > n_sd
+
+
 def test_cli_says_how_the_arc_was_laid_onto_the_line(tmp_path: Path, capsys: Any) -> None:
     arc = Trajectory.of(
         [
