@@ -259,6 +259,23 @@ def _tagged(state: Any) -> list[dict[str, Any]]:
     return out
 
 
+def arc_mapping(state: Any) -> str | None:
+    """How a generator laid the arc onto its media (``arc_mapping`` in the metadata):
+    ``20 s arc stretched onto 4.28 s``; None when it recorded none."""
+    entry = state.get("arc_mapping") if isinstance(state, dict) else None
+    if not isinstance(entry, dict):
+        return None
+    try:
+        mode, arc, media = (
+            str(entry["mode"]),
+            float(entry["arc_seconds"]),
+            float(entry["media_seconds"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return printable(f"{arc:g} s arc {mode} onto {media:.2f} s", 200)
+
+
 def tagged_stretches(state: Any) -> list[str]:
     """One line per tagged stretch: ``  0.00–1.90 s  joy (intensity 0.60)``."""
     lines = []
@@ -295,6 +312,9 @@ def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
         print(printable_json(json.dumps(state, ensure_ascii=False)))
         return 0
     print(printable(line))
+    mapped = arc_mapping(state)
+    if mapped is not None:
+        print(f"arc mapping: {mapped}")
     for stretch in tagged_stretches(state):
         print(printable(stretch))
     for key in ("generator", "backend", "seed"):
@@ -330,6 +350,9 @@ def cmd_generate(args: argparse.Namespace, registry: Registry) -> int:
         print(printable_json(json.dumps(result.record(), ensure_ascii=False)))
     else:
         name = state.title if isinstance(state, Condition) else "trajectory"
+        mapped = arc_mapping(result.artifact.metadata)
+        if mapped is not None:
+            name += f", {mapped}"
         tags = [s["condition"]["name"] for s in _tagged(result.artifact.metadata)]
         if tags:
             name += ", tagged " + " → ".join(tags)

@@ -43,6 +43,7 @@ from studio.plugins.roles import Role
 
 __all__ = [
     "AnyGenerator",
+    "ArcMapping",
     "Artifact",
     "Backend",
     "BadInput",
@@ -102,6 +103,15 @@ class SpeechTrack(TypedDict, total=False):
     segments: list[Segment]
     sample_rate: int
     voice: str
+
+
+class ArcMapping(TypedDict):
+    """How a generator laid an arc onto media of another length (metadata key
+    ``arc_mapping``; the command's ``wrote`` line, ``inspect`` and the window state it)."""
+
+    mode: str  # e.g. "stretched": the arc's times scaled onto the media's length
+    arc_seconds: float
+    media_seconds: float
 
 
 def tagged_segments(metadata: Any) -> list[Segment]:

@@ -14,8 +14,8 @@ from generators.talking_head import audio as sound
 from generators.talking_head import lipsync, timeline
 from generators.talking_head.character import load_character
 from generators.talking_head.params import TalkingHeadParams
-from generators.talking_head.speech import Tagged
-from studio.emotion import Condition, blend
+from generators.talking_head.speech import Anchors, Tagged
+from studio.emotion import Condition, Trajectory, blend
 from studio.sdk import CancelToken, ProgressCallback, Rendered, Request, check_cancel
 
 PROGRESS_EVERY: Final = 10
@@ -32,6 +32,7 @@ class Source:
     rate: int
     phonemes: Sequence[Mapping[str, Any]] | None
     tagged: Sequence[Tagged] = ()
+    arc_anchors: Anchors = ()  # how the voice laid an arc onto the line (speech.anchors)
 
     @property
     def seconds(self) -> float:
@@ -39,10 +40,41 @@ class Source:
 
 
 def load_source(
-    path: Path, phonemes: Sequence[Mapping[str, Any]] | None, tagged: Sequence[Tagged] = ()
+    path: Path,
+    phonemes: Sequence[Mapping[str, Any]] | None,
+    tagged: Sequence[Tagged] = (),
+    arc_anchors: Anchors = (),
 ) -> Source:
     samples, rate = sound.read_audio(path)
-    return Source(samples, rate, phonemes or None, tuple(tagged))
+    return Source(samples, rate, phonemes or None, tuple(tagged), tuple(arc_anchors))
+
+
+def arc_times(
+    arc: Trajectory, source: Source, times: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], dict[str, Any]]:
+    """Arc seconds for each frame time, and the ``arc_mapping`` metadata entry.
+
+    The arc is stretched (or compressed) onto the clip, as the speech plugin does: with
+    ``--text`` through the voice's own anchors (the arc advances with the phonemes spoken
+    and holds through pauses), so face and voice are at the same point of the arc on every
+    frame; with ``--audio`` evenly over the recording's length."""
+    span = max(0.0, arc.end)
+    if source.arc_anchors:
+        media = np.array([m for m, _ in source.arc_anchors])
+        at = np.array([a for _, a in source.arc_anchors])
+        by, pairs = "spoken phonemes", [[round(m, 4), round(a, 4)] for m, a in source.arc_anchors]
+        mapped = np.interp(times, media, at)
+    else:
+        by, pairs = "recording length", [[0.0, 0.0], [round(source.seconds, 4), round(span, 4)]]
+        mapped = np.clip(times / max(source.seconds, 1e-6), 0.0, 1.0) * span
+    entry = {
+        "mode": "stretched",
+        "arc_seconds": round(span, 4),
+        "media_seconds": round(source.seconds, 4),
+        "by": by,
+        "anchors": pairs,
+    }
+    return mapped, entry
 
 
 def follow_tags(
@@ -62,13 +94,16 @@ def follow_tags(
 
 def plan(
     request: Request, params: TalkingHeadParams, source: Source
-) -> tuple[timeline.Timeline, str]:
-    """Every per-frame control of the clip (nothing drawn yet) and the lip-sync mode."""
+) -> tuple[timeline.Timeline, str, dict[str, Any] | None]:
+    """Every per-frame control of the clip (nothing drawn yet), the lip-sync mode and,
+    under an arc, how it was laid onto the clip."""
     fps = int(params.fps)
     n = max(1, round(source.seconds * fps))
     times = (np.arange(n) + 0.5) / fps
+    mapping: dict[str, Any] | None = None
     if request.trajectory is not None:
-        conditions = request.trajectory.sample(times.tolist())
+        mapped, mapping = arc_times(request.trajectory, source, times)
+        conditions = request.trajectory.sample(mapped.tolist())
     else:
         conditions = [request.condition_at(0.0)] * n
     conditions = follow_tags(conditions, times, source.tagged)
@@ -94,7 +129,7 @@ def plan(
         expression=float(params.expression),
         head_motion=float(params.head_motion),
     )
-    return tl, mode
+    return tl, mode, mapping
 
 
 def make(
@@ -109,7 +144,7 @@ def make(
     from generators.talking_head.rig import Rig
 
     fps, size = int(params.fps), int(params.size)
-    tl, mode = plan(request, params, source)
+    tl, mode, mapping = plan(request, params, source)
     n = tl.n_frames
     check_cancel(cancel)
     rig = Rig(load_character(params.character), size)
@@ -136,6 +171,7 @@ def make(
                 if source.tagged
                 else {}
             ),
+            **({"arc_mapping": mapping} if mapping is not None else {}),
         },
     )
 

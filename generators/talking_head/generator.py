@@ -56,10 +56,10 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
             if params.text is not None:
                 from generators.talking_head.speech import synthesize
 
-                wav, phonemes, tagged = synthesize(
+                wav, phonemes, tagged, anchors = synthesize(
                     params.text, params.voice, request, Path(tmp), progress, cancel, SPEECH_SHARE
                 )
-                source = clip.load_source(wav, phonemes, tagged)
+                source = clip.load_source(wav, phonemes, tagged, anchors)
                 start = SPEECH_SHARE
             else:
                 assert params.audio is not None  # the model validator requires one of the two
