@@ -378,6 +378,8 @@ def test_no_islands_at_dominance_zero() -> None:
             continue
         main = max(parts, key=len)
         for part in parts:
+            if part is main:
+                continue
             gap = min(
                 max(min(abs(i - k), n_a - abs(i - k)), abs(j - m)) for i, j in part for k, m in main
             )
