@@ -97,9 +97,10 @@ def test_round_trip_mixture_vad_mixture(mix: dict[str, float], intensity: float)
     mix2, intensity2 = vad_to_mixture(vad)
     vad2 = mixture_to_vad(mix2, intensity2)
     # Eight prototypes in three dimensions: the forward map is not invertible, so the
-    # inverse lands on the nearest blend it can explain. Worst case measured over the
-    # cube: 0.52 (blends of primaries far apart on the wheel, e.g. joy + anger).
-    assert math.dist(vad, vad2) <= 0.55
+    # inverse lands on the nearest blend it can explain. Worst case measured over 20 000
+    # random blends since each primary reaches the rim at full intensity: 0.59 (fear +
+    # surprise at intensity 0.99, two primaries whose rim points lie far apart).
+    assert math.dist(vad, vad2) <= 0.62
     assert sum(mix2.values()) == pytest.approx(1.0)
     if len(mix) == 1:
         (pid,) = mix
