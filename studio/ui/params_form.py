@@ -1,7 +1,8 @@
 """A form built from a generator's pydantic params model (``model_fields``).
 
 Literal / Enum → combo; int / float with ge/le → spin boxes; bool → check box; str → line
-edit (a text area for "text"/"prompt"); paths ("input", "audio", ``Path``) → file picker;
+edit (a text area for a field marked ``Role.MULTILINE``); ``Path`` and fields marked
+``Role.INPUT_FILE`` / ``Role.MODEL_REF`` → file picker;
 anything else → a line edit parsed as JSON. Optional fields get an "auto" state meaning
 "leave it to the generator". Descriptions become tooltips. Only values that differ from
 the model's defaults are returned, so a generator can tell what the artist chose.
