@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -51,6 +52,7 @@ SEED_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
 # of a 768² one; benchmarks/ui_live_drag.py), then once more at full size when it rests.
 DRAFT_SIDE = 256
 REST_MS = 250  # a pointer still for this long has come to rest
+CATCH_UP_MS = 60  # coalesces a tab switch, a tick and arc edits into one preview
 _SIZE = re.compile(r"^\s*(\d+)\s*(?:[x×*]\s*(\d+))?\s*$", re.IGNORECASE)
 
 
@@ -117,6 +119,7 @@ class GeneratorPanel(QWidget):
         self.last_path: Path | None = None
         self.last_artifact: Artifact | None = None
         self.kept_request: Request | None = None  # the last kept result's recipe
+        self.shown_request: Request | None = None  # the recipe of what the preview shows
         # The shown entry's id and recipe while it is deleted (Undo delete brings it back).
         self._forgotten: tuple[int | None, Request | None] = (None, None)
         # Live previews are never cancelled once rendering: the newest position waits here
@@ -139,9 +142,16 @@ class GeneratorPanel(QWidget):
         self._rest.setSingleShot(True)
         self._rest.setInterval(REST_MS)
         self._rest.timeout.connect(lambda: self.preview(draft=False))
+        # Brings a stale preview up to date: on showing the panel (start, tab switch), on
+        # ticking "Follow the emotional arc" and on arc edits while following.
+        self._catch_up = QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(CATCH_UP_MS)
+        self._catch_up.timeout.connect(self.catch_up)
         condition.changed.connect(self._on_condition)
         condition.settled.connect(self._on_settled)
         trajectory.changed.connect(self._refresh_trajectory)
+        trajectory.changed.connect(self._arc_edited)
         bridge.updated.connect(self._on_update)
         self._validate()
 
@@ -205,6 +215,7 @@ class GeneratorPanel(QWidget):
         self.follow.setToolTip("Use the trajectory's keyframes instead of the single emotion")
         self.follow.setVisible(g.supports_trajectory)
         self.follow.toggled.connect(self._refresh_trajectory)
+        self.follow.toggled.connect(lambda _on: self._catch_up.start())
         self.length_note = QLabel()
         self.length_note.setObjectName("hint")
         self.length_note.setWordWrap(True)
@@ -550,6 +561,36 @@ class GeneratorPanel(QWidget):
             self._rest.stop()
             self.preview(draft=False)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._catch_up.start()  # the window opened, or this tab came to the front
+
+    def _arc_edited(self) -> None:
+        if self.follow.isChecked():
+            self._catch_up.start()
+
+    def catch_up(self) -> None:
+        """Preview the current emotion (or arc) if what is shown was made from another one:
+        the emotion changed on another tab, the arc was ticked or edited, or nothing has
+        been shown since the window opened. Only for a visible panel that previews."""
+        mode = combo_data(self.mode)
+        if not (self.active and self.isVisible() and mode in (LIVE, RELEASE)):
+            return
+        if self.condition.dragging or not self._validate():
+            return  # a drag previews by itself; an invalid form has nothing to show
+        try:
+            probe = Path(f"probe{combo_data(self.format)}")  # names no file; only compared
+            wanted = (
+                self.build_request(preview=True, output=probe),
+                self.build_request(output=probe),
+            )
+        except (ValueError, OSError, HistoryError):
+            return
+        shown = self.shown_request
+        if shown is not None and any(_same_work(shown, w) for w in wanted):
+            return
+        self.preview(draft=False)
+
     def _refresh_trajectory(self) -> None:
         has = self.trajectory.trajectory() is not None
         self.follow.setEnabled(has or self.follow.isChecked())
@@ -627,6 +668,7 @@ class GeneratorPanel(QWidget):
             self.bridge.discard_preview(self.last_path)
         self.last_path = path
         self.last_entry_id = entry_id
+        self.shown_request = self._request_of(job, entry_id)
         # The recipe of a result this panel generated and kept (Generate refuses to make it
         # again while its history row and file are there).
         self.kept_request = job.request if job is not None and entry_id is not None else None
