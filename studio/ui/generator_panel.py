@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,7 +34,7 @@ from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.midi_audio import MidiAudio
 from studio.ui.params_form import ParamsForm
 from studio.ui.previews import PreviewStack
-from studio.ui.qt_util import combo_data
+from studio.ui.qt_util import combo_data, compact_combos
 from studio.ui.trajectory_model import TrajectoryModel
 
 LIVE, RELEASE, MANUAL = "live", "release", "manual"
@@ -52,6 +52,8 @@ SEED_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
 # of a 768² one; benchmarks/ui_live_drag.py), then once more at full size when it rests.
 DRAFT_SIDE = 256
 REST_MS = 250  # a pointer still for this long has come to rest
+FORM_SHARE = 0.45  # of the panel's width: the options column (the preview takes the rest)
+PREVIEW_MIN_WIDTH = 240
 CATCH_UP_MS = 60  # coalesces a tab switch, a tick and arc edits into one preview
 _SIZE = re.compile(r"^\s*(\d+)\s*(?:[x×*]\s*(\d+))?\s*$", re.IGNORECASE)
 
@@ -265,11 +267,15 @@ class GeneratorPanel(QWidget):
         col.addWidget(sep)
         col.addWidget(self.form)
         col.addStretch(1)
+        compact_combos(options)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(options)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(260)
+        # The column is never narrower than its content (see _fit_columns): no sideways
+        # scrolling, no combo or button cut off.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.options_scroll = scroll
         left = QWidget()  # the options scroll; the problem line and buttons stay in view
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 0, 12)
@@ -304,13 +310,43 @@ class GeneratorPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([320, 700])
         split.setChildrenCollapsible(False)
+        split.splitterMoved.connect(self._columns_moved)
+        self.split = split
+        self.form_share = FORM_SHARE
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
+        self._fit_columns()
         self._refresh_trajectory()
+
+    # -- layout ---------------------------------------------------------------------------
+    def form_width_needed(self) -> int:
+        """The options column's least width: its content plus a vertical scroll bar."""
+        scroll = self.options_scroll
+        content = scroll.widget().minimumSizeHint().width()
+        return content + scroll.verticalScrollBar().sizeHint().width() + 2
+
+    def _fit_columns(self) -> None:
+        """The form takes ``form_share`` of the panel (at least what it needs); the
+        preview the rest, so both grow with the window."""
+        need = self.form_width_needed()
+        self.split.widget(0).setMinimumWidth(need)
+        total = sum(self.split.sizes()) or self.split.width()
+        if total <= 0:
+            return
+        form = max(need, min(round(total * self.form_share), total - PREVIEW_MIN_WIDTH))
+        self.split.setSizes([form, max(0, total - form)])
+
+    def _columns_moved(self, pos: int, _index: int) -> None:
+        total = sum(self.split.sizes())
+        if total > 0:  # the artist's split is kept as a share as the window resizes
+            self.form_share = max(0.15, min(0.85, self.split.sizes()[0] / total))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_columns()
 
     # -- state ----------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
+COMBO_CHARS = 12  # a combo's least width, in characters
 _NUMBER = re.compile(r"\s*([-+]?\d+(?:[.,]\d*)?)\s*")
 
 
@@ -22,6 +23,15 @@ def combo_data(combo: QComboBox) -> Any:
     if combo.currentIndex() < 0 or combo.count() == 0:
         return ""
     return combo.itemData(combo.currentIndex())
+
+
+def compact_combos(root: QWidget, chars: int = COMBO_CHARS) -> None:
+    """Let every combo under ``root`` be narrower than its longest item (the popup still
+    lists it in full), so one long choice cannot widen a form column."""
+    for combo in root.findChildren(QComboBox):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(chars)
+        combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
 
 
 def select_data(combo: QComboBox, value: Any) -> bool:
