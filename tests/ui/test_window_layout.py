@@ -73,3 +73,29 @@ def test_a_word_error_goes_when_the_emotion_changes_another_way(make_window: Any
     QApplication.processEvents()
     assert not panel.word_problem.isVisible()
     assert panel.pad.mapTo(panel, panel.pad.rect().topLeft()).y() == pad_top
+
+
+def test_delete_and_undo_keep_the_layout_and_the_row(make_window: Any, qtbot: Any) -> None:
+    from tests.ui.conftest import wait_final
+
+    window = make_window()
+    for panel in window.panels.values():
+        panel.mode.setCurrentIndex(panel.mode.findData("manual"))
+    panel = window.panels["echo"]
+    for seed in (1, 2):
+        panel.seed.setValue(seed)
+        wait_final(qtbot, panel.generate())
+    browser = window.history_browser
+    qtbot.waitUntil(lambda: browser.list.count() == 2, timeout=30_000)
+    _settle(window, 1280, 720)
+    widths = (window.docks["history"].width(), window.docks["emotion"].width())
+    browser.list.setCurrentRow(1)  # the older one
+    (older,) = browser.selected_entries()
+    assert browser.delete_selected(confirm=False) == 1
+    _settle(window, 1280, 720)
+    assert (window.docks["history"].width(), window.docks["emotion"].width()) == widths
+    assert browser.undo_delete() == 1
+    _settle(window, 1280, 720)
+    assert (window.docks["history"].width(), window.docks["emotion"].width()) == widths
+    back = browser.entry_of(browser.list.item(1))
+    assert (back.id, back.created_at) == (older.id, older.created_at)
