@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -80,6 +80,20 @@ def draft_size(size: Any, side: int = DRAFT_SIDE) -> str | None:
         return None
     scale = side / max(w, h)
     return f"{max(64, round(w * scale))}x{max(64, round(h * scale))}"
+
+
+def scroll_to_show(scroll: QScrollArea, child: QWidget, margin: int = 8) -> None:
+    """Scroll so the whole of ``child`` is in view (``ensureWidgetVisible`` only brings a
+    text box's cursor line into view, not the box)."""
+    content = scroll.widget()
+    top = child.mapTo(content, child.rect().topLeft()).y() - margin
+    bottom = top + child.height() + 2 * margin
+    bar = scroll.verticalScrollBar()
+    view = scroll.viewport().height()
+    if bottom > bar.value() + view:
+        bar.setValue(min(top, bottom - view))
+    elif top < bar.value():
+        bar.setValue(top)
 
 
 def _same_work(a: Request, b: Request) -> bool:
@@ -276,6 +290,7 @@ class GeneratorPanel(QWidget):
         # scrolling, no combo or button cut off.
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.options_scroll = scroll
+        scroll.viewport().installEventFilter(self)  # shrinks under a message: see below
         left = QWidget()  # the options scroll; the problem line and buttons stay in view
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 0, 12)
@@ -452,10 +467,29 @@ class GeneratorPanel(QWidget):
             problem = problem or "The arc has no keyframes yet (or is switched off)"
         if not problem:
             problem = self._contract_problem()
+        appeared = bool(problem) and problem != self.problem.text()
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         self.generate_button.setEnabled(not problem)
+        if appeared:
+            QTimer.singleShot(0, self._show_problem_field)
         return not problem
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Resize
+            and watched is self.options_scroll.viewport()
+            and self.problem.isVisible()
+        ):
+            QTimer.singleShot(0, self._show_problem_field)
+        return super().eventFilter(watched, event)
+
+    def _show_problem_field(self) -> None:
+        """The message below the options takes height from them: keep the field it is
+        about in view (it must never push that field out of sight)."""
+        name = self.form.problem_field()
+        if name is not None and hasattr(self, "options_scroll"):
+            scroll_to_show(self.options_scroll, self.form.editors[name].widget)
 
     def _contract_problem(self) -> str:
         """The generator's own checks (cross-field rules a form cannot know)."""

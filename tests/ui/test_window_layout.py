@@ -99,3 +99,18 @@ def test_delete_and_undo_keep_the_layout_and_the_row(make_window: Any, qtbot: An
     assert (window.docks["history"].width(), window.docks["emotion"].width()) == widths
     back = browser.entry_of(browser.list.item(1))
     assert (back.id, back.created_at) == (older.id, older.created_at)
+
+
+def test_a_validation_message_keeps_its_field_in_view(make_window: Any, qtbot: Any) -> None:
+    window = make_window(fakes.registry("speech"))
+    _settle(window, 1280, 720)
+    panel = window.panels["speech"]
+    text = panel.form.editors["text"]
+    text.put("")  # "Text: Field required"
+    qtbot.waitUntil(lambda: panel.problem.isVisible())
+    for _ in range(5):
+        QApplication.processEvents()
+    view = panel.options_scroll.viewport()
+    top = text.widget.mapTo(view, text.widget.rect().topLeft()).y()
+    assert panel.problem.text().startswith("Text")
+    assert 0 <= top and top + text.widget.height() <= view.height()
