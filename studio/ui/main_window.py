@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_error = ""
+        self._shown_once = False
         self.arc_error = ""
         self.last_export: tuple[list[Path], list[str]] = ([], [])
         if history is None:
@@ -311,6 +312,7 @@ class MainWindow(QMainWindow):
         geometry = s.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+            self.fit_to_screen()  # saved on another screen, perhaps a bigger one
         else:
             self.resize(*self._first_size())
         state = s.value("windowState")
@@ -359,6 +361,33 @@ class MainWindow(QMainWindow):
             return DEFAULT_SIZE
         free = screen.availableGeometry()
         return min(DEFAULT_SIZE[0], free.width()), min(DEFAULT_SIZE[1], free.height())
+
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, frame included, on the screen's free area: a size or
+        place saved on a bigger (or another) screen is shrunk and moved onto this one."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        extra_w = frame.width() - inner.width()
+        extra_h = frame.height() - inner.height()
+        width = min(inner.width(), free.width() - extra_w)
+        height = min(inner.height(), free.height() - extra_h)
+        x = max(free.left(), min(frame.x(), free.right() + 1 - width - extra_w))
+        y = max(free.top(), min(frame.y(), free.bottom() + 1 - height - extra_h))
+        if (width, height) != (inner.width(), inner.height()):
+            self.resize(width, height)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)  # move() places the frame's corner
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # the frame's size is known once the window is shown
+            self._shown_once = True
+            QTimer.singleShot(0, self.fit_to_screen)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """The pad is the hero: the emotion dock takes a share of the width, so the pad

@@ -114,3 +114,24 @@ def test_a_validation_message_keeps_its_field_in_view(make_window: Any, qtbot: A
     top = text.widget.mapTo(view, text.widget.rect().topLeft()).y()
     assert panel.problem.text().startswith("Text")
     assert 0 <= top and top + text.widget.height() <= view.height()
+
+
+def test_a_restored_geometry_fits_the_screen(make_window: Any) -> None:
+    from PySide6.QtCore import QRect
+
+    first = make_window()
+    free = first.screen().availableGeometry()
+    # A session on a bigger screen, placed partly off this one.
+    first.setGeometry(QRect(free.x() + 300, free.y() + 40, free.width() + 640, free.height() + 360))
+    first.save_settings()
+    first.close()
+    window = make_window()
+    window.show()
+    for _ in range(3):
+        QApplication.processEvents()
+    frame = window.frameGeometry()
+    least = window.minimumSizeHint()  # wider than the test screen: it can only go left
+    assert free.top() <= frame.top() and frame.bottom() <= free.bottom(), (frame, free)
+    assert free.left() <= frame.left()
+    assert frame.right() <= max(free.right(), free.left() + least.width() + 40)
+    assert frame.height() >= free.height() * 0.9
