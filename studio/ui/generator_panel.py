@@ -526,12 +526,7 @@ class GeneratorPanel(QWidget):
         ):
             self.caption.setText("Already generating this; it appears here when done")
             return running  # a double click, or eight: one job, one file, one history row
-        if (
-            self.kept_request is not None
-            and self.last_entry_id is not None
-            and _same_work(self.kept_request, request)
-            and self._still_kept(self.last_entry_id)
-        ):
+        if self._already_kept(request):
             self.caption.setText(
                 "This result is already in the history (same emotion, options and seed); "
                 "change the seed for another"
@@ -542,6 +537,30 @@ class GeneratorPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.job_submitted.emit(job, self.title())
         return job
+
+    def _already_kept(self, request: Request) -> bool:
+        """Whether the shown kept result, or this generator's newest history row (the
+        last session's, after a restart), was made from the same request and is still
+        there: Generate would only make a duplicate."""
+        kept: list[tuple[int, Request]] = []
+        if self.kept_request is not None and self.last_entry_id is not None:
+            kept.append((self.last_entry_id, self.kept_request))
+        newest = self._newest_kept()
+        if newest is not None:
+            kept.append(newest)
+        return any(_same_work(r, request) and self._still_kept(i) for i, r in kept)
+
+    def _newest_kept(self) -> tuple[int, Request] | None:
+        history = self.bridge.history
+        if history is None:
+            return None
+        try:
+            rows = history.list(1, generator=self.generator.id)
+            if not rows or not rows[0].request:
+                return None
+            return rows[0].id, Request.from_dict(rows[0].request)
+        except (HistoryError, KeyError, TypeError, ValueError):
+            return None
 
     def _still_kept(self, entry_id: int) -> bool:
         """Whether the history still lists this entry and its files are still there (a

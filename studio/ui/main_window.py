@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio import __version__
 from studio.emotion import Condition, Trajectory
 from studio.errors import BadInput, one_line, printable
 from studio.jobs import EventKind, Job
@@ -59,6 +60,15 @@ DEFAULT_SIZE = (1480, 940)
 EMOTION_SHARE = 0.3  # of the window's width: the pad's dock (project calibration)
 SIDE_SHARE = 0.22  # Jobs / History
 HORIZONTAL = Qt.Orientation.Horizontal
+
+
+def about_text() -> str:
+    """The About box: what the studio does and which version this is (for bug reports)."""
+    return (
+        f"Emotion Studio {__version__}\n\n"
+        "Pick an emotion on the pad or the wheel and generate images, voice, a talking "
+        "head and music that carry it. Every file keeps the emotion that made it."
+    )
 
 
 def _unavailable_page(name: str, reason: str) -> QWidget:
@@ -262,14 +272,7 @@ class MainWindow(QMainWindow):
         focus.addAction(add_kf)
         help_menu = bar.addMenu("&Help")
         about = QAction("About Emotion Studio", self)
-        about.triggered.connect(
-            lambda: QMessageBox.about(
-                self,
-                "Emotion Studio",
-                "Pick an emotion on the pad or the wheel and generate images, voice, a talking "
-                "head and music that carry it. Every file keeps the emotion that made it.",
-            )
-        )
+        about.triggered.connect(lambda: QMessageBox.about(self, "Emotion Studio", about_text()))
         help_menu.addAction(about)
 
     def warm_up(self, step_ms: int = 40) -> None:
@@ -412,19 +415,41 @@ class MainWindow(QMainWindow):
 
     def confirm_quit(self) -> bool:
         """Asks before quitting while a generation runs; True to quit."""
-        running = self.unfinished_jobs()
-        if not running or not self.isVisible():  # nobody to ask (a closing script or test)
+        if not self.unfinished_jobs() or not self.isVisible():  # nobody to ask (a script)
             return True
-        n = len(running)
-        answer = QMessageBox.question(
-            self,
+        box = self.quit_box()
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            box.deleteLater()
+
+    def quit_box(self) -> QMessageBox:
+        """The quit question; its text follows the jobs while it is open (a job that
+        finishes behind it is no longer "lost")."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Quit Emotion Studio",
-            f"{n} generation{'s are' if n > 1 else ' is'} still running and will be lost. "
-            "Quit anyway?",
+            self._quit_text(),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+            self,
         )
-        return answer == QMessageBox.StandardButton.Yes
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def follow(_update: JobUpdate) -> None:
+            box.setText(self._quit_text())
+
+        self.bridge.updated.connect(follow)
+        box.destroyed.connect(lambda: self.bridge.updated.disconnect(follow))
+        return box
+
+    def _quit_text(self) -> str:
+        n = len(self.unfinished_jobs())
+        if not n:
+            return "Every generation has finished and is kept. Quit now?"
+        return (
+            f"{n} generation{'s are' if n > 1 else ' is'} still running and will be lost. "
+            "Quit anyway?"
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.bridge.closed and not self.confirm_quit():

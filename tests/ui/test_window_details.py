@@ -1,0 +1,101 @@
+"""The window's details an artist notices: the About box, the quit question, the video
+time, a duplicate after a restart, long job titles, the pad at its corners, the arc
+timeline's labels, the spin-box arrows, exporting a preview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication
+
+from studio import __version__
+from studio.jobs import JobState
+from studio.library.history import History
+from studio.plugins import fakes
+from tests.ui.conftest import WAIT_MS, wait_final
+
+
+def _manual(window: Any) -> Any:
+    for panel in window.panels.values():
+        panel.mode.setCurrentIndex(panel.mode.findData("manual"))
+    return window
+
+
+def test_about_names_the_version() -> None:
+    from studio.ui.main_window import about_text
+
+    assert f"Emotion Studio {__version__}" in about_text()
+
+
+def test_the_quit_question_follows_a_job_that_finishes_behind_it(
+    make_window: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    window = _manual(make_window(fakes.registry("gated")))
+    panel = window.panels["gated"]
+    gate = tmp_path / "open"
+    panel.form.editors["gate"].put(str(gate))
+    job = panel.generate()
+    assert job is not None
+    box = window.quit_box()
+    assert "will be lost" in box.text()
+    gate.touch()
+    assert wait_final(qtbot, job) is JobState.FINISHED
+    qtbot.waitUntil(lambda: "will be lost" not in box.text(), timeout=WAIT_MS)
+    assert "finished" in box.text()
+    box.deleteLater()
+
+
+class _Player(QObject):
+    """A media player that, like a real one, reports a new position only later."""
+
+    durationChanged = Signal(int)
+    positionChanged = Signal(int)
+    playbackStateChanged = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[int] = []
+
+    def position(self) -> int:
+        return 0
+
+    def duration(self) -> int:
+        return 60_000
+
+    def setPosition(self, ms: int) -> None:  # noqa: N802 (Qt's name)
+        self.asked.append(ms)
+
+
+def test_the_time_follows_the_slider_at_once(qtbot: Any) -> None:
+    from studio.ui.previews.transport import Transport
+
+    player = _Player()
+    transport = Transport(player)
+    qtbot.addWidget(transport)
+    player.durationChanged.emit(60_000)
+    transport.slider.setSliderDown(True)
+    transport.slider.setSliderPosition(30_000)  # the artist drags the handle
+    assert player.asked == [30_000]
+    assert transport.time.text() == "0:30 / 1:00"
+
+
+def test_an_identical_request_after_a_restart_is_not_made_twice(
+    make_window: Any, qtbot: Any
+) -> None:
+    window = _manual(make_window())
+    panel = window.panels["echo"]
+    panel.seed.setValue(7)
+    assert wait_final(qtbot, panel.generate()) is JobState.FINISHED
+    qtbot.waitUntil(lambda: panel.last_entry_id is not None, timeout=WAIT_MS)
+    window.close()
+    again = make_window()  # the next start: settings and history from the last session
+    panel = again.panels["echo"]
+    assert panel.seed.value() == 7
+    assert panel.generate() is None
+    assert "already in the history" in panel.caption.text()
+    with History() as history:
+        assert history.count() == 1
+    panel.seed.setValue(8)  # another seed is another result
+    assert panel.generate() is not None
