@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication
 
 from studio import __version__
 from studio.jobs import JobState
@@ -64,7 +63,7 @@ class _Player(QObject):
     def duration(self) -> int:
         return 60_000
 
-    def setPosition(self, ms: int) -> None:  # noqa: N802 (Qt's name)
+    def setPosition(self, ms: int) -> None:
         self.asked.append(ms)
 
 

@@ -113,7 +113,7 @@ def test_a_validation_message_keeps_its_field_in_view(make_window: Any, qtbot: A
     view = panel.options_scroll.viewport()
     top = text.widget.mapTo(view, text.widget.rect().topLeft()).y()
     assert panel.problem.text().startswith("Text")
-    assert 0 <= top and top + text.widget.height() <= view.height()
+    assert top >= 0 and top + text.widget.height() <= view.height()
 
 
 def test_a_restored_geometry_fits_the_screen(make_window: Any) -> None:
