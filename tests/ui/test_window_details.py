@@ -98,3 +98,24 @@ def test_an_identical_request_after_a_restart_is_not_made_twice(
         assert history.count() == 1
     panel.seed.setValue(8)  # another seed is another result
     assert panel.generate() is not None
+
+
+def test_the_pad_point_and_its_name_stay_inside_the_frame_at_the_corners(qtbot: Any) -> None:
+    from PySide6.QtCore import QRectF
+
+    from studio.emotion import Condition
+    from studio.ui.condition_model import ConditionModel
+    from studio.ui.pad import QtPad
+
+    model = ConditionModel()
+    pad = QtPad(model)
+    qtbot.addWidget(pad)
+    pad.resize(320, 320)
+    frame = pad.square()
+    for v, a in ((1, 1), (-1, 1), (1, -1), (-1, -1)):
+        model.set_condition(Condition.from_vad(v, a, 1.0))
+        c = model.condition
+        pt, r = pad.to_point(c.valence, c.arousal), pad._radius(c)
+        assert frame.contains(QRectF(pt.x() - r, pt.y() - r, 2 * r, 2 * r)), (v, a)
+        assert frame.contains(pad._badge()[2]), (v, a)
+        assert pad.to_va(pt) == (v, a)
