@@ -4,6 +4,7 @@ timeline's labels, the spin-box arrows, exporting a preview."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,28 @@ def test_the_pad_point_and_its_name_stay_inside_the_frame_at_the_corners(qtbot: 
         assert frame.contains(QRectF(pt.x() - r, pt.y() - r, 2 * r, 2 * r)), (v, a)
         assert frame.contains(pad._badge()[2]), (v, a)
         assert pad.to_va(pt) == (v, a)
+
+
+def test_arc_timeline_labels_stay_inside_and_apart(qtbot: Any) -> None:
+    from studio.emotion.lexicon import lookup
+    from studio.ui.condition_model import ConditionModel
+    from studio.ui.trajectory_editor import QtTimeline
+    from studio.ui.trajectory_model import TrajectoryModel
+
+    arc = TrajectoryModel()
+    for time, word in ((0.0, "melancholy"), (10.0, "furious"), (20.0, "serene")):
+        arc.put(time, lookup(word).condition())
+    timeline = QtTimeline(arc, ConditionModel())
+    qtbot.addWidget(timeline)
+    for width in (1900, 900, 420):
+        timeline.resize(width, 130)
+        ticks, names, legend = timeline.label_boxes()
+        inside = timeline.rect().toRectF()
+        for box, _text in ticks + names:
+            assert inside.contains(box), (width, box)
+        for box, _text, _colour in legend:
+            assert inside.contains(box)
+            assert not any(box.intersects(n) for n, _ in names), width
+        for (a, _), (b, _) in itertools.pairwise(names):
+            assert a.right() <= b.left() + 1, width  # neighbours' names do not overlap
+        assert legend or width < 900  # room for it on a wide timeline

@@ -26,9 +26,7 @@ def test_a_live_panel_shows_a_preview_at_start(make_window: Any, qtbot: Any) -> 
     assert panel.shown_request.condition == window.condition.condition
 
 
-def test_a_change_made_on_another_tab_is_previewed_on_return(
-    make_window: Any, qtbot: Any
-) -> None:
+def test_a_change_made_on_another_tab_is_previewed_on_return(make_window: Any, qtbot: Any) -> None:
     window = make_window(fakes.registry("echo", "gated"))
     echo, gated = window.panels["echo"], window.panels["gated"]
     _shown(window, "gated")
@@ -38,8 +36,10 @@ def test_a_change_made_on_another_tab_is_previewed_on_return(
     window.condition.settle()
     window.tabs.setCurrentWidget(gated)
     qtbot.waitUntil(
-        lambda: gated.shown_request is not None
-        and gated.shown_request.condition == window.condition.condition,
+        lambda: (
+            gated.shown_request is not None
+            and gated.shown_request.condition == window.condition.condition
+        ),
         timeout=WAIT_MS,
     )
     assert gated.shown_request.condition.valence == pytest.approx(-0.6)
