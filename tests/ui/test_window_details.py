@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication
 
 from studio import __version__
 from studio.jobs import JobState
@@ -145,3 +146,44 @@ def test_arc_timeline_labels_stay_inside_and_apart(qtbot: Any) -> None:
         for (a, _), (b, _) in itertools.pairwise(names):
             assert a.right() <= b.left() + 1, width  # neighbours' names do not overlap
         assert legend or width < 900  # room for it on a wide timeline
+
+
+def _ink_widths(image: Any, x0: int, x1: int, y0: int, y1: int, ink: Any) -> list[int]:
+    """Per row, how many pixels in [x0, x1) are close to the ``ink`` colour."""
+    widths = []
+    for y in range(y0, y1):
+        n = 0
+        for x in range(x0, x1):
+            c = image.pixelColor(x, y)
+            if abs(c.red() - ink.red()) + abs(c.green() - ink.green()) + abs(
+                c.blue() - ink.blue()
+            ) < 120:
+                n += 1
+        if n:
+            widths.append(n)
+    return widths
+
+
+def test_spin_box_arrows_are_triangles_in_both_themes(qtbot: Any) -> None:
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QSpinBox
+
+    from studio.ui import theme
+
+    app = QApplication.instance()
+    try:
+        for name in ("dark", "light"):
+            t = theme.apply(app, name)
+            spin = QSpinBox()
+            qtbot.addWidget(spin)
+            spin.resize(140, 30)
+            spin.show()
+            qtbot.waitExposed(spin)
+            image = spin.grab().toImage()
+            w, h = image.width(), image.height()
+            for y0, y1 in ((0, h // 2), (h // 2, h)):  # the up and the down arrow
+                widths = _ink_widths(image, w - 18, w, y0, y1, QColor(t.text))
+                assert len(widths) >= 3, (name, widths)
+                assert max(widths) - min(widths) >= 3, (name, widths)  # a point, not a bar
+    finally:
+        theme.apply(app, "dark")
