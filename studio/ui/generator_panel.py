@@ -539,16 +539,31 @@ class GeneratorPanel(QWidget):
         return job
 
     def _already_kept(self, request: Request) -> bool:
-        """Whether the shown kept result, or this generator's newest history row (the
-        last session's, after a restart), was made from the same request and is still
-        there: Generate would only make a duplicate."""
+        return self.kept_twin(request) is not None
+
+    def kept_twin(self, request: Request) -> int | None:
+        """The history row of the shown kept result, or of this generator's newest one
+        (the last session's, after a restart), if it was made from the same request and
+        is still there: Generate would only make a duplicate of it."""
         kept: list[tuple[int, Request]] = []
         if self.kept_request is not None and self.last_entry_id is not None:
             kept.append((self.last_entry_id, self.kept_request))
         newest = self._newest_kept()
         if newest is not None:
             kept.append(newest)
-        return any(_same_work(r, request) and self._still_kept(i) for i, r in kept)
+        return next((i for i, r in kept if _same_work(r, request) and self._still_kept(i)), None)
+
+    def shows_a_draft(self) -> bool:
+        """Whether the preview on screen was made quicker than Generate would make it (the
+        generator's draft mode, a smaller size), so exporting it would hand out a draft."""
+        shown = self.shown_request
+        if shown is None or self.last_entry_id is not None:
+            return False
+        try:
+            final = self.build_request(output=Path(f"probe{shown.output.suffix}"))
+        except (ValueError, OSError, HistoryError):
+            return True
+        return any(shown.params.get(k) != final.params.get(k) for k in ("draft", "size"))
 
     def _newest_kept(self) -> tuple[int, Request] | None:
         history = self.bridge.history

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         self.arc_error = ""
         self.last_export: tuple[list[Path], list[str]] = ([], [])
+        self.export_after: set[str] = set()  # job ids whose result opens the export dialog
         if history is None:
             try:
                 history = History()
@@ -575,6 +576,11 @@ class MainWindow(QMainWindow):
     def _on_update(self, update: JobUpdate) -> None:
         if update.entry is not None:
             self.history_browser.add_entry(update.entry)
+        if update.event.is_final and update.job.id in self.export_after:
+            self.export_after.discard(update.job.id)
+            if update.entry is not None:  # deferred: the dialog must not nest in this slot
+                entry = update.entry
+                QTimer.singleShot(0, lambda: self.export_entries([entry]))
         if update.warning:
             self.statusBar().showMessage(update.warning, 10000)
         if update.event.kind is EventKind.FAILED:
@@ -640,16 +646,38 @@ class MainWindow(QMainWindow):
         artifact = panel.last_artifact
         if artifact is None:
             return
+        if panel.shows_a_draft():
+            self._export_full_clip(panel)
+            return
         suggested = str(
             Path(str(self.settings.value("export/folder", Path.home()))) / artifact.path.name
         )
-        target, _ = QFileDialog.getSaveFileName(self, "Export preview", suggested)
+        target, _ = QFileDialog.getSaveFileName(self, "Export clip", suggested)
         if target:
             try:
                 export_file(artifact.path, Path(target), embedded_payload(artifact), overwrite=True)
                 self.statusBar().showMessage(f"Exported {target}", 6000)
             except (OSError, ValueError) as exc:
                 QMessageBox.warning(self, "Export failed", str(exc))
+
+    def _export_full_clip(self, panel: GeneratorPanel) -> None:
+        """The preview on screen is a draft: the clip is made as Generate makes it (kept
+        in the history), and the export dialog opens when it is ready."""
+        try:
+            twin = panel.kept_twin(panel.build_request())
+        except (ValueError, OSError, HistoryError):
+            twin = None
+        if twin is not None and self.history is not None:
+            with contextlib.suppress(KeyError, HistoryError):
+                self.export_entries([self.history.get(twin)])
+                return
+        job = panel.generate()
+        if job is None:
+            return
+        self.export_after.add(job.id)
+        self.statusBar().showMessage(
+            "Making the full-quality clip (the preview is a draft); export opens when done", 8000
+        )
 
     def _export_current(self) -> None:
         chosen = self.history_browser.selected_entries()

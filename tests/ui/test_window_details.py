@@ -155,9 +155,10 @@ def _ink_widths(image: Any, x0: int, x1: int, y0: int, y1: int, ink: Any) -> lis
         n = 0
         for x in range(x0, x1):
             c = image.pixelColor(x, y)
-            if abs(c.red() - ink.red()) + abs(c.green() - ink.green()) + abs(
-                c.blue() - ink.blue()
-            ) < 120:
+            if (
+                abs(c.red() - ink.red()) + abs(c.green() - ink.green()) + abs(c.blue() - ink.blue())
+                < 120
+            ):
                 n += 1
         if n:
             widths.append(n)
@@ -187,3 +188,43 @@ def test_spin_box_arrows_are_triangles_in_both_themes(qtbot: Any) -> None:
                 assert max(widths) - min(widths) >= 3, (name, widths)  # a point, not a bar
     finally:
         theme.apply(app, "dark")
+
+
+def test_export_clip_of_a_draft_preview_exports_the_full_clip(
+    make_window: Any, qtbot: Any, monkeypatch: Any
+) -> None:
+    window = make_window(fakes.registry("image"))
+    panel = window.panels["image"]
+    window.show()
+    qtbot.waitUntil(lambda: panel.last_path is not None, timeout=WAIT_MS)  # the start preview
+    assert panel.shown_request.params.get("draft") is True and panel.shows_a_draft()
+    exported: list[Any] = []
+    monkeypatch.setattr(window, "export_entries", lambda entries: exported.append(entries))
+    titles: list[str] = []
+    monkeypatch.setattr(
+        "studio.ui.main_window.QFileDialog.getSaveFileName",
+        lambda _parent, title, *_a: (titles.append(title), ("", ""))[1],
+    )
+    window.export_panel_result(panel)
+    assert titles == []  # no "Export preview" of the draft
+    qtbot.waitUntil(lambda: bool(exported), timeout=WAIT_MS)
+    (entry,) = exported[0]
+    assert entry.generator == "image" and not entry.params.get("draft")
+    assert entry.metadata["params"].get("draft") is not True
+
+
+def test_export_clip_of_a_finished_preview_says_clip(
+    make_window: Any, qtbot: Any, monkeypatch: Any
+) -> None:
+    window = make_window()
+    panel = window.panels["echo"]
+    window.show()
+    qtbot.waitUntil(lambda: panel.last_path is not None, timeout=WAIT_MS)
+    assert not panel.shows_a_draft()  # echo has no draft mode: the preview is the clip
+    titles: list[str] = []
+    monkeypatch.setattr(
+        "studio.ui.main_window.QFileDialog.getSaveFileName",
+        lambda _parent, title, *_a: (titles.append(title), ("", ""))[1],
+    )
+    window.export_panel_result(panel)
+    assert titles == ["Export clip"]
