@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QApplication
 
 ARROW_PX = (16, 10)  # drawn at twice the 8×5 px shown, for high-density screens
@@ -120,7 +120,25 @@ def _arrow_files(t: Theme) -> dict[str, str]:
         if not path.exists():
             _triangle(up, colour).save(str(path), "PNG")
         files[name] = path.as_posix()
+    check = _ARROW_DIR / "check.png"  # white on the accent, the same in both themes
+    if not check.exists():
+        _check_mark().save(str(check), "PNG")
+    files["check"] = check.as_posix()
     return files
+
+
+def _check_mark() -> QImage:
+    image = QImage(28, 28, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    p = QPainter(image)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(QColor("#ffffff"), 3.6)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    p.setPen(pen)
+    p.drawPolyline(QPolygonF([QPointF(6, 14.5), QPointF(11.5, 20), QPointF(22, 8)]))
+    p.end()
+    return image
 
 
 def _triangle(up: bool, colour: str) -> QImage:
@@ -176,6 +194,19 @@ def _style_sheet(t: Theme) -> str:
         image: url({arrows["up-off"]}); }}
     QSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:disabled {{
         image: url({arrows["down-off"]}); }}
+    QComboBox {{ padding-right: 20px; }}
+    QComboBox::drop-down {{ subcontrol-origin: padding; subcontrol-position: top right;
+        width: 18px; border: none; border-top-right-radius: 4px;
+        border-bottom-right-radius: 4px; }}
+    QComboBox::down-arrow {{ image: url({arrows["down"]}); width: 8px; height: 5px; }}
+    QComboBox::down-arrow:disabled {{ image: url({arrows["down-off"]}); }}
+    QCheckBox::indicator {{ width: 14px; height: 14px; border: 1px solid {t.muted};
+        border-radius: 3px; background: {t.base}; }}
+    QCheckBox::indicator:hover {{ border-color: {t.accent}; }}
+    QCheckBox::indicator:checked {{ background: {t.accent}; border-color: {t.accent};
+        image: url({arrows["check"]}); }}
+    QCheckBox::indicator:disabled {{ border-color: {t.border}; background: {t.alt_base}; }}
+    QCheckBox::indicator:checked:disabled {{ background: {t.border}; }}
     QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus,
     QPlainTextEdit:focus {{ border-color: {t.accent}; }}
     QTabWidget::pane {{ border: 1px solid {t.border}; border-radius: 6px; top: -1px; }}
