@@ -86,6 +86,8 @@ def scroll_to_show(scroll: QScrollArea, child: QWidget, margin: int = 8) -> None
     """Scroll so the whole of ``child`` is in view (``ensureWidgetVisible`` only brings a
     text box's cursor line into view, not the box)."""
     content = scroll.widget()
+    if content is None:
+        return
     top = child.mapTo(content, child.rect().topLeft()).y() - margin
     bottom = top + child.height() + 2 * margin
     bar = scroll.verticalScrollBar()
@@ -267,7 +269,7 @@ class GeneratorPanel(QWidget):
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.cancel_button)
 
-        options = QWidget()
+        options = self.options = QWidget()
         col = QVBoxLayout(options)
         col.setContentsMargins(12, 12, 12, 12)
         col.setSpacing(10)
@@ -291,7 +293,7 @@ class GeneratorPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.options_scroll = scroll
         scroll.viewport().installEventFilter(self)  # shrinks under a message: see below
-        left = QWidget()  # the options scroll; the problem line and buttons stay in view
+        left = self.form_column = QWidget()  # options scroll; message and buttons stay
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 0, 12)
         lcol.addWidget(scroll, 1)
@@ -339,14 +341,14 @@ class GeneratorPanel(QWidget):
     def form_width_needed(self) -> int:
         """The options column's least width: its content plus a vertical scroll bar."""
         scroll = self.options_scroll
-        content = scroll.widget().minimumSizeHint().width()
+        content = self.options.minimumSizeHint().width()
         return content + scroll.verticalScrollBar().sizeHint().width() + 2
 
     def _fit_columns(self) -> None:
         """The form takes ``form_share`` of the panel (at least what it needs); the
         preview the rest, so both grow with the window."""
         need = self.form_width_needed()
-        self.split.widget(0).setMinimumWidth(need)
+        self.form_column.setMinimumWidth(need)
         total = sum(self.split.sizes()) or self.split.width()
         if total <= 0:
             return

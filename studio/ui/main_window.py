@@ -420,7 +420,8 @@ class MainWindow(QMainWindow):
             return True
         box = self.quit_box()
         try:
-            return box.exec() == QMessageBox.StandardButton.Yes
+            box.exec()
+            return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
         finally:
             box.deleteLater()
 

@@ -245,11 +245,11 @@ def test_quitting_during_a_generation_asks(
     job = panel.generate()
     asked: list[str] = []
 
-    def answer(*args: Any, **kwargs: Any) -> Any:
-        asked.append(args[2])
-        return QMessageBox.StandardButton.No
+    def answer(box: QMessageBox) -> int:
+        asked.append(box.text())
+        return int(QMessageBox.StandardButton.No.value)  # no button clicked: not Yes
 
-    monkeypatch.setattr(QMessageBox, "question", answer)
+    monkeypatch.setattr(QMessageBox, "exec", answer)
     assert not window.close()
     assert asked and "1 generation is still running" in asked[0]
     assert not window.bridge.closed and not job.state.is_final
