@@ -165,7 +165,8 @@ class GeneratorPanel(QWidget):
         self._catch_up = QTimer(self)
         self._catch_up.setSingleShot(True)
         self._catch_up.setInterval(CATCH_UP_MS)
-        self._catch_up.timeout.connect(self.catch_up)
+        self._catch_up.timeout.connect(lambda: self.catch_up(keep_kept=self._on_show_only))
+        self._on_show_only = False  # the pending catch-up came from showing the panel only
         condition.changed.connect(self._on_condition)
         condition.settled.connect(self._on_settled)
         trajectory.changed.connect(self._refresh_trajectory)
@@ -233,7 +234,7 @@ class GeneratorPanel(QWidget):
         self.follow.setToolTip("Use the trajectory's keyframes instead of the single emotion")
         self.follow.setVisible(g.supports_trajectory)
         self.follow.toggled.connect(self._refresh_trajectory)
-        self.follow.toggled.connect(lambda _on: self._catch_up.start())
+        self.follow.toggled.connect(lambda _on: self._schedule_catch_up(on_show=False))
         self.length_note = QLabel()
         self.length_note.setObjectName("hint")
         self.length_note.setWordWrap(True)
@@ -669,18 +670,26 @@ class GeneratorPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._catch_up.start()  # the window opened, or this tab came to the front
+        self._schedule_catch_up(on_show=True)  # the window opened, or the tab came up
 
     def _arc_edited(self) -> None:
         if self.follow.isChecked():
-            self._catch_up.start()
+            self._schedule_catch_up(on_show=False)
 
-    def catch_up(self) -> None:
+    def _schedule_catch_up(self, on_show: bool) -> None:
+        self._on_show_only = on_show and (self._on_show_only or not self._catch_up.isActive())
+        self._catch_up.start()
+
+    def catch_up(self, keep_kept: bool = False) -> None:
         """Preview the current emotion (or arc) if what is shown was made from another one:
         the emotion changed on another tab, the arc was ticked or edited, or nothing has
-        been shown since the window opened. Only for a visible panel that previews."""
+        been shown since the window opened. Only for a visible panel that previews.
+        ``keep_kept``: a kept result on screen (just generated, or opened from the history)
+        stays; only a preview is brought up to date."""
         mode = combo_data(self.mode)
         if not (self.active and self.isVisible() and mode in (LIVE, RELEASE)):
+            return
+        if keep_kept and self.last_entry_id is not None:
             return
         if self.condition.dragging or not self._validate():
             return  # a drag previews by itself; an invalid form has nothing to show

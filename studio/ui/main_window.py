@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_error = ""
-        self._shown_once = False
+        self._fit_on_show = False  # a restored geometry is checked again when shown
         self.arc_error = ""
         self.last_export: tuple[list[Path], list[str]] = ([], [])
         self.export_after: set[str] = set()  # job ids whose result opens the export dialog
@@ -317,6 +317,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
             self.fit_to_screen()  # saved on another screen, perhaps a bigger one
+            self._fit_on_show = True  # again once the frame's size is known
         else:
             self.resize(*self._first_size())
         state = s.value("windowState")
@@ -389,8 +390,8 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._shown_once:  # the frame's size is known once the window is shown
-            self._shown_once = True
+        if self._fit_on_show:  # the frame's size is known once the window is shown
+            self._fit_on_show = False
             QTimer.singleShot(0, self.fit_to_screen)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -438,10 +439,12 @@ class MainWindow(QMainWindow):
         box.setDefaultButton(QMessageBox.StandardButton.No)
 
         def follow(_update: JobUpdate) -> None:
-            box.setText(self._quit_text())
+            try:
+                box.setText(self._quit_text())
+            except RuntimeError:  # the box is gone (answered): stop following
+                self.bridge.updated.disconnect(follow)
 
         self.bridge.updated.connect(follow)
-        box.destroyed.connect(lambda: self.bridge.updated.disconnect(follow))
         return box
 
     def _quit_text(self) -> str:

@@ -118,11 +118,11 @@ def _arrow_files(t: Theme) -> dict[str, str]:
     ):
         path = _ARROW_DIR / f"{t.name}-{name}.png"
         if not path.exists():
-            _triangle(up, colour).save(str(path), b"PNG")
+            _triangle(up, colour).save(str(path))  # PNG, from the name
         files[name] = path.as_posix()
     check = _ARROW_DIR / "check.png"  # white on the accent, the same in both themes
     if not check.exists():
-        _check_mark().save(str(check), b"PNG")
+        _check_mark().save(str(check))
     files["check"] = check.as_posix()
     return files
 

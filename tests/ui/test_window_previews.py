@@ -61,3 +61,25 @@ def test_ticking_follow_the_arc_previews_the_arc(make_window: Any, qtbot: Any) -
     first = panel.shown_request.trajectory
     window.trajectory.put(window.trajectory.duration / 2, Condition.from_vad(0.0, 0.9))
     qtbot.waitUntil(lambda: panel.shown_request.trajectory != first, timeout=WAIT_MS)
+
+
+def test_a_history_result_opened_on_another_tab_is_not_replaced(
+    make_window: Any, qtbot: Any
+) -> None:
+    from tests.ui.conftest import wait_final
+
+    window = make_window(fakes.registry("echo", "gated"))
+    echo, gated = window.panels["echo"], window.panels["gated"]
+    for panel in (echo, gated):
+        panel.mode.setCurrentIndex(panel.mode.findData("manual"))
+    gated.seed.setValue(3)
+    wait_final(qtbot, gated.generate())
+    qtbot.waitUntil(lambda: window.history_browser.list.count() == 1, timeout=WAIT_MS)
+    gated.mode.setCurrentIndex(gated.mode.findData("live"))
+    _shown(window, "echo")
+    window.condition.set_vad(0.4, 0.4, source="pad")  # now unlike the kept result
+    entry = window.history_browser.entry_of(window.history_browser.list.item(0))
+    window.show_entry(entry)  # brings the Gated tab up with the kept result
+    qtbot.wait(500)
+    assert window.current_panel() is gated
+    assert gated.last_entry_id == entry.id and gated.last_path == entry.path
