@@ -165,8 +165,8 @@ class GeneratorPanel(QWidget):
         self._catch_up = QTimer(self)
         self._catch_up.setSingleShot(True)
         self._catch_up.setInterval(CATCH_UP_MS)
-        self._catch_up.timeout.connect(lambda: self.catch_up(keep_kept=self._on_show_only))
         self._on_show_only = False  # the pending catch-up came from showing the panel only
+        self._catch_up.timeout.connect(lambda: self.catch_up(keep_kept=self._on_show_only))
         condition.changed.connect(self._on_condition)
         condition.settled.connect(self._on_settled)
         trajectory.changed.connect(self._refresh_trajectory)
