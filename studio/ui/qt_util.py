@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-COMBO_CHARS = 12  # a combo's least width, in characters
+COMBO_CHARS = 8  # a combo's least width, in characters
 _NUMBER = re.compile(r"\s*([-+]?\d+(?:[.,]\d*)?)\s*")
 
 
