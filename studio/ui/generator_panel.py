@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +36,7 @@ from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.midi_audio import MidiAudio
 from studio.ui.params_form import ParamsForm
 from studio.ui.previews import PreviewStack
-from studio.ui.qt_util import combo_data
+from studio.ui.qt_util import combo_data, compact_combos
 from studio.ui.trajectory_model import TrajectoryModel
 
 LIVE, RELEASE, MANUAL = "live", "release", "manual"
@@ -50,6 +51,9 @@ SEED_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
 # of a 768² one; benchmarks/ui_live_drag.py), then once more at full size when it rests.
 DRAFT_SIDE = 256
 REST_MS = 250  # a pointer still for this long has come to rest
+FORM_SHARE = 0.45  # of the panel's width: the options column (the preview takes the rest)
+PREVIEW_MIN_WIDTH = 240
+CATCH_UP_MS = 60  # coalesces a tab switch, a tick and arc edits into one preview
 _SIZE = re.compile(r"^\s*(\d+)\s*(?:[x×*]\s*(\d+))?\s*$", re.IGNORECASE)
 
 
@@ -75,6 +79,22 @@ def draft_size(size: Any, side: int = DRAFT_SIDE) -> str | None:
         return None
     scale = side / max(w, h)
     return f"{max(64, round(w * scale))}x{max(64, round(h * scale))}"
+
+
+def scroll_to_show(scroll: QScrollArea, child: QWidget, margin: int = 8) -> None:
+    """Scroll so the whole of ``child`` is in view (``ensureWidgetVisible`` only brings a
+    text box's cursor line into view, not the box)."""
+    content = scroll.widget()
+    if content is None:
+        return
+    top = child.mapTo(content, child.rect().topLeft()).y() - margin
+    bottom = top + child.height() + 2 * margin
+    bar = scroll.verticalScrollBar()
+    view = scroll.viewport().height()
+    if bottom > bar.value() + view:
+        bar.setValue(min(top, bottom - view))
+    elif top < bar.value():
+        bar.setValue(top)
 
 
 def _same_work(a: Request, b: Request) -> bool:
@@ -115,6 +135,7 @@ class GeneratorPanel(QWidget):
         self.last_path: Path | None = None
         self.last_artifact: Artifact | None = None
         self.kept_request: Request | None = None  # the last kept result's recipe
+        self.shown_request: Request | None = None  # the recipe of what the preview shows
         # The shown entry's id and recipe while it is deleted (Undo delete brings it back).
         self._forgotten: tuple[int | None, Request | None] = (None, None)
         # Live previews (studio.jobs.live): never cancelled once rendering, the newest
@@ -135,9 +156,17 @@ class GeneratorPanel(QWidget):
         self._rest.setSingleShot(True)
         self._rest.setInterval(REST_MS)
         self._rest.timeout.connect(lambda: self.preview(draft=False))
+        # Brings a stale preview up to date: on showing the panel (start, tab switch), on
+        # ticking "Follow the emotional arc" and on arc edits while following.
+        self._catch_up = QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(CATCH_UP_MS)
+        self._on_show_only = False  # the pending catch-up came from showing the panel only
+        self._catch_up.timeout.connect(lambda: self.catch_up(keep_kept=self._on_show_only))
         condition.changed.connect(self._on_condition)
         condition.settled.connect(self._on_settled)
         trajectory.changed.connect(self._refresh_trajectory)
+        trajectory.changed.connect(self._arc_edited)
         bridge.updated.connect(self._on_update)
         self._validate()
 
@@ -222,6 +251,7 @@ class GeneratorPanel(QWidget):
         self.follow.setToolTip("Use the trajectory's keyframes instead of the single emotion")
         self.follow.setVisible(g.supports_trajectory)
         self.follow.toggled.connect(self._refresh_trajectory)
+        self.follow.toggled.connect(lambda _on: self._schedule_catch_up(on_show=False))
         self.length_note = QLabel()
         self.length_note.setObjectName("hint")
         self.length_note.setWordWrap(True)
@@ -258,7 +288,7 @@ class GeneratorPanel(QWidget):
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.cancel_button)
 
-        options = QWidget()
+        options = self.options = QWidget()
         col = QVBoxLayout(options)
         col.setContentsMargins(12, 12, 12, 12)
         col.setSpacing(10)
@@ -272,12 +302,17 @@ class GeneratorPanel(QWidget):
         col.addWidget(sep)
         col.addWidget(self.form)
         col.addStretch(1)
+        compact_combos(options)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(options)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(260)
-        left = QWidget()  # the options scroll; the problem line and buttons stay in view
+        # The column is never narrower than its content (see _fit_columns): no sideways
+        # scrolling, no combo or button cut off.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.options_scroll = scroll
+        scroll.viewport().installEventFilter(self)  # shrinks under a message: see below
+        left = self.form_column = QWidget()  # options scroll; message and buttons stay
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 0, 12)
         lcol.addWidget(scroll, 1)
@@ -311,13 +346,43 @@ class GeneratorPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([320, 700])
         split.setChildrenCollapsible(False)
+        split.splitterMoved.connect(self._columns_moved)
+        self.split = split
+        self.form_share = FORM_SHARE
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
+        self._fit_columns()
         self._refresh_trajectory()
+
+    # -- layout ---------------------------------------------------------------------------
+    def form_width_needed(self) -> int:
+        """The options column's least width: its content plus a vertical scroll bar."""
+        scroll = self.options_scroll
+        content = self.options.minimumSizeHint().width()
+        return content + scroll.verticalScrollBar().sizeHint().width() + 2
+
+    def _fit_columns(self) -> None:
+        """The form takes ``form_share`` of the panel (at least what it needs); the
+        preview the rest, so both grow with the window."""
+        need = self.form_width_needed()
+        self.form_column.setMinimumWidth(need)
+        total = sum(self.split.sizes()) or self.split.width()
+        if total <= 0:
+            return
+        form = max(need, min(round(total * self.form_share), total - PREVIEW_MIN_WIDTH))
+        self.split.setSizes([form, max(0, total - form)])
+
+    def _columns_moved(self, pos: int, _index: int) -> None:
+        total = sum(self.split.sizes())
+        if total > 0:  # the artist's split is kept as a share as the window resizes
+            self.form_share = max(0.15, min(0.85, self.split.sizes()[0] / total))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_columns()
 
     # -- state ----------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -433,10 +498,29 @@ class GeneratorPanel(QWidget):
             problem = problem or "The arc has no keyframes yet (or is switched off)"
         if not problem:
             problem = self._contract_problem()
+        appeared = bool(problem) and problem != self.problem.text()
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         self.generate_button.setEnabled(not problem)
+        if appeared:
+            QTimer.singleShot(0, self._show_problem_field)
         return not problem
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Resize
+            and watched is self.options_scroll.viewport()
+            and self.problem.isVisible()
+        ):
+            QTimer.singleShot(0, self._show_problem_field)
+        return super().eventFilter(watched, event)
+
+    def _show_problem_field(self) -> None:
+        """The message below the options takes height from them: keep the field it is
+        about in view (it must never push that field out of sight)."""
+        name = self.form.problem_field()
+        if name is not None and hasattr(self, "options_scroll"):
+            scroll_to_show(self.options_scroll, self.form.editors[name].widget)
 
     def _contract_problem(self) -> str:
         """The generator's own checks (cross-field rules a form cannot know)."""
@@ -473,12 +557,7 @@ class GeneratorPanel(QWidget):
         ):
             self.caption.setText("Already generating this; it appears here when done")
             return running  # a double click, or eight: one job, one file, one history row
-        if (
-            self.kept_request is not None
-            and self.last_entry_id is not None
-            and _same_work(self.kept_request, request)
-            and self._still_kept(self.last_entry_id)
-        ):
+        if self._already_kept(request):
             self.caption.setText(
                 "This result is already in the history (same emotion, options and seed); "
                 "change the seed for another"
@@ -489,6 +568,45 @@ class GeneratorPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.job_submitted.emit(job, self.title())
         return job
+
+    def _already_kept(self, request: Request) -> bool:
+        return self.kept_twin(request) is not None
+
+    def kept_twin(self, request: Request) -> int | None:
+        """The history row of the shown kept result, or of this generator's newest one
+        (the last session's, after a restart), if it was made from the same request and
+        is still there: Generate would only make a duplicate of it."""
+        kept: list[tuple[int, Request]] = []
+        if self.kept_request is not None and self.last_entry_id is not None:
+            kept.append((self.last_entry_id, self.kept_request))
+        newest = self._newest_kept()
+        if newest is not None:
+            kept.append(newest)
+        return next((i for i, r in kept if _same_work(r, request) and self._still_kept(i)), None)
+
+    def shows_a_draft(self) -> bool:
+        """Whether the preview on screen was made quicker than Generate would make it (the
+        generator's draft mode, a smaller size), so exporting it would hand out a draft."""
+        shown = self.shown_request
+        if shown is None or self.last_entry_id is not None:
+            return False
+        try:
+            final = self.build_request(output=Path(f"probe{shown.output.suffix}"))
+        except (ValueError, OSError, HistoryError):
+            return True
+        return any(shown.params.get(k) != final.params.get(k) for k in ("draft", "size"))
+
+    def _newest_kept(self) -> tuple[int, Request] | None:
+        history = self.bridge.history
+        if history is None:
+            return None
+        try:
+            rows = history.list(1, generator=self.generator.id)
+            if not rows or not rows[0].request:
+                return None
+            return rows[0].id, Request.from_dict(rows[0].request)
+        except (HistoryError, KeyError, TypeError, ValueError):
+            return None
 
     def _still_kept(self, entry_id: int) -> bool:
         """Whether the history still lists this entry and its files are still there (a
@@ -559,6 +677,44 @@ class GeneratorPanel(QWidget):
             self._debounce.stop()
             self._rest.stop()
             self.preview(draft=False)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._schedule_catch_up(on_show=True)  # the window opened, or the tab came up
+
+    def _arc_edited(self) -> None:
+        if self.follow.isChecked():
+            self._schedule_catch_up(on_show=False)
+
+    def _schedule_catch_up(self, on_show: bool) -> None:
+        self._on_show_only = on_show and (self._on_show_only or not self._catch_up.isActive())
+        self._catch_up.start()
+
+    def catch_up(self, keep_kept: bool = False) -> None:
+        """Preview the current emotion (or arc) if what is shown was made from another one:
+        the emotion changed on another tab, the arc was ticked or edited, or nothing has
+        been shown since the window opened. Only for a visible panel that previews.
+        ``keep_kept``: a kept result on screen (just generated, or opened from the history)
+        stays; only a preview is brought up to date."""
+        mode = combo_data(self.mode)
+        if not (self.active and self.isVisible() and mode in (LIVE, RELEASE)):
+            return
+        if keep_kept and self.last_entry_id is not None:
+            return
+        if self.condition.dragging or not self._validate():
+            return  # a drag previews by itself; an invalid form has nothing to show
+        try:
+            probe = Path(f"probe{combo_data(self.format)}")  # names no file; only compared
+            wanted = (
+                self.build_request(preview=True, output=probe),
+                self.build_request(output=probe),
+            )
+        except (ValueError, OSError, HistoryError):
+            return
+        shown = self.shown_request
+        if shown is not None and any(_same_work(shown, w) for w in wanted):
+            return
+        self.preview(draft=False)
 
     def _refresh_trajectory(self) -> None:
         has = self.trajectory.trajectory() is not None
@@ -631,6 +787,7 @@ class GeneratorPanel(QWidget):
             self.bridge.discard_preview(self.last_path)
         self.last_path = path
         self.last_entry_id = entry_id
+        self.shown_request = self._request_of(job, entry_id)
         # The recipe of a result this panel generated and kept (Generate refuses to make it
         # again while its history row and file are there).
         self.kept_request = job.request if job is not None and entry_id is not None else None

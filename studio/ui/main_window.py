@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio import __version__
 from studio.emotion import Condition, Trajectory
 from studio.errors import BadInput, one_line, printable
 from studio.jobs import EventKind, Job
@@ -61,6 +62,15 @@ SIDE_SHARE = 0.22  # Jobs / History
 HORIZONTAL = Qt.Orientation.Horizontal
 
 
+def about_text() -> str:
+    """The About box: what the studio does and which version this is (for bug reports)."""
+    return (
+        f"Emotion Studio {__version__}\n\n"
+        "Pick an emotion on the pad or the wheel and generate images, voice, a talking "
+        "head and music that carry it. Every file keeps the emotion that made it."
+    )
+
+
 def _unavailable_page(name: str, reason: str) -> QWidget:
     page = QWidget()
     layout = QVBoxLayout(page)
@@ -91,8 +101,10 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_error = ""
+        self._fit_on_show = False  # a restored geometry is checked again when shown
         self.arc_error = ""
         self.last_export: tuple[list[Path], list[str]] = ([], [])
+        self.export_after: set[str] = set()  # job ids whose result opens the export dialog
         if history is None:
             try:
                 history = History()
@@ -261,14 +273,7 @@ class MainWindow(QMainWindow):
         focus.addAction(add_kf)
         help_menu = bar.addMenu("&Help")
         about = QAction("About Emotion Studio", self)
-        about.triggered.connect(
-            lambda: QMessageBox.about(
-                self,
-                "Emotion Studio",
-                "Pick an emotion on the pad or the wheel and generate images, voice, a talking "
-                "head and music that carry it. Every file keeps the emotion that made it.",
-            )
-        )
+        about.triggered.connect(lambda: QMessageBox.about(self, "Emotion Studio", about_text()))
         help_menu.addAction(about)
 
     def warm_up(self, step_ms: int = 40) -> None:
@@ -311,6 +316,8 @@ class MainWindow(QMainWindow):
         geometry = s.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+            self.fit_to_screen()  # saved on another screen, perhaps a bigger one
+            self._fit_on_show = True  # again once the frame's size is known
         else:
             self.resize(*self._first_size())
         state = s.value("windowState")
@@ -360,6 +367,33 @@ class MainWindow(QMainWindow):
         free = screen.availableGeometry()
         return min(DEFAULT_SIZE[0], free.width()), min(DEFAULT_SIZE[1], free.height())
 
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, frame included, on the screen's free area: a size or
+        place saved on a bigger (or another) screen is shrunk and moved onto this one."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        extra_w = frame.width() - inner.width()
+        extra_h = frame.height() - inner.height()
+        width = min(inner.width(), free.width() - extra_w)
+        height = min(inner.height(), free.height() - extra_h)
+        x = max(free.left(), min(frame.x(), free.right() + 1 - width - extra_w))
+        y = max(free.top(), min(frame.y(), free.bottom() + 1 - height - extra_h))
+        if (width, height) != (inner.width(), inner.height()):
+            self.resize(width, height)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)  # move() places the frame's corner
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fit_on_show:  # the frame's size is known once the window is shown
+            self._fit_on_show = False
+            QTimer.singleShot(0, self.fit_to_screen)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         """The pad is the hero: the emotion dock takes a share of the width, so the pad
         grows with the window (the generator form scrolls instead)."""
@@ -383,19 +417,44 @@ class MainWindow(QMainWindow):
 
     def confirm_quit(self) -> bool:
         """Asks before quitting while a generation runs; True to quit."""
-        running = self.unfinished_jobs()
-        if not running or not self.isVisible():  # nobody to ask (a closing script or test)
+        if not self.unfinished_jobs() or not self.isVisible():  # nobody to ask (a script)
             return True
-        n = len(running)
-        answer = QMessageBox.question(
-            self,
+        box = self.quit_box()
+        try:
+            box.exec()
+            return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        finally:
+            box.deleteLater()
+
+    def quit_box(self) -> QMessageBox:
+        """The quit question; its text follows the jobs while it is open (a job that
+        finishes behind it is no longer "lost")."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Quit Emotion Studio",
-            f"{n} generation{'s are' if n > 1 else ' is'} still running and will be lost. "
-            "Quit anyway?",
+            self._quit_text(),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+            self,
         )
-        return answer == QMessageBox.StandardButton.Yes
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def follow(_update: JobUpdate) -> None:
+            try:
+                box.setText(self._quit_text())
+            except RuntimeError:  # the box is gone (answered): stop following
+                self.bridge.updated.disconnect(follow)
+
+        self.bridge.updated.connect(follow)
+        return box
+
+    def _quit_text(self) -> str:
+        n = len(self.unfinished_jobs())
+        if not n:
+            return "Every generation has finished and is kept. Quit now?"
+        return (
+            f"{n} generation{'s are' if n > 1 else ' is'} still running and will be lost. "
+            "Quit anyway?"
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.bridge.closed and not self.confirm_quit():
@@ -521,6 +580,11 @@ class MainWindow(QMainWindow):
     def _on_update(self, update: JobUpdate) -> None:
         if update.entry is not None:
             self.history_browser.add_entry(update.entry)
+        if update.event.is_final and update.job.id in self.export_after:
+            self.export_after.discard(update.job.id)
+            if update.entry is not None:  # deferred: the dialog must not nest in this slot
+                entry = update.entry
+                QTimer.singleShot(0, lambda: self.export_entries([entry]))
         if update.warning:
             self.statusBar().showMessage(update.warning, 10000)
         if update.event.kind is EventKind.FAILED:
@@ -586,16 +650,38 @@ class MainWindow(QMainWindow):
         artifact = panel.last_artifact
         if artifact is None:
             return
+        if panel.shows_a_draft():
+            self._export_full_clip(panel)
+            return
         suggested = str(
             Path(str(self.settings.value("export/folder", Path.home()))) / artifact.path.name
         )
-        target, _ = QFileDialog.getSaveFileName(self, "Export preview", suggested)
+        target, _ = QFileDialog.getSaveFileName(self, "Export clip", suggested)
         if target:
             try:
                 export_file(artifact.path, Path(target), embedded_payload(artifact), overwrite=True)
                 self.statusBar().showMessage(f"Exported {target}", 6000)
             except (OSError, ValueError) as exc:
                 QMessageBox.warning(self, "Export failed", str(exc))
+
+    def _export_full_clip(self, panel: GeneratorPanel) -> None:
+        """The preview on screen is a draft: the clip is made as Generate makes it (kept
+        in the history), and the export dialog opens when it is ready."""
+        try:
+            twin = panel.kept_twin(panel.build_request())
+        except (ValueError, OSError, HistoryError):
+            twin = None
+        if twin is not None and self.history is not None:
+            with contextlib.suppress(KeyError, HistoryError):
+                self.export_entries([self.history.get(twin)])
+                return
+        job = panel.generate()
+        if job is None:
+            return
+        self.export_after.add(job.id)
+        self.statusBar().showMessage(
+            "Making the full-quality clip (the preview is a draft); export opens when done", 8000
+        )
 
     def _export_current(self) -> None:
         chosen = self.history_browser.selected_entries()

@@ -338,6 +338,16 @@ class ParamsForm(QWidget):
         for name, editor in self.editors.items():
             editor.put(self.defaults[name])
 
+    def problem_field(self) -> str | None:
+        """The field the validation error is about (None: valid, or not one field's)."""
+        try:
+            self.model.model_validate(self.values())
+        except ValidationError as exc:
+            loc = exc.errors()[0]["loc"]
+            name = str(loc[0]) if loc else ""
+            return name if name in self.editors else None
+        return None
+
     def problem(self) -> str:
         """A one-line validation error, or "" when the values are valid."""
         try:
