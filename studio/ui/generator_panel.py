@@ -4,7 +4,6 @@ model, Generate, live preview, and the preview of its latest result."""
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from studio.ui.midi_audio import MidiAudio
 from studio.ui.params_form import ParamsForm
 from studio.ui.previews import PreviewStack
 from studio.ui.qt_util import combo_data, compact_combos
+from studio.ui.requests import same_work, shaped_params
 from studio.ui.trajectory_model import TrajectoryModel
 
 LIVE, RELEASE, MANUAL = "live", "release", "manual"
@@ -47,14 +47,10 @@ MODES = (
 )
 SAMPLE_TEXT = "I never thought the day would turn out like this."
 SEED_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
-# While the pointer moves, previews render small (a 256² image takes a fraction of the time
-# of a 768² one; benchmarks/ui_live_drag.py), then once more at full size when it rests.
-DRAFT_SIDE = 256
 REST_MS = 250  # a pointer still for this long has come to rest
 FORM_SHARE = 0.45  # of the panel's width: the options column (the preview takes the rest)
 PREVIEW_MIN_WIDTH = 240
 CATCH_UP_MS = 60  # coalesces a tab switch, a tick and arc edits into one preview
-_SIZE = re.compile(r"^\s*(\d+)\s*(?:[x×*]\s*(\d+))?\s*$", re.IGNORECASE)
 
 
 def arc_name(arc: Trajectory, most: int = 4) -> str:
@@ -66,19 +62,6 @@ def arc_name(arc: Trajectory, most: int = 4) -> str:
             names.append(name)
     shown = names if len(names) <= most else [*names[: most - 1], "…", names[-1]]
     return " → ".join(shown)
-
-
-def draft_size(size: Any, side: int = DRAFT_SIDE) -> str | None:
-    """A smaller "WxH" of the same shape for a preview, or None if ``size`` is small."""
-    m = _SIZE.match(str(size)) if size is not None else None
-    if m is None:
-        return None
-    w = int(m.group(1))
-    h = int(m.group(2)) if m.group(2) else w
-    if max(w, h) <= side:
-        return None
-    scale = side / max(w, h)
-    return f"{max(64, round(w * scale))}x{max(64, round(h * scale))}"
 
 
 def scroll_to_show(scroll: QScrollArea, child: QWidget, margin: int = 8) -> None:
@@ -95,16 +78,6 @@ def scroll_to_show(scroll: QScrollArea, child: QWidget, margin: int = 8) -> None
         bar.setValue(min(top, bottom - view))
     elif top < bar.value():
         bar.setValue(top)
-
-
-def _same_work(a: Request, b: Request) -> bool:
-    """Two requests that would make the same file (only the output name differs)."""
-    return (
-        a.condition == b.condition
-        and a.trajectory == b.trajectory
-        and dict(a.params) == dict(b.params)
-        and (a.seed, a.backend, a.output.suffix) == (b.seed, b.backend, b.output.suffix)
-    )
 
 
 class GeneratorPanel(QWidget):
@@ -145,7 +118,7 @@ class GeneratorPanel(QWidget):
         self.live = LiveScheduler(
             lambda request: self.bridge.submit(request, self.spec, record=False),
             depth=min(2, max(1, bridge.workers)) if fast else 1,
-            same_work=_same_work,
+            same_work=same_work,
         )
         self._build()
         self._debounce = QTimer(self)
@@ -457,21 +430,14 @@ class GeneratorPanel(QWidget):
         if problem:
             raise ValueError(problem)
         arc = self.trajectory.trajectory() if self.follow.isChecked() else None
-        params = self.form.values()
-        length, size, quick = (
-            self._role(Role.ARC_LENGTH),
-            self._role(Role.FRAME_SIZE),
-            self._role(Role.DRAFT),
+        params = shaped_params(
+            self.generator.params_model,
+            self.form.values(),
+            self.form.defaults,
+            arc=arc,
+            draft=draft,
+            preview=preview,
         )
-        if arc is not None and length is not None:
-            params[length] = round(arc.end, 3)
-        if draft and size is not None:
-            current = params.get(size, self.form.defaults.get(size))
-            small = draft_size(current)
-            if small is not None:  # a square side stays a number ("512" → 256)
-                params[size] = int(small.split("x")[0]) if isinstance(current, int) else small
-        if preview and quick is not None:
-            params[quick] = True  # a generator's own quick mode (image: few-step model)
         ext = combo_data(self.format)
         target = output or self.bridge.output_path(self.generator.id, ext, preview=preview)
         request = Request(
@@ -553,7 +519,7 @@ class GeneratorPanel(QWidget):
         if (
             running is not None
             and not running.state.is_final
-            and _same_work(running.request, request)
+            and same_work(running.request, request)
         ):
             self.caption.setText("Already generating this; it appears here when done")
             return running  # a double click, or eight: one job, one file, one history row
@@ -582,7 +548,7 @@ class GeneratorPanel(QWidget):
         newest = self._newest_kept()
         if newest is not None:
             kept.append(newest)
-        return next((i for i, r in kept if _same_work(r, request) and self._still_kept(i)), None)
+        return next((i for i, r in kept if same_work(r, request) and self._still_kept(i)), None)
 
     def shows_a_draft(self) -> bool:
         """Whether the preview on screen was made quicker than Generate would make it (the
@@ -712,7 +678,7 @@ class GeneratorPanel(QWidget):
         except (ValueError, OSError, HistoryError):
             return
         shown = self.shown_request
-        if shown is not None and any(_same_work(shown, w) for w in wanted):
+        if shown is not None and any(same_work(shown, w) for w in wanted):
             return
         self.preview(draft=False)
 

@@ -10,32 +10,27 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from studio import __version__
-from studio.emotion import Condition, Trajectory
-from studio.errors import BadInput, one_line, printable
+from studio.emotion import Condition
 from studio.jobs import EventKind, Job
-from studio.library import inputs
-from studio.library.atomic import atomic_write
 from studio.library.export import export_file
 from studio.library.history import Entry, History, HistoryError
-from studio.options import state_file
 from studio.plugins import Registry
 from studio.plugins.contract import AnyGenerator
 from studio.session import embedded_payload
 from studio.ui import theme
+from studio.ui.arc_files import ArcDocuments
 from studio.ui.condition_model import ConditionModel, display_name
 from studio.ui.emotion_panel import QtEmotionPanel
 from studio.ui.export_dialog import ExportDialog
@@ -44,31 +39,16 @@ from studio.ui.generator_panel import GeneratorPanel
 from studio.ui.history_browser import QtHistoryBrowser
 from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.jobs_panel import QtJobsPanel
+from studio.ui.menus import build_menus
 from studio.ui.trajectory_editor import QtTrajectoryEditor
 from studio.ui.trajectory_model import TrajectoryModel
 
 log = logging.getLogger(__name__)
 LAYOUT_VERSION = 2  # 2: Jobs and History share one tabbed dock (fits 1280×720)
-RECENT_ARCS = 8
-ARC_FILTER = (
-    "Emotional arc (*.json);;"
-    "Files made along an arc (*.wav *.flac *.mid *.mp4 *.png *.jpg *.jpeg *.webp);;"
-    "All files (*)"
-)
-MAX_ARC_BYTES = 2 * 2**20  # an arc of the most keyframes allowed is far smaller
 DEFAULT_SIZE = (1480, 940)
 EMOTION_SHARE = 0.3  # of the window's width: the pad's dock (project calibration)
 SIDE_SHARE = 0.22  # Jobs / History
 HORIZONTAL = Qt.Orientation.Horizontal
-
-
-def about_text() -> str:
-    """The About box: what the studio does and which version this is (for bug reports)."""
-    return (
-        f"Emotion Studio {__version__}\n\n"
-        "Pick an emotion on the pad or the wheel and generate images, voice, a talking "
-        "head and music that carry it. Every file keeps the emotion that made it."
-    )
 
 
 def _unavailable_page(name: str, reason: str) -> QWidget:
@@ -86,7 +66,7 @@ def _unavailable_page(name: str, reason: str) -> QWidget:
     return page
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ArcDocuments):
     def __init__(
         self,
         settings: QSettings,
@@ -134,6 +114,7 @@ class MainWindow(QMainWindow):
         self.history_browser.export_entries.connect(self.export_entries)
         self.trajectory_editor = QtTrajectoryEditor(self.trajectory, self.condition)
         self.arc_path: Path | None = None  # the arc document being edited, if saved/opened
+        self.theme_actions: dict[str, QAction] = {}  # filled with the View menu
         self.exporter = Exporter(self.bridge, self.specs.get, self.jobs_panel.add, self)
         self.exporter.finished.connect(self._export_done)
         self.bridge.updated.connect(self._on_update)
@@ -155,7 +136,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["jobs"]], [320], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["arc"]], [160], Qt.Orientation.Vertical)
         self._load_generators()
-        self._menus()
+        build_menus(self)
         self.statusBar().showMessage(
             self.history_error or "Ready", 0 if self.history_error else 4000
         )
@@ -206,75 +187,6 @@ class MainWindow(QMainWindow):
                 _unavailable_page("No generator", "No generator plugins are installed."), "—"
             )
         self.history_browser.set_generators([(n, generators[n].display_name) for n in names])
-
-    def _menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        gen = QAction("&Generate", self)
-        gen.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        gen.triggered.connect(self.generate_current)
-        file_menu.addAction(gen)
-        export = QAction("&Export clip…", self)
-        export.setShortcut(QKeySequence("Ctrl+E"))
-        export.triggered.connect(self._export_current)
-        file_menu.addAction(export)
-        file_menu.addSeparator()
-        open_arc = QAction("&Open arc…", self)
-        open_arc.setShortcut(QKeySequence.StandardKey.Open)
-        open_arc.triggered.connect(lambda: self.open_arc())
-        file_menu.addAction(open_arc)
-        self.recent_menu = file_menu.addMenu("Recent arcs")
-        self._fill_recent()
-        save_arc = QAction("&Save arc", self)
-        save_arc.setShortcut(QKeySequence.StandardKey.Save)
-        save_arc.triggered.connect(lambda: self.save_arc(self.arc_path))
-        file_menu.addAction(save_arc)
-        save_as = QAction("Save arc &as…", self)
-        save_as.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        save_as.triggered.connect(lambda: self.save_arc())
-        file_menu.addAction(save_as)
-        file_menu.addSeparator()
-        cancel = QAction("&Cancel all jobs", self)
-        cancel.setShortcut(QKeySequence("Ctrl+."))
-        cancel.triggered.connect(self.jobs_panel.cancel_everything)
-        file_menu.addAction(cancel)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        view = bar.addMenu("&View")
-        for dock in self.docks.values():
-            view.addAction(dock.toggleViewAction())
-        view.addSeparator()
-        self.theme_actions: dict[str, QAction] = {}
-        for name in ("dark", "light"):
-            action = QAction(f"{name.capitalize()} theme", self, checkable=True)
-            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
-            view.addAction(action)
-            self.theme_actions[name] = action
-        focus = bar.addMenu("&Go")
-        for text, key, target in (
-            ("Pad", "Ctrl+1", self.emotion_panel.pad),
-            ("Wheel", "Ctrl+2", self.emotion_panel.wheel),
-            ("Emotion word", "Ctrl+L", self.emotion_panel.word_box),
-            ("History filter", "Ctrl+F", self.history_browser.search),
-            ("Timeline", "Ctrl+3", self.trajectory_editor.timeline),
-        ):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(key))
-            action.triggered.connect(
-                lambda _=False, w=target: w.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            )
-            focus.addAction(action)
-        add_kf = QAction("Add keyframe", self)
-        add_kf.setShortcut(QKeySequence("Ctrl+K"))
-        add_kf.triggered.connect(self.trajectory_editor.add_keyframe)
-        focus.addAction(add_kf)
-        help_menu = bar.addMenu("&Help")
-        about = QAction("About Emotion Studio", self)
-        about.triggered.connect(lambda: QMessageBox.about(self, "Emotion Studio", about_text()))
-        help_menu.addAction(about)
 
     def warm_up(self, step_ms: int = 40) -> None:
         """Build each panel's viewers (QtMultimedia, MIDI and audio readers) in small idle
@@ -497,85 +409,6 @@ class MainWindow(QMainWindow):
     def generate_current(self) -> Job | None:
         panel = self.current_panel()
         return panel.generate() if panel is not None else None
-
-    # -- arcs as documents ---------------------------------------------------------------
-    def recent_arcs(self) -> list[Path]:
-        raw = self.settings.value("arcs/recent")
-        items = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) and raw else []
-        return [Path(str(p)) for p in items][:RECENT_ARCS]
-
-    def _remember_arc(self, path: Path) -> None:
-        paths = [path, *(p for p in self.recent_arcs() if p != path)][:RECENT_ARCS]
-        self.settings.setValue("arcs/recent", [str(p) for p in paths])
-        self.arc_path = path
-        self._fill_recent()
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        paths = self.recent_arcs()
-        for path in paths:
-            action = self.recent_menu.addAction(path.name)
-            action.setToolTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_arc(p))
-        self.recent_menu.setEnabled(bool(paths))
-
-    def open_arc(self, path: Path | None = None) -> bool:
-        """Open an arc document (the JSON ``studio generate --trajectory`` reads)."""
-        if path is None:
-            start = str(self.arc_path.parent if self.arc_path else Path.home())
-            chosen, _ = QFileDialog.getOpenFileName(self, "Open arc", start, ARC_FILTER)
-            if not chosen:
-                return False
-            path = Path(chosen)
-        name = printable(path.name, 80)
-        try:
-            if path.suffix.lower() == ".json":
-                # A regular file within the cap only: a FIFO or a device never blocks.
-                raw = inputs.read_bytes(path, "arc file", MAX_ARC_BYTES)
-            else:  # a file the studio made along an arc carries it (as --trajectory reads)
-                data = state_file(path, "trajectory")
-        except BadInput as exc:
-            return self._arc_problem(f"Could not open the {one_line(exc)}")
-        try:
-            if path.suffix.lower() == ".json":
-                data = inputs.loads_json(raw, "it", max_bytes=MAX_ARC_BYTES)
-                if isinstance(data, dict) and "trajectory" in data:
-                    data = data["trajectory"]  # a --json result record or a sidecar
-            arc = Trajectory.from_dict(data)
-        except ValueError as exc:
-            return self._arc_problem(f"{name} is not an arc: {one_line(exc)}")
-        self.trajectory.load(arc)
-        self._remember_arc(path)
-        self.statusBar().showMessage(f"Opened the arc {name}", 6000)
-        return True
-
-    def save_arc(self, path: Path | None = None) -> bool:
-        """Write the arc as a document; asks where when ``path`` is None."""
-        arc = self.trajectory.document()
-        if arc is None:
-            return self._arc_problem("The arc has no keyframes to save yet")
-        if path is None:
-            start = self.arc_path or Path.home() / "arc.json"
-            chosen, _ = QFileDialog.getSaveFileName(self, "Save arc", str(start), ARC_FILTER)
-            if not chosen:
-                return False
-            path = Path(chosen)
-            if not path.suffix:
-                path = path.with_suffix(".json")
-        try:
-            with atomic_write(path, "w") as fh:
-                fh.write(arc.to_json(indent=2) + "\n")
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            return self._arc_problem(f"Could not save the arc to {path}: {reason}")
-        self._remember_arc(path)
-        self.statusBar().showMessage(f"Saved the arc to {path}", 6000)
-        return True
-
-    def _arc_problem(self, text: str) -> bool:
-        self.statusBar().showMessage(text, 10000)
-        self.arc_error = text
-        return False
 
     def _on_update(self, update: JobUpdate) -> None:
         if update.entry is not None:

@@ -25,7 +25,7 @@ def _manual(window: Any) -> Any:
 
 
 def test_about_names_the_version() -> None:
-    from studio.ui.main_window import about_text
+    from studio.ui.menus import about_text
 
     assert f"Emotion Studio {__version__}" in about_text()
 
