@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.emotion import BY_ID, Condition
-from studio.ui.condition_model import ConditionModel, display_name, max_intensity
+from studio.ui.condition_model import ConditionModel, max_intensity
 from studio.ui.pad import QtPad
 from studio.ui.trajectory_model import TrajectoryModel
 from studio.ui.wheel import QtWheel
@@ -161,7 +161,7 @@ class QtEmotionPanel(QWidget):
         self.word_problem.setVisible(bool(text))
 
     def _refresh(self, condition: Condition, source: str) -> None:
-        self.name_label.setText(display_name(condition))
+        self.name_label.setText(self.model.headline)  # held still while the pad is dragged
         self.detail_label.setText(describe(condition))
         self.dominance.show_value(condition.dominance, "+.2f")
         self.intensity.slider.setEnabled(bool(condition.mixture))

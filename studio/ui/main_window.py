@@ -209,7 +209,7 @@ class MainWindow(ArcDocuments):
         QTimer.singleShot(step_ms, run_next)
 
     def _retitle(self, condition: Condition, _source: str = "") -> None:
-        self.setWindowTitle(f"{display_name(condition)} — Emotion Studio")
+        self.setWindowTitle(f"{self.condition.headline} — Emotion Studio")
 
     # -- persistence ----------------------------------------------------------------------
     def _saved_condition(self) -> Condition:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from studio.emotion import Condition
 from studio.emotion.lexicon import entries
 from studio.ui import theme
-from studio.ui.condition_model import ConditionModel, display_name
+from studio.ui.condition_model import ConditionModel
 from studio.ui.trajectory_model import TrajectoryModel
 
 # Words drawn on the pad, in priority order: Russell's (1980) circumplex terms that the
@@ -354,7 +354,7 @@ class QtPad(QWidget):
         f = QFont(self.font())
         f.setBold(True)
         fm = QFontMetricsF(f)
-        name = display_name(c)
+        name = self.model.headline  # the panel's headline, held still while dragging
         frame = self.square().adjusted(3, 3, -3, -3)
         w = min(fm.horizontalAdvance(name) + 12, frame.width())
         h = fm.height() + 6
