@@ -31,7 +31,7 @@ from studio.plugins.contract import AnyGenerator
 from studio.session import embedded_payload
 from studio.ui import theme
 from studio.ui.arc_files import ArcDocuments
-from studio.ui.condition_model import ConditionModel, display_name
+from studio.ui.condition_model import ConditionModel
 from studio.ui.emotion_panel import QtEmotionPanel
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.exporter import Exporter
