@@ -35,6 +35,7 @@ KIND_OPTIONS = (
     "input",
     "fps",
     "character",
+    "portrait",
     "voice",
     "style",
     "sample_rate",

@@ -229,7 +229,7 @@ class _Resolver:
     def _beside(self, name: str, value: str) -> str:
         """A relative path in a file-valued option reads from the batch file's folder (a
         ``model`` only when it is there: it may also be a Hugging Face cache id)."""
-        if name not in ("input", "audio", "model"):
+        if name not in ("input", "audio", "portrait", "model"):
             return value
         path = Path(value).expanduser()
         if path.is_absolute() or (name == "model" and not (self.base / path).exists()):

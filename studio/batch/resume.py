@@ -21,7 +21,7 @@ from studio.plugins import Registry
 
 COMPARED = ("generator", "backend", "params", "seed", "condition", "trajectory")
 # Params naming a file the generation reads: its content is not in the embedded state.
-INPUT_FILES = ("input", "audio", "model")
+INPUT_FILES = ("input", "audio", "portrait", "model")
 
 
 def expected_state(registry: Registry, line: Line) -> dict[str, Any]:
