@@ -18,8 +18,8 @@ from PIL import Image
 from skimage import data
 
 from generators.talking_head import TalkingHeadGenerator
-from generators.talking_head.portrait import landmarks
 from generators.talking_head.portrait import face_model as fm
+from generators.talking_head.portrait import landmarks
 from generators.talking_head.portrait.load import load
 from generators.talking_head.portrait.rig import REST, PortraitRig
 from studio.cli import main
@@ -139,7 +139,7 @@ def test_open_mouth_shows_a_dark_cavity_and_upper_teeth(rig: PortraitRig) -> Non
     up = moved[np.searchsorted(rig.keep, 13)]
     low = moved[np.searchsorted(rig.keep, 14)]
     assert low[1] - up[1] > 0.2 * rig.face.d  # the lips parted
-    x = int(round(up[0]))
+    x = round(float(up[0]))
     column = luma(frame[int(up[1]) : int(low[1]), x - 1 : x + 2]).mean(axis=1)
     third = max(1, len(column) // 3)
     teeth, cavity = column[:third].max(), column[third:].min()
@@ -250,7 +250,9 @@ def test_several_faces_animate_the_largest_and_say_so(
         condition=Condition.neutral(),
         params={"size": 256, "audio": str(voice), "portrait": str(path)},
     )
-    art = TalkingHeadGenerator().generate(request, progress=lambda f, m="", p=None: messages.append(m))
+    art = TalkingHeadGenerator().generate(
+        request, progress=lambda f, m="", p=None: messages.append(m)
+    )
     assert art.features["portrait_faces"] == 2
     assert any("2 faces" in m and "largest" in m for m in messages)
 
@@ -295,7 +297,16 @@ def test_command_refuses_a_bad_portrait_with_exit_2_and_writes_nothing(
     Image.fromarray(np.full((300, 300, 3), 128, np.uint8)).save(blank)
     out = tmp_path / "out.mp4"
     code = main(
-        ["generate", "talking-head", "--portrait", str(blank), "--audio", str(voice), "-o", str(out)]
+        [
+            "generate",
+            "talking-head",
+            "--portrait",
+            str(blank),
+            "--audio",
+            str(voice),
+            "-o",
+            str(out),
+        ]
     )
     err = capsys.readouterr().err.strip()
     assert code == 2

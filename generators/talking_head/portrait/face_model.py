@@ -88,8 +88,9 @@ class FaceModel:
             up, lo = np.array(upper), np.array(lower)
             order = np.argsort(self.u[lo])
             v_low = np.interp(self.u[up], self.u[lo][order], self.v[lo][order])
-            mid, half = 0.5 * (self.u[up[0]] + self.u[up[-1]]), 0.5 * abs(
-                self.u[up[-1]] - self.u[up[0]]
+            mid, half = (
+                0.5 * (self.u[up[0]] + self.u[up[-1]]),
+                0.5 * abs(self.u[up[-1]] - self.u[up[0]]),
             )
             prof_up = np.clip(1.0 - ((self.u[up] - mid) / half) ** 2, 0.0, 1.0)
             prof_lo = np.clip(1.0 - ((self.u[lo] - mid) / half) ** 2, 0.0, 1.0)
@@ -169,17 +170,20 @@ class FaceModel:
 
     def _brows(self, s: Mapping[str, float], du: Array, dv: Array) -> None:
         for sign, (upper, lower) in zip((-1.0, 1.0), BROWS, strict=True):
-            inner = 0.5 * (self.u[upper[0]] + self.u[lower[0]]), 0.5 * (
-                self.v[upper[0]] + self.v[lower[0]]
+            inner = (
+                0.5 * (self.u[upper[0]] + self.u[lower[0]]),
+                0.5 * (self.v[upper[0]] + self.v[lower[0]]),
             )
-            outer = 0.5 * (self.u[upper[-1]] + self.u[lower[-1]]), 0.5 * (
-                self.v[upper[-1]] + self.v[lower[-1]]
+            outer = (
+                0.5 * (self.u[upper[-1]] + self.u[lower[-1]]),
+                0.5 * (self.v[upper[-1]] + self.v[lower[-1]]),
             )
             w_in = self._bump(*inner, 0.3) * self.brow_zone
             w_out = self._bump(*outer, 0.32) * self.brow_zone
-            w_mid = self._bump(
-                0.5 * (inner[0] + outer[0]), 0.5 * (inner[1] + outer[1]), 0.4
-            ) * self.brow_zone
+            w_mid = (
+                self._bump(0.5 * (inner[0] + outer[0]), 0.5 * (inner[1] + outer[1]), 0.4)
+                * self.brow_zone
+            )
             dv -= 0.15 * s["AU1"] * w_in + 0.13 * s["AU2"] * w_out
             # AU4: brows down and drawn together (inner part most).
             dv += s["AU4"] * (0.1 * w_in + 0.05 * w_mid)

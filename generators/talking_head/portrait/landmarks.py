@@ -102,9 +102,7 @@ def _protobuf_compat() -> None:
 
     factory: Any = message_factory.MessageFactory
     if not hasattr(factory, "GetPrototype"):
-        factory.GetPrototype = lambda self, descriptor: message_factory.GetMessageClass(
-            descriptor
-        )
+        factory.GetPrototype = lambda self, descriptor: message_factory.GetMessageClass(descriptor)
 
 
 def _detect_quietly(rgb: NDArray[np.uint8]) -> list[NDArray[np.float64]]:

@@ -82,9 +82,9 @@ def _ring(oval: Array, centre: Array, scale: float, size: int) -> Array:
     return np.clip(pts, 0.0, size - 1.0)
 
 
-def build(points: Array, opened: Array, oval: list[int], skip: set[int], size: int) -> tuple[
-    Mesh, NDArray[np.int64], NDArray[np.int64]
-]:
+def build(
+    points: Array, opened: Array, oval: list[int], skip: set[int], size: int
+) -> tuple[Mesh, NDArray[np.int64], NDArray[np.int64]]:
     """The mesh for landmarks ``points`` (rest) triangulated on ``opened`` (the same face
     with the mouth and eyes open). Returns the mesh and the vertex ids of the head ring
     and of the still anchors (every landmark not in ``skip`` comes first, in order)."""

@@ -82,7 +82,9 @@ def paint(
     if width < 2.0:
         return
     area = 0.5 * abs(
-        float(np.dot(poly[:, 0], np.roll(poly[:, 1], 1)) - np.dot(poly[:, 1], np.roll(poly[:, 0], 1)))
+        float(
+            np.dot(poly[:, 0], np.roll(poly[:, 1], 1)) - np.dot(poly[:, 1], np.roll(poly[:, 0], 1))
+        )
     )
     gap = area / width
     alpha = float(np.clip((gap - rest_gap) / (FADE_D * d), 0.0, 1.0))

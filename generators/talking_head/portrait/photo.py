@@ -71,9 +71,7 @@ def read(path: str | Path) -> Picture:
     return Picture(rgb, data, long_side / max(rgb.shape[:2]))
 
 
-def frame_box(
-    shape: tuple[int, int], face: NDArray[np.float64]
-) -> tuple[int, int, int]:
+def frame_box(shape: tuple[int, int], face: NDArray[np.float64]) -> tuple[int, int, int]:
     """The square (x0, y0, side) in picture pixels to animate: centred on the face
     horizontally, the face a little above the middle, as large as the picture allows
     while the face takes at least FACE_SHARE of it."""
