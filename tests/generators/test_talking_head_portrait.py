@@ -336,3 +336,19 @@ def test_face_model_groups_are_face_mesh_points() -> None:
     every += [i for brow in fm.BROWS for row in brow for i in row]
     assert all(0 <= i < 468 for i in every)
     assert len(set(fm.UPPER_INNER) & set(fm.LOWER_INNER)) == 2  # they share the corners
+
+
+def test_a_small_head_in_a_large_picture_is_found_and_framed(
+    tmp_path: Path, astronaut: np.ndarray
+) -> None:
+    """The detector sees a 128 px copy of the whole picture, where this head is ~10 px:
+    it is found in a window and the frame is cut around it (head and shoulders)."""
+    canvas = np.full((1400, 1000, 3), 180, np.uint8)
+    canvas[700:1212, 300:812] = astronaut
+    path = tmp_path / "far.png"
+    Image.fromarray(canvas).save(path)
+    loaded = load(path, 256)
+    assert loaded.faces == 1
+    assert 0.15 * 256 < loaded.face_px < 0.3 * 256  # framed: about a fifth of the frame
+    oval = loaded.rig.points[list(landmarks.FACE_OVAL), :2]
+    assert (oval > 0).all() and (oval < 256).all()

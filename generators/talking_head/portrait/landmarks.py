@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -36,6 +36,7 @@ MODEL: Final = "mediapipe-face-mesh-0.10.21-refined"
 CACHE_VERSION: Final = 1
 DETECT_SIDE: Final = 1024  # the landmark model works at 256 px; 1024 keeps small faces
 MAX_FACES: Final = 8
+WINDOW_MIN: Final = 256  # smallest window searched when the whole picture shows no face
 # Below ~64 px from forehead to chin the landmark model's points wander by a pixel or more
 # between neighbouring runs and the mouth is a handful of pixels: too coarse to animate
 # (project calibration).
@@ -129,9 +130,44 @@ def _detect_quietly(rgb: NDArray[np.uint8]) -> list[NDArray[np.float64]]:
         refine_landmarks=True,
         min_detection_confidence=0.5,
     ) as mesh:
-        result = mesh.process(np.ascontiguousarray(small))
-    found = result.multi_face_landmarks or []
-    return [np.array([[p.x, p.y, p.z] for p in f.landmark], dtype=np.float64) for f in found]
+
+        def run(img: NDArray[np.uint8]) -> list[NDArray[np.float64]]:
+            result = mesh.process(np.ascontiguousarray(img))
+            found = result.multi_face_landmarks or []
+            return [np.array([[p.x, p.y, p.z] for p in f.landmark]) for f in found]
+
+        faces = run(small)
+        if not faces:
+            faces = _in_windows(small, run)
+    return faces
+
+
+def _in_windows(
+    img: NDArray[np.uint8], run: Callable[[NDArray[np.uint8]], list[NDArray[np.float64]]]
+) -> list[NDArray[np.float64]]:
+    """Faces too small for the detector in the whole picture (it looks at a 128 px copy: a
+    head in a full-length photo) are looked for again in overlapping half-size windows;
+    a face seen whole in several windows is kept once."""
+    h, w = img.shape[:2]
+    side = max(WINDOW_MIN, min(h, w) // 2)
+    if side >= min(h, w):
+        return []
+    step = side // 2
+    faces: list[NDArray[np.float64]] = []
+    for y0 in sorted({*range(0, h - side + 1, step), h - side}):
+        for x0 in sorted({*range(0, w - side + 1, step), w - side}):
+            for f in run(img[y0 : y0 + side, x0 : x0 + side]):
+                oval = f[list(FACE_OVAL), :2]
+                if (oval < 0.0).any() or (oval > 1.0).any():
+                    continue  # cut by the window: another window sees it whole
+                full = f * np.array([side / w, side / h, side / w])
+                full[:, 0] += x0 / w
+                full[:, 1] += y0 / h
+                centre = full[:, :2].mean(axis=0)
+                size = float(np.ptp(full[:, 1]))
+                if all(np.linalg.norm(g[:, :2].mean(axis=0) - centre) > 0.3 * size for g in faces):
+                    faces.append(full)
+    return faces
 
 
 def find(rgb: NDArray[np.uint8], data: bytes, scale: float, name: str) -> Face:

@@ -13,6 +13,7 @@ offsets; the backward map is found by Newton steps on that piecewise-linear fiel
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -39,6 +40,13 @@ class Mesh:
         y0, y1, x0, x1 = self.roi
         return y1 - y0, x1 - x0
 
+    @cached_property
+    def grid(self) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Pixel coordinates of the roi (x, y), relative to its corner."""
+        h, w = self.shape
+        gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+        return gx, gy
+
     def field(self, offsets: Array) -> NDArray[np.float32]:
         """The dense forward field (roi h, w, 2) in pixels (x, y) for vertex offsets."""
         h, w = self.shape
@@ -55,7 +63,7 @@ class Mesh:
 
         h, w = self.shape
         y0, _, x0, _ = self.roi
-        gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+        gx, gy = self.grid
         # ∇F by central differences (per channel): dFx/dx, dFx/dy, dFy/dx, dFy/dy.
         grads = np.empty((h, w, 4), np.float32)
         grads[..., 0] = np.gradient(forward[..., 0], axis=1)

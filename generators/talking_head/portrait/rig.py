@@ -71,7 +71,6 @@ class PortraitRig:
         self.neck = chin + NECK_BELOW_CHIN_D * d * self.face.ey
         self.oval_rows = np.searchsorted(self.keep, np.array(FACE_OVAL))
         upper_in, lower_in = list(fm.UPPER_INNER), list(fm.LOWER_INNER)
-        self.inner = (upper_in, lower_in)
         rest_poly = np.concatenate([points[upper_in, :2], points[lower_in[::-1][1:-1], :2]])
         width = float(np.linalg.norm(points[308, :2] - points[78, :2]))
         area = 0.5 * abs(
@@ -85,8 +84,16 @@ class PortraitRig:
         outer, inner = [0, 37, 267, 17, 84, 314], [13, 82, 312, 14, 87, 317]
         lips = 0.5 * (points[outer, :2] + points[inner, :2])
         self.palette: Palette = palette(self.photo, lips, rest_poly, self.rest_gap, d)
-        self.frame = np.empty((self.size, self.size, 4), np.uint8)
-        self.frame[..., 3] = 255
+        # RGBA once: the encoder takes RGBA, and only the movable region changes per frame
+        # (the mouth is inside it), so the rest of the buffer is written here only.
+        self.rgba = np.empty((self.size, self.size, 4), np.uint8)
+        self.rgba[..., :3] = self.photo
+        self.rgba[..., 3] = 255
+        self.frame = self.rgba.copy()
+        self.lip_rows = (
+            np.searchsorted(self.keep, np.array(upper_in)),
+            np.searchsorted(self.keep, np.array(lower_in)),
+        )
 
     def offsets(self, s: Mapping[str, float]) -> Array:
         """(V, 2) vertex offsets in pixels for one frame's controls."""
@@ -130,13 +137,10 @@ class PortraitRig:
         sx, sy = self.mesh.backward(forward)
         y0, y1, x0, x1 = self.mesh.roi
         frame = self.frame
-        frame[..., :3] = self.photo
-        frame[y0:y1, x0:x1, :3] = cv2.remap(
-            self.photo, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+        frame[y0:y1, x0:x1] = cv2.remap(
+            self.rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
         )
-        n = len(self.keep)
-        moved = self.mesh.vertices[:n] + offsets[:n]
-        rows = np.searchsorted(self.keep, np.array(self.inner[0]))
-        rows_lo = np.searchsorted(self.keep, np.array(self.inner[1]))
-        paint(frame, moved[rows], moved[rows_lo], self.rest_gap, self.face.d, self.palette, s)
+        moved = self.mesh.vertices + offsets
+        upper, lower = self.lip_rows
+        paint(frame, moved[upper], moved[lower], self.rest_gap, self.face.d, self.palette, s)
         return frame
