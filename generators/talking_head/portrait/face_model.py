@@ -49,6 +49,14 @@ BROWS: Final = (
 )
 NOSE_WINGS: Final = (129, 358, 49, 279, 48, 278, 64, 294)
 CHIN: Final = 152
+# AU12 at full intensity lifts the lip corners by this much and pulls them out by this much
+# (in D); the photo's own smile is measured on the same scale (project calibration).
+SMILE_LIFT: Final = 0.085
+SMILE_OUT: Final = 0.085
+# A relaxed closed mouth: corners about level with the middle of the lips (at most this
+# much higher) and about this wide (D); beyond is the photo's own smile.
+REST_LIFT: Final = 0.02
+REST_WIDTH: Final = 0.85
 
 
 def smoothstep(x: Array, lo: float, hi: float) -> Array:
@@ -146,6 +154,12 @@ class FaceModel:
             self.upper_lip[i] = self.lower_lip[i] = 0.0
         centre = np.clip(1.0 - ((u - self.mouth_cu) / max(1e-6, self.mouth_half)) ** 2, 0, 1)
         self.lip_centre = centre
+        # The photo's own smile on AU12's scale: the corners' lift above the middle of the
+        # lips beyond a relaxed mouth's (0 for a neutral photo, ~1.5 for a broad smile).
+        seam_mid = 0.5 * (v[13] + v[14])
+        lift = seam_mid - 0.5 * (v[61] + v[291]) - REST_LIFT
+        self.smile0 = float(np.clip(lift / SMILE_LIFT, 0.0, 2.0))
+        self.width_excess = max(0.0, 0.5 * (2 * self.mouth_half - REST_WIDTH))
         # The rest gap between the inner lips at each inner point (photos with parted lips):
         # a closure (p, b, m; pressed lips) closes it.
         gap = np.zeros(len(u))
@@ -211,10 +225,11 @@ class FaceModel:
             du[centre] += 0.075 * gx * self.eye_half_width / 0.25
 
     def _mid_face(self, s: Mapping[str, float], du: Array, dv: Array) -> None:
+        less = self.smile_change(s)[1]
         lower = smoothstep(self.v, 0.08, 0.25) * self.not_eye  # below the eyes
         for sign in (-1.0, 1.0):
             cheek = self._bump(sign * 0.55, 0.5, 0.32) * lower
-            dv -= (0.055 * s["AU6"] - 0.04 * s["relax"]) * cheek
+            dv -= (0.055 * s["AU6"] - 0.04 * min(1.0, less)) * cheek
             du += sign * 0.012 * s["AU6"] * cheek
             wing = self._bump(sign * 0.2, 0.6, 0.2) * lower
             dv -= (0.06 * s["AU9"] + 0.03 * s["AU10"]) * wing
@@ -222,15 +237,16 @@ class FaceModel:
         dv += 0.02 * s["AU9"] * root  # skin over the nose root wrinkles down
 
     def _mouth_moves(self, s: Mapping[str, float], du: Array, dv: Array) -> None:
-        sign = self.side
         jaw = s["jaw"]
+        more, less = self.smile_change(s)
         corners = [self._bump(self.u[c], self.v[c], 0.3) for c in (61, 291)]
         corner = (corners[0] + corners[1]) * self.not_eye
         csign = np.where(corners[0] > corners[1], -1.0, 1.0)  # which corner is nearer
         up_lip, lo_lip, centre = self.upper_lip, self.lower_lip, self.lip_centre
         # Lip corners: AU12 up and out, AU15 down, AU20 out, AU14/23/round in, spread out.
         out = (
-            0.085 * s["AU12"]
+            SMILE_OUT * more
+            - less * self.width_excess / max(self.smile0, 1.0)
             + 0.01 * s["AU15"]
             + 0.11 * s["AU20"]
             - 0.02 * s["AU14"]
@@ -240,16 +256,7 @@ class FaceModel:
             - 0.075 * s["round"]
             - 0.03 * jaw
         )
-        # ``relax`` is the negative part of AU12 (aus.csv keeps smiles out of negative
-        # faces): on a photo that smiles it lets the smile go.
-        out -= 0.04 * s["relax"]
-        rise = (
-            0.085 * s["AU12"]
-            - 0.14 * s["AU15"]
-            - 0.015 * s["AU20"]
-            + 0.012 * s["AU14"]
-            - 0.1 * s["relax"]
-        )
+        rise = SMILE_LIFT * (more - less) - 0.1 * s["AU15"] - 0.015 * s["AU20"] + 0.012 * s["AU14"]
         du += csign * out * corner
         dv -= rise * corner
         # Upper lip: raised by AU10 (middle most), a little by AU9 and for /f v/ (teeth);
@@ -265,8 +272,16 @@ class FaceModel:
         dv -= lo_lip * (0.012 * s["AU23"] + 0.02 * s["AU24"] + 0.008 * s["spread"])
         dv += lo_lip * 0.012 * s["round"] * centre
         # A closure (p b m, pressed lips) closes a rest gap between parted lips.
-        close = min(1.0, max(s["press"], 0.6 * s["AU24"], 2.0 * s["relax"]))
+        # Letting a photo's smile go closes the lips it parted too.
+        unsmile = less / max(self.smile0, 0.5)
+        close = min(1.0, max(s["press"], 0.6 * s["AU24"], unsmile))
         dv += 0.5 * close * self.rest_gap
         # Jaw: the lower lip and chin drop, the jaw line less towards the ears.
         dv += jaw * self.jaw_reach * self.jaw_weight
-        del sign
+
+    def smile_change(self, s: Mapping[str, float]) -> tuple[float, float]:
+        """How much more smile than the photo's own to add, and how much of it to take
+        away: the face should show the condition's AU12 (the rig's scale), not the photo's
+        plus it. ``relax`` is the negative side of AU12 (see ``expression.relax_track``)."""
+        delta = s["AU12"] - s.get("relax", 0.0) - self.smile0
+        return max(0.0, delta), max(0.0, -delta)

@@ -32,6 +32,7 @@ class Palette:
     cavity: NDArray[np.float32]
     teeth: NDArray[np.float32]
     tongue: NDArray[np.float32]
+    seam: NDArray[np.float32]  # where closed lips meet: the lips' colour in shadow
 
 
 def palette(rgb: NDArray[np.uint8], lips: Array, inner: Array, gap_px: float, d: float) -> Palette:
@@ -56,7 +57,8 @@ def palette(rgb: NDArray[np.uint8], lips: Array, inner: Array, gap_px: float, d:
             teeth = np.median(bright, axis=0)
     cavity = np.clip(lip * 0.26 + np.array([16.0, 2.0, 4.0]), 0, 255).astype(np.float32)
     tongue = np.clip(lip * 0.72 + np.array([24.0, -6.0, -4.0]), 0, 255).astype(np.float32)
-    return Palette(cavity, np.asarray(teeth, np.float32), tongue)
+    seam = (lip * np.array([0.52, 0.42, 0.42])).astype(np.float32)
+    return Palette(cavity, np.asarray(teeth, np.float32), tongue, seam)
 
 
 def _polyline_y(xs: Array, line: Array) -> Array:
@@ -88,19 +90,28 @@ def paint(
     )
     gap = area / width
     alpha = float(np.clip((gap - rest_gap) / (FADE_D * d), 0.0, 1.0))
-    if alpha <= 0.0:
+    # Lips closing over what the photo shows between them (its teeth) would squeeze it
+    # into a jagged bright line: the closing lips cover it instead.
+    closing = float(np.clip(1.0 - gap / rest_gap, 0.0, 1.0)) if rest_gap > 0.5 else 0.0
+    if alpha <= 0.0 and closing <= 0.0:
         return
     alpha = alpha * alpha * (3 - 2 * alpha)
     h, w = frame.shape[:2]
-    x0 = max(0, int(np.floor(poly[:, 0].min())) - 1)
-    x1 = min(w, int(np.ceil(poly[:, 0].max())) + 2)
-    y0 = max(0, int(np.floor(poly[:, 1].min())) - 1)
-    y1 = min(h, int(np.ceil(poly[:, 1].max())) + 2)
+    x0 = max(0, int(np.floor(poly[:, 0].min())) - 2)
+    x1 = min(w, int(np.ceil(poly[:, 0].max())) + 3)
+    y0 = max(0, int(np.floor(poly[:, 1].min())) - 2)
+    y1 = min(h, int(np.ceil(poly[:, 1].max())) + 3)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     pts = np.round((poly - [x0, y0]) * (1 << SUB)).astype(np.int32)
     cv2.fillPoly(mask, [pts], 255, cv2.LINE_AA, SUB)
+    if alpha <= 0.0:
+        m = mask.astype(np.float32) / 255.0 * min(0.85, 1.5 * closing)
+        patch = frame[y0:y1, x0:x1, :3].astype(np.float32)
+        out = patch * (1 - m[..., None]) + pal.seam[None, None, :] * m[..., None]
+        frame[y0:y1, x0:x1, :3] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        return
     m = mask.astype(np.float32) / 255.0 * alpha
     ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64) + 0.5
     cols = xs[0]
