@@ -69,10 +69,25 @@ def luma(rgb: np.ndarray) -> np.ndarray:
 
 
 # -- the warp -------------------------------------------------------------------------------
-def test_rest_frame_is_the_photo(rig: PortraitRig, astronaut: np.ndarray) -> None:
-    frame = rig.draw(state())
+def test_the_photos_own_expression_is_the_photo(rig: PortraitRig, astronaut: np.ndarray) -> None:
+    """Controls at the photo's own expression (its smile measured on AU12's scale) change
+    nothing."""
+    frame = rig.draw(state(AU12=rig.face.smile0))
     assert frame.shape == (512, 512, 4)
     assert np.abs(frame[..., :3].astype(int) - astronaut).max() <= 1
+
+
+def test_a_smiling_photo_lets_its_smile_go_for_a_neutral_face(rig: PortraitRig) -> None:
+    """The astronaut smiles broadly: a neutral condition brings the lip corners down and
+    in and closes the lips over the teeth, so neutral does not read as joy."""
+    face = rig.face
+    assert face.smile0 > 1.0
+    d = face.displacement(state())
+    assert d[61] @ face.ey > 2 and d[291] @ face.ey > 2  # corners down
+    assert (d[291] - d[61]) @ face.ex < -2  # and in
+    gap_rest = (rig.points[14, :2] - rig.points[13, :2]) @ face.ey
+    gap_now = (rig.points[14, :2] + d[14] - rig.points[13, :2] - d[13]) @ face.ey
+    assert gap_rest > 4 and abs(gap_now) < 1
 
 
 def test_only_the_head_region_moves(rig: PortraitRig, astronaut: np.ndarray) -> None:
@@ -106,11 +121,14 @@ def test_action_units_move_the_landmarks_the_way_facs_describes(rig: PortraitRig
     face = rig.face
     ey = face.ey
 
-    def moved(i: int, **controls: float) -> float:
-        """How far landmark ``i`` moves down the face (pixels; negative = up)."""
-        return float(face.displacement(state(**controls))[i] @ ey)
+    own = {"AU12": face.smile0}  # the photo's own expression: nothing moves
 
-    assert moved(291, AU12=1.0) < -2 and moved(61, AU12=1.0) < -2  # corners up
+    def moved(i: int, **controls: float) -> float:
+        """How far landmark ``i`` moves down the face from the photo (pixels; - = up)."""
+        return float(face.displacement(state(**{**own, **controls}))[i] @ ey)
+
+    assert moved(291, AU12=0.0) > moved(291, AU12=1.0) + 2  # AU12 lifts the corners
+    assert moved(61, AU12=0.0) > moved(61, AU12=1.0) + 2
     assert moved(291, AU15=1.0) > 2  # corners down
     assert moved(107, AU1=1.0) < -3 and moved(336, AU1=1.0) < -3  # inner brows up
     assert moved(107, AU4=1.0) > 2  # brows down
@@ -119,9 +137,9 @@ def test_action_units_move_the_landmarks_the_way_facs_describes(rig: PortraitRig
     # AU4 draws the inner brows together; AU20 stretches the corners apart.
     ex = face.ex
     gap = lambda d: float((d[336] - d[107]) @ ex)  # noqa: E731
-    assert gap(face.displacement(state(AU4=1.0))) < -1.5
+    assert gap(face.displacement(state(**own, AU4=1.0))) < -1.5
     width = lambda d: float((d[291] - d[61]) @ ex)  # noqa: E731
-    assert width(face.displacement(state(AU20=1.0))) > 5
+    assert width(face.displacement(state(**own, AU20=1.0))) > 5
 
 
 def test_head_turn_moves_the_nose_more_than_the_cheeks(rig: PortraitRig) -> None:
@@ -134,8 +152,9 @@ def test_head_turn_moves_the_nose_more_than_the_cheeks(rig: PortraitRig) -> None
 
 
 def test_open_mouth_shows_a_dark_cavity_and_upper_teeth(rig: PortraitRig) -> None:
-    frame = rig.draw(state(jaw=1.0)).copy()
-    moved = rig.mesh.vertices[: len(rig.keep)] + rig.offsets(state(jaw=1.0))[: len(rig.keep)]
+    controls = state(jaw=1.0, AU12=rig.face.smile0)
+    frame = rig.draw(controls).copy()
+    moved = rig.mesh.vertices[: len(rig.keep)] + rig.offsets(controls)[: len(rig.keep)]
     up = moved[np.searchsorted(rig.keep, 13)]
     low = moved[np.searchsorted(rig.keep, 14)]
     assert low[1] - up[1] > 0.2 * rig.face.d  # the lips parted
