@@ -81,7 +81,7 @@ def test_a_smiling_photo_lets_its_smile_go_for_a_neutral_face(rig: PortraitRig) 
     """The astronaut smiles broadly: a neutral condition brings the lip corners down and
     in and closes the lips over the teeth, so neutral does not read as joy."""
     face = rig.face
-    assert face.smile0 > 1.0
+    assert face.smile0 > 0.9  # a full smile on AU12's scale
     d = face.displacement(state())
     assert d[61] @ face.ey > 2 and d[291] @ face.ey > 2  # corners down
     assert (d[291] - d[61]) @ face.ex < -2  # and in

@@ -56,6 +56,8 @@ SMILE_OUT: Final = 0.085
 # A relaxed closed mouth: corners about level with the middle of the lips (at most this
 # much higher) and about this wide (D); beyond is the photo's own smile.
 REST_LIFT: Final = 0.02
+# A full broad smile (AU12 at E): the corners this far above a relaxed mouth's (D).
+FULL_SMILE_LIFT: Final = 0.12
 REST_WIDTH: Final = 0.85
 
 
@@ -157,8 +159,11 @@ class FaceModel:
         # The photo's own smile on AU12's scale: the corners' lift above the middle of the
         # lips beyond a relaxed mouth's (0 for a neutral photo, ~1.5 for a broad smile).
         seam_mid = 0.5 * (v[13] + v[14])
-        lift = seam_mid - 0.5 * (v[61] + v[291]) - REST_LIFT
-        self.smile0 = float(np.clip(lift / SMILE_LIFT, 0.0, 2.0))
+        lift = max(0.0, float(seam_mid - 0.5 * (v[61] + v[291])) - REST_LIFT)
+        self.smile0 = float(np.clip(lift / FULL_SMILE_LIFT, 0.0, 1.0))
+        # Letting the photo's smile go brings the corners back down by what it lifted
+        # them (a neutral photo relaxes on the rig's scale).
+        self.unsmile_lift = lift / self.smile0 if self.smile0 > 0.05 else SMILE_LIFT
         self.width_excess = max(0.0, 0.5 * (2 * self.mouth_half - REST_WIDTH))
         # The rest gap between the inner lips at each inner point (photos with parted lips):
         # a closure (p, b, m; pressed lips) closes it.
@@ -246,7 +251,7 @@ class FaceModel:
         # Lip corners: AU12 up and out, AU15 down, AU20 out, AU14/23/round in, spread out.
         out = (
             SMILE_OUT * more
-            - less * self.width_excess / max(self.smile0, 1.0)
+            - less * self.width_excess / max(self.smile0, 0.5)
             + 0.01 * s["AU15"]
             + 0.11 * s["AU20"]
             - 0.02 * s["AU14"]
@@ -256,7 +261,13 @@ class FaceModel:
             - 0.075 * s["round"]
             - 0.03 * jaw
         )
-        rise = SMILE_LIFT * (more - less) - 0.1 * s["AU15"] - 0.015 * s["AU20"] + 0.012 * s["AU14"]
+        rise = (
+            SMILE_LIFT * more
+            - self.unsmile_lift * less
+            - 0.1 * s["AU15"]
+            - 0.015 * s["AU20"]
+            + 0.012 * s["AU14"]
+        )
         du += csign * out * corner
         dv -= rise * corner
         # Upper lip: raised by AU10 (middle most), a little by AU9 and for /f v/ (teeth);

@@ -135,13 +135,15 @@ def paint(
     ].astype(np.float32)
     img = img * (1 - tongue[..., None]) + t_col * tongue[..., None]
     # Upper teeth: from the upper lip down, receding (shorter, darker) towards the corners.
-    arch = np.sqrt(np.clip(1.0 - across**2, 0.0, 1.0))
-    th = TOOTH_H * d * (0.35 + 0.65 * arch)
-    inside = (np.abs(across) < 0.9).astype(np.float64)
+    # In speech the upper lip covers most of the teeth: they show more as the jaw opens,
+    # and the canines and beyond sit back in shadow.
+    arch = np.sqrt(np.clip(1.0 - (across / 0.8) ** 2, 0.0, 1.0))
+    th = TOOTH_H * d * arch * np.clip(open_px / (0.25 * d), 0.3, 1.0)
+    inside = (np.abs(across) < 0.8).astype(np.float64)
     teeth = np.clip((y_up + th - ys) * 1.2, 0.0, 1.0) * inside
     seam = np.abs(((xs - xc) / (TOOTH_W * d)) % 1.0 - 0.5) * 2.0  # 1 at tooth edges
     gaps = 1.0 - 0.22 * np.clip((seam - 0.82) / 0.18, 0.0, 1.0)
-    tooth_shade = (0.5 + 0.5 * arch) * (0.78 + 0.22 * np.clip((ys - y_up) / 2.5, 0, 1)) * gaps
+    tooth_shade = (0.35 + 0.65 * arch) * (0.78 + 0.22 * np.clip((ys - y_up) / 2.5, 0, 1)) * gaps
     col = pal.teeth[None, None, :] * tooth_shade[..., None].astype(np.float32)
     img = img * (1 - teeth[..., None]) + col * teeth[..., None]
     # Lower teeth: only the edges show, in shadow, when the jaw is well open.
