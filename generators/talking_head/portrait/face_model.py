@@ -156,6 +156,7 @@ class FaceModel:
             self.upper_lip[i] = self.lower_lip[i] = 0.0
         centre = np.clip(1.0 - ((u - self.mouth_cu) / max(1e-6, self.mouth_half)) ** 2, 0, 1)
         self.lip_centre = centre
+        self._inner_pairs = (np.array(UPPER_INNER[1:-1]), np.array(LOWER_INNER[1:-1]))
         # The photo's own smile on AU12's scale: the corners' lift above the middle of the
         # lips beyond a relaxed mouth's (0 for a neutral photo, ~1.5 for a broad smile).
         seam_mid = 0.5 * (v[13] + v[14])
@@ -185,7 +186,20 @@ class FaceModel:
         self._eyes(s, du, dv)
         self._mid_face(s, du, dv)
         self._mouth_moves(s, du, dv)
+        self._lips_meet(dv)
         return self.d * (du[:, None] * self.ex + dv[:, None] * self.ey)
+
+    def _lips_meet(self, dv: Array) -> None:
+        """Lips press together, they never pass through each other: where a move (a chin
+        raise under a closed mouth) would lift the lower inner lip above the upper, both
+        stop where they meet."""
+        up, lo = self._inner_pairs
+        v_up, v_lo = self.v[up] + dv[up], self.v[lo] + dv[lo]
+        cross = v_lo < v_up
+        if cross.any():
+            mid = 0.5 * (v_up + v_lo)
+            dv[up[cross]] = mid[cross] - self.v[up[cross]]
+            dv[lo[cross]] = mid[cross] - self.v[lo[cross]]
 
     def _brows(self, s: Mapping[str, float], du: Array, dv: Array) -> None:
         for sign, (upper, lower) in zip((-1.0, 1.0), BROWS, strict=True):
