@@ -156,6 +156,7 @@ class FaceModel:
             self.upper_lip[i] = self.lower_lip[i] = 0.0
         centre = np.clip(1.0 - ((u - self.mouth_cu) / max(1e-6, self.mouth_half)) ** 2, 0, 1)
         self.lip_centre = centre
+        self.closed = 0.0
         self._inner_pairs = (np.array(UPPER_INNER[1:-1]), np.array(LOWER_INNER[1:-1]))
         # The photo's own smile on AU12's scale: the corners' lift above the middle of the
         # lips beyond a relaxed mouth's (0 for a neutral photo, ~1.5 for a broad smile).
@@ -300,6 +301,7 @@ class FaceModel:
         # Letting a photo's smile go closes the lips it parted too.
         unsmile = less / max(self.smile0, 0.5)
         close = min(1.0, max(s["press"], 0.6 * s["AU24"], unsmile))
+        self.closed = close  # the mouth painting hides the photo's teeth this much
         dv += 0.5 * close * self.rest_gap
         # Jaw: the lower lip and chin drop, the jaw line less towards the ears.
         dv += jaw * self.jaw_reach * self.jaw_weight

@@ -71,12 +71,16 @@ def paint(
     upper: Array,
     lower: Array,
     rest_gap: float,
+    closed: float,
     d: float,
     pal: Palette,
     s: Mapping[str, float],
 ) -> None:
     """Paint the mouth interior into ``frame`` (H, W, 3 or 4, in place) inside the polygon
-    of the warped inner lips ``upper`` and ``lower`` (corner to corner, pixels)."""
+    of the warped inner lips ``upper`` and ``lower`` (corner to corner, pixels).
+    ``rest_gap``: the photo's own gap between the lips (pixels); ``closed``: how far the
+    controls closed it (0..1). Once the photo's teeth were hidden by closing the lips, an
+    opening shows the painted mouth, not them again."""
     import cv2
 
     poly = np.concatenate([upper, lower[::-1][1:-1]])
@@ -89,7 +93,8 @@ def paint(
         )
     )
     gap = area / width
-    alpha = float(np.clip((gap - rest_gap) / (FADE_D * d), 0.0, 1.0))
+    shown = rest_gap * (1.0 - closed)  # up to this gap, the photo's own mouth shows
+    alpha = float(np.clip((gap - shown - 0.02 * d) / (FADE_D * d), 0.0, 1.0))
     # Lips closing over what the photo shows between them (its teeth) would squeeze it
     # into a jagged bright line: the closing lips cover it instead.
     closing = float(np.clip(1.0 - gap / rest_gap, 0.0, 1.0)) if rest_gap > 0.5 else 0.0
@@ -145,9 +150,13 @@ def paint(
     # Upper teeth: from the upper lip down, receding (shorter, darker) towards the corners.
     # In speech the upper lip covers most of the teeth: they show more as the jaw opens,
     # and the canines and beyond sit back in shadow.
-    arch = np.sqrt(np.clip(1.0 - (across / 0.8) ** 2, 0.0, 1.0))
-    th = TOOTH_H * d * arch * np.clip(open_px / (0.25 * d), 0.3, 1.0)
-    inside = (np.abs(across) < 0.8).astype(np.float64)
+    # A smile bares them across the mouth (AU12 lifts the upper lip's sides).
+    smile = float(np.clip(s.get("AU12", 0.0), 0.0, 1.0))
+    reach = 0.8 + 0.12 * smile
+    arch = np.sqrt(np.clip(1.0 - (across / reach) ** 2, 0.0, 1.0))
+    shows = np.maximum(np.clip(open_px / (0.25 * d), 0.3, 1.0), smile)
+    th = TOOTH_H * d * arch * shows
+    inside = (np.abs(across) < reach).astype(np.float64)
     teeth = np.clip((y_up + th - ys) * 1.2, 0.0, 1.0) * inside
     seam = np.abs(((xs - xc) / (TOOTH_W * d)) % 1.0 - 0.5) * 2.0  # 1 at tooth edges
     gaps = 1.0 - 0.22 * np.clip((seam - 0.82) / 0.18, 0.0, 1.0)

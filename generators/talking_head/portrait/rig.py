@@ -142,5 +142,14 @@ class PortraitRig:
         )
         moved = self.mesh.vertices + offsets
         upper, lower = self.lip_rows
-        paint(frame, moved[upper], moved[lower], self.rest_gap, self.face.d, self.palette, s)
+        paint(
+            frame,
+            moved[upper],
+            moved[lower],
+            self.rest_gap,
+            self.face.closed,
+            self.face.d,
+            self.palette,
+            s,
+        )
         return frame
