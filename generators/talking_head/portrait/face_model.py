@@ -234,6 +234,8 @@ class FaceModel:
             dv[up] += lid
             # Lower lid: pushed up by the cheeks (AU6) and tightened (AU7).
             dv[lo] -= prof_lo * (0.02 * s["AU6"] + 0.03 * s["AU7"]) * (1.0 - blink)
+            # ... and a photo's smiling squint relaxes with its smile.
+            dv[lo] += prof_lo * 0.02 * self.smile0 * min(1.0, self.smile_change(s)[1])
         for rows, near in self.crease:
             dv[rows] += 0.5 * dv[near]
         gx, gy = s["gaze_x"], s["gaze_y"]
@@ -249,10 +251,11 @@ class FaceModel:
         lower = smoothstep(self.v, 0.08, 0.25) * self.not_eye  # below the eyes
         for sign in (-1.0, 1.0):
             cheek = self._bump(sign * 0.55, 0.5, 0.32) * lower
-            dv -= (0.055 * s["AU6"] - 0.04 * min(1.0, less)) * cheek
+            # Letting a smile go drops the cheeks it raised, as far as it raised them.
+            dv -= (0.055 * s["AU6"] - 0.07 * min(1.0, less) * self.smile0) * cheek
             du += sign * 0.012 * s["AU6"] * cheek
             wing = self._bump(sign * 0.2, 0.6, 0.2) * lower
-            dv -= (0.06 * s["AU9"] + 0.03 * s["AU10"]) * wing
+            dv -= (0.08 * s["AU9"] + 0.03 * s["AU10"]) * wing
         root = self._bump(0.0, 0.05, 0.16) * self.not_eye
         dv += 0.02 * s["AU9"] * root  # skin over the nose root wrinkles down
 
@@ -268,7 +271,7 @@ class FaceModel:
             SMILE_OUT * more
             - less * self.width_excess / max(self.smile0, 0.5)
             + 0.01 * s["AU15"]
-            + 0.11 * s["AU20"]
+            + 0.13 * s["AU20"]
             - 0.02 * s["AU14"]
             - 0.035 * s["AU23"]
             - 0.015 * s["AU24"]
@@ -280,14 +283,14 @@ class FaceModel:
             SMILE_LIFT * more
             - self.unsmile_lift * less
             - 0.1 * s["AU15"]
-            - 0.015 * s["AU20"]
+            - 0.035 * s["AU20"]
             + 0.012 * s["AU14"]
         )
         du += csign * out * corner
         dv -= rise * corner
         # Upper lip: raised by AU10 (middle most), a little by AU9 and for /f v/ (teeth);
         # thinned by AU23/24 and spread; pushed out a little by rounding.
-        dv -= up_lip * (0.08 * s["AU10"] * (0.4 + 0.6 * centre) + 0.02 * s["AU9"])
+        dv -= up_lip * (0.1 * s["AU10"] * (0.4 + 0.6 * centre) + 0.02 * s["AU9"])
         dv -= up_lip * 0.025 * s["teeth"]
         dv += up_lip * (0.012 * s["AU23"] + 0.015 * s["AU24"] + 0.008 * s["spread"])
         dv -= up_lip * 0.012 * s["round"] * centre
