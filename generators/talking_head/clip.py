@@ -119,7 +119,7 @@ def plan(
         mode = "audio"
     visemes = lipsync.anticipate(mouth, visemes, fps)
     rng = np.random.default_rng(request.seed)
-    tl = timeline.build(
+    built = timeline.build(
         conditions,
         mouth,
         visemes,
@@ -129,7 +129,11 @@ def plan(
         expression=float(params.expression),
         head_motion=float(params.head_motion),
     )
-    return tl, mode, mapping
+    if params.portrait is not None:
+        from generators.talking_head.portrait.expression import relax_track
+
+        built.tracks["relax"] = relax_track(conditions, float(params.expression))
+    return built, mode, mapping
 
 
 def make(
@@ -139,15 +143,18 @@ def make(
     progress: ProgressCallback,
     cancel: CancelToken,
     start: float,
+    portrait: Any = None,
 ) -> Rendered:
+    """Render and encode the clip. ``portrait``: a ``portrait.load.Loaded`` already made
+    (the generator loads it before synthesising speech, so a bad photo fails first);
+    loaded here when ``params.portrait`` is set and none is given."""
     from generators.talking_head.encode import write_mp4
-    from generators.talking_head.rig import Rig
 
     fps, size = int(params.fps), int(params.size)
     tl, mode, mapping = plan(request, params, source)
     n = tl.n_frames
     check_cancel(cancel)
-    rig = Rig(load_character(params.character), size)
+    rig, portrait = _rig(params, size, portrait)
     states = tl.states()
     frames = (rig.draw(s) for s in states)
     samples, rate = sound.for_aac(source.samples, source.rate)
@@ -160,9 +167,17 @@ def make(
 
     progress(start, "drawing")
     write_mp4(request.output, frames, n, size, fps, samples, rate, on_frame)
+    features = _features(tl, source, params, mode)
+    if portrait is not None:
+        features.update(
+            character="portrait",
+            portrait=portrait.name,
+            portrait_faces=portrait.faces,
+            portrait_face_px=round(portrait.face_px, 1),
+        )
     return Rendered(
         files=[request.output],
-        features=_features(tl, source, params, mode),
+        features=features,
         extra={
             "talking_head": _tracks(tl, params, mode),
             # The stretches inline tags set, as the speech plugin records them.
@@ -174,6 +189,19 @@ def make(
             **({"arc_mapping": mapping} if mapping is not None else {}),
         },
     )
+
+
+def _rig(params: TalkingHeadParams, size: int, loaded: Any) -> tuple[Any, Any]:
+    """The drawn character's rig, or the portrait's (with what was found in the photo)."""
+    if params.portrait is not None:
+        if loaded is None:
+            from generators.talking_head.portrait.load import load
+
+            loaded = load(params.portrait, size)
+        return loaded.rig, loaded
+    from generators.talking_head.rig import Rig
+
+    return Rig(load_character(params.character), size), None
 
 
 def _series(tl: timeline.Timeline) -> dict[str, NDArray[np.float64]]:
@@ -195,7 +223,7 @@ def _tracks(tl: timeline.Timeline, params: TalkingHeadParams, mode: str) -> dict
     return {
         "fps": tl.fps,
         "frames": tl.n_frames,
-        "character": params.character,
+        "character": "portrait" if params.portrait else params.character,
         "lip_sync": mode,
         "tracks": series,
     }

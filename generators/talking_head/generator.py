@@ -36,7 +36,8 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
         return [
             Backend(
                 "rig",
-                "stylised 2D character rig (skia) driven by FACS action units, visemes, "
+                "stylised 2D character rig (skia), or the artist's portrait warped by the "
+                "same controls (--portrait), driven by FACS action units, visemes, "
                 "blinks, gaze and head motion; H.264/AAC via PyAV",
                 default=True,
             ),
@@ -52,6 +53,12 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
     ) -> Rendered:
         from generators.talking_head import clip
 
+        portrait = None
+        if params.portrait is not None:  # a bad photo fails before any voice is made
+            from generators.talking_head.portrait.load import load
+
+            portrait = load(params.portrait, int(params.size))
+            progress(0.0, portrait.note or f"portrait: face found in {portrait.name}")
         with tempfile.TemporaryDirectory(prefix="talking-head-") as tmp:
             if params.text is not None:
                 from generators.talking_head.speech import synthesize
@@ -66,4 +73,4 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
                 source = clip.load_source(Path(params.audio), None)
                 start = 0.0
         check_cancel(cancel)
-        return clip.make(request, params, source, progress, cancel, start)
+        return clip.make(request, params, source, progress, cancel, start, portrait)

@@ -34,6 +34,11 @@ class TalkingHeadParams(Params):
         description="frames per second: 24, 25 or 30",
         json_schema_extra={"choices": list(FPS_CHOICES)},
     )
+    portrait: Annotated[str | None, Role.OPTION, Role.INPUT_FILE] = Field(
+        None,
+        description="a photo or painted portrait to animate instead of the drawn character "
+        "(JPEG, PNG or WebP with one face, at least 64 px from forehead to chin)",
+    )
     character: Annotated[str, Role.OPTION] = Field(
         "ava",
         description="character id (assets/talking_head)",
@@ -67,6 +72,21 @@ class TalkingHeadParams(Params):
         if not path.is_file():
             raise ValueError(f"audio file {value!r} does not exist")
         return str(path.resolve())  # absolute: a job may run in another working folder
+
+    @field_validator("portrait")
+    @classmethod
+    def _portrait(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from generators.talking_head.portrait.landmarks import require_model
+
+        path = Path(value).expanduser()
+        if path.is_dir():
+            raise ValueError(f"portrait {value!r} is a folder, not a file")
+        if not path.is_file():
+            raise ValueError(f"portrait file {value!r} does not exist")
+        require_model()  # says how to install the face-landmark model when it is missing
+        return str(path.resolve())
 
     @field_validator("size")
     @classmethod
