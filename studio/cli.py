@@ -29,8 +29,10 @@ from studio.library.atomic import Staging
 from studio.library.history import History
 from studio.library.inputs import check_regular
 from studio.options import (
+    ARC_CHOICES,
     KIND_OPTIONS,
     MAX_GRID,
+    SWITCH_OPTIONS,
     EmotionOptions,
     collect_params,
     resolve_state,
@@ -38,7 +40,7 @@ from studio.options import (
 from studio.plugins import PluginError, ProgressCallback, Registry, Request, no_progress
 from studio.session import Result
 
-KINDS = ("image", "talking-head", "speech", "music")
+KINDS = ("image", "talking-head", "speech", "music", "clip")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,7 +73,7 @@ def option_help(registry: Registry) -> dict[str, str]:
     said: dict[str, list[str]] = {}
     for gen_id, gen in sorted(registry.load_all().items()):
         fields = gen.params_model.model_fields
-        for name in KIND_OPTIONS:
+        for name in (*KIND_OPTIONS, *SWITCH_OPTIONS):
             if name in fields:
                 said.setdefault(name, []).append(f"{gen_id}: {fields[name].description or name}")
     return {name: "; ".join(lines).replace("%", "%%") for name, lines in said.items()}
@@ -90,6 +92,20 @@ def _generation_options(p: argparse.ArgumentParser, helps: dict[str, str] | None
             metavar="VALUE",
             help=(helps or {}).get(name),
         )
+    for name in SWITCH_OPTIONS:
+        g.add_argument(
+            f"--{name}",
+            dest=f"opt_{name}",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=(helps or {}).get(name),
+        )
+    g.add_argument(
+        "--arc",
+        dest="opt_arc",
+        choices=ARC_CHOICES,
+        help="auto: an emotion per sentence proposed from the script (--text)",
+    )
     g.add_argument(
         "--param",
         action="append",
@@ -131,6 +147,10 @@ def build_parser(helps: dict[str, str] | None = None) -> argparse.ArgumentParser
     from studio.batch.command import add_arguments as batch_arguments
 
     batch_arguments(sub.add_parser("batch", help="many files from a JSON Lines or CSV file"))
+    arc = sub.add_parser("arc", help="the emotional arc proposed from a script, per sentence")
+    arc.add_argument("script", type=Path, help="a text file: the script")
+    arc.add_argument("-o", "--output", type=Path, help="write the arc as a trajectory .json")
+    arc.add_argument("--json", action="store_true", help="print the trajectory JSON")
     ins = sub.add_parser("inspect", help="the condition embedded in an exported file")
     ins.add_argument("file", type=Path)
     ins.add_argument("--json", action="store_true")
@@ -154,7 +174,8 @@ def emotion_options(args: argparse.Namespace) -> EmotionOptions:
 
 
 def kind_options(args: argparse.Namespace) -> dict[str, object]:
-    return {name: getattr(args, f"opt_{name}", None) for name in KIND_OPTIONS}
+    names = (*KIND_OPTIONS, *SWITCH_OPTIONS, "arc")
+    return {name: getattr(args, f"opt_{name}", None) for name in names}
 
 
 def progress_printer(label: str) -> ProgressCallback:
@@ -263,6 +284,36 @@ def tagged_stretches(state: Any) -> list[str]:
             f"  {seg['start']:.2f}–{seg['end']:.2f} s  {c.title} (intensity {c.intensity:.2f})"
         )
     return ["tagged in the text:", *lines] if lines else []
+
+
+def cmd_arc(args: argparse.Namespace, registry: Registry) -> int:
+    from studio.emotion import script_arc
+    from studio.library.atomic import atomic_write
+    from studio.library.inputs import read_bytes
+
+    raw = read_bytes(args.script, "script", script_arc.MAX_SCRIPT_BYTES)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"script: {printable(args.script, 200)} is not UTF-8 text") from None
+    props = script_arc.propose(text)
+    if not props:
+        raise BadInput(f"script: {printable(args.script, 200)} has no sentences to read")
+    trajectory = script_arc.trajectory(props)
+    if args.output is not None:
+        if args.output.suffix.lower() != ".json":
+            raise BadInput(f"output: the arc is written as .json, not {args.output.suffix!r}")
+        session.check_output(args.output)
+        with atomic_write(args.output, "w") as fh:
+            fh.write(trajectory.to_json(indent=2))
+    if args.json:
+        print(printable_json(trajectory.to_json()))
+        return 0
+    for line in script_arc.describe(props):
+        print(printable(line, 400))
+    if args.output is not None:
+        print(f"wrote {printable(args.output, 200)}")
+    return 0
 
 
 def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
@@ -403,6 +454,7 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             "schema": cmd_schema,
             "list": cmd_list,
             "inspect": cmd_inspect,
+            "arc": cmd_arc,
             "generate": cmd_generate,
             "sweep": cmd_sweep,
             "batch": cmd_batch,

@@ -45,7 +45,14 @@ KIND_OPTIONS = (
     "model",
     "steps",
     "guidance",
+    "preset",
+    "loudness",
+    "backdrop_prompt",
+    "stems",
 )
+# On/off kind options (--music/--no-music): booleans for params fields of the same name.
+SWITCH_OPTIONS = ("music", "backdrop")
+ARC_CHOICES = ("auto", "given")
 MAX_GRID = 32
 
 
@@ -193,13 +200,19 @@ def collect_params(
     generator's model (a VALUE is parsed as JSON when it can be)."""
     fields = gen.params_model.model_fields
     params: dict[str, Any] = {}
-    for name in KIND_OPTIONS:
+    for name in (*KIND_OPTIONS, *SWITCH_OPTIONS):
         value = kind_options.get(name)
         if value is None:
             continue
         if name not in fields:
-            raise BadInput(f"{gen.id} does not take --{name.replace('_', '-')}")
+            flag = name.replace("_", "-")
+            if name in SWITCH_OPTIONS:
+                flag = f"{flag}/--no-{flag}"
+            raise BadInput(f"{gen.id} does not take --{flag}")
         params[name] = value
+    arc = kind_options.get("arc")
+    if arc is not None:
+        params.update(arc_params(gen, arc, params))
     for item in items:
         key, sep, raw = item.partition("=")
         key = key.strip().replace("-", "_")
@@ -214,6 +227,28 @@ def collect_params(
         except json.JSONDecodeError:
             params[key] = raw
     return params
+
+
+def arc_params(gen: Generator, arc: object, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``--arc auto``: a generator with an ``arc`` param decides itself; one that speaks
+    a ``text`` gets the script with an emotion tag proposed before each sentence."""
+    from studio.emotion.script_arc import has_tags, tagged_script
+
+    if arc not in ARC_CHOICES:
+        raise BadInput(f"--arc must be one of {', '.join(ARC_CHOICES)}, got {arc!r}")
+    fields = gen.params_model.model_fields
+    if "arc" in fields:
+        return {"arc": arc}
+    if arc == "given":
+        return {}
+    text = params.get("text")
+    if "text" not in fields or not isinstance(text, str):
+        raise BadInput(f"--arc auto: {gen.id} needs a script (--text) to read an arc from")
+    if has_tags(text):
+        raise BadInput("--arc auto: the text already has tags; drop --arc auto or the tags")
+    if not text.strip():
+        raise BadInput("--arc auto: the text is empty")
+    return {"text": tagged_script(text)}
 
 
 def grid_values(n: int) -> list[float]:

@@ -105,14 +105,16 @@ def make(
     cancel: CancelToken,
     start: float,
 ) -> Rendered:
-    from generators.talking_head.encode import write_mp4
+    from generators.talking_head.encode import write_alpha_mov, write_mp4
     from generators.talking_head.rig import Rig
 
     fps, size = int(params.fps), int(params.size)
     tl, mode = plan(request, params, source)
     n = tl.n_frames
     check_cancel(cancel)
-    rig = Rig(load_character(params.character), size)
+    # .mov: the character alone with its alpha matte, for compositing over a backdrop.
+    alpha = request.output.suffix.lower() == ".mov"
+    rig = Rig(load_character(params.character), size, transparent=alpha)
     states = tl.states()
     frames = (rig.draw(s) for s in states)
     samples, rate = sound.for_aac(source.samples, source.rate)
@@ -124,7 +126,8 @@ def make(
             check_cancel(cancel)
 
     progress(start, "drawing")
-    write_mp4(request.output, frames, n, size, fps, samples, rate, on_frame)
+    write = write_alpha_mov if alpha else write_mp4
+    write(request.output, frames, n, size, fps, samples, rate, on_frame)
     return Rendered(
         files=[request.output],
         features=_features(tl, source, params, mode),
