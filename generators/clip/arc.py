@@ -19,6 +19,7 @@ EASE_S: Final = 0.6
 # Backdrop sections: neighbours closer than this in VAD share a picture; at most this many.
 SAME_VAD: Final = 0.12
 MAX_SECTIONS: Final = 8
+RESAMPLE_S: Final = 0.1
 
 
 @dataclass(frozen=True)
@@ -32,15 +33,20 @@ class Stretch:
 
 
 def shift(trajectory: Trajectory, dt: float) -> Trajectory:
-    """The same arc on a clock ``dt`` seconds later (negative: earlier; the state at the
-    new zero becomes the first keyframe)."""
+    """The same arc on a clock ``dt`` seconds later (negative: earlier). Cutting into a
+    span between keyframes would bend its easing, so that span is resampled every
+    RESAMPLE_S (the arc stays within a hair of the original)."""
     if dt >= 0:
         return Trajectory.of(
             [(kf.time + dt, kf.condition) for kf in trajectory.keyframes],
             trajectory.interpolation,
         )
     kept = [(kf.time + dt, kf.condition) for kf in trajectory.keyframes if kf.time + dt > 0]
-    return Trajectory.of([(0.0, trajectory.at(-dt)), *kept], trajectory.interpolation)
+    cut = -dt
+    upto = kept[0][0] - dt if kept else cut
+    steps = [cut + k * RESAMPLE_S for k in range(max(1, math.ceil((upto - cut) / RESAMPLE_S)))]
+    points = [(t - cut, trajectory.at(t)) for t in steps if t < upto or not kept]
+    return Trajectory.of([*points, *kept], trajectory.interpolation)
 
 
 def stretches(segments: Sequence[Mapping[str, Any]], lead: float) -> list[Stretch]:

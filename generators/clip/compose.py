@@ -103,7 +103,7 @@ def face_frames(path: Path, side: int) -> Iterator[Picture]:
         for frame in container.decode(video=0):
             picture = Image.fromarray(frame.to_ndarray(format="rgba"), "RGBA")
             if picture.size != (side, side):
-                picture = picture.resize((side, side), Image.BILINEAR)
+                picture = picture.resize((side, side), Image.Resampling.BILINEAR)
             yield picture
 
 

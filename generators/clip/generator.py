@@ -362,7 +362,7 @@ def _read_rgb(path: Path, width: int, height: int) -> compose.Picture:
     with Image.open(path) as im:
         rgb = im.convert("RGB")
         if rgb.size != (width, height):
-            rgb = rgb.resize((width, height), Image.LANCZOS)
+            rgb = rgb.resize((width, height), Image.Resampling.LANCZOS)
         return rgb
 
 

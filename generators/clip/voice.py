@@ -5,7 +5,7 @@ phoneme timings and tagged stretches, moved onto the clip's clock."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -111,7 +111,7 @@ def write(
 
 
 def join(
-    takes: list[tuple[NDArray[np.float32], Mapping[str, Any]]], rate: int, pause: float
+    takes: Sequence[tuple[NDArray[np.float32], Mapping[str, Any]]], rate: int, pause: float
 ) -> tuple[NDArray[np.float32], dict[str, Any]]:
     """Paragraphs spoken one by one, joined with ``pause`` seconds between them; their
     phoneme timings and segments moved onto the joined clock (the first take's state)."""

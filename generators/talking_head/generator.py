@@ -65,8 +65,8 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
                 assert params.audio is not None  # the model validator requires one of the two
                 from generators.talking_head.speech import embedded_timings
 
-                phonemes, tagged = embedded_timings(Path(params.audio))
-                source = clip.load_source(Path(params.audio), phonemes, tagged)
+                timings, marks = embedded_timings(Path(params.audio))
+                source = clip.load_source(Path(params.audio), timings, marks)
                 start = 0.0
         check_cancel(cancel)
         return clip.make(request, params, source, progress, cancel, start)

@@ -70,8 +70,13 @@ def dominant(sentence: sa.Sentence) -> str:
 def test_table_is_big_enough() -> None:
     assert len(TABLE) >= 40
     assert sum("not " in s or "n't" in s or "never" in s for s, _ in TABLE) >= 6
-    assert sum(any(w in s.lower().split() for w in ("so", "very", "really", "extremely"))
-               for s, _ in TABLE) >= 6
+    assert (
+        sum(
+            any(w in s.lower().split() for w in ("so", "very", "really", "extremely"))
+            for s, _ in TABLE
+        )
+        >= 6
+    )
 
 
 def test_proposer_names_the_table_mostly_right() -> None:
@@ -94,9 +99,10 @@ def test_negation_shifts_toward_the_other_side_not_across() -> None:
 def test_intensifiers_and_hedges_scale_intensity() -> None:
     plain = sa.read_sentence("I am sad.").intensity
     assert sa.read_sentence("I am very sad.").intensity > plain
-    assert sa.read_sentence("I am extremely sad.").intensity > sa.read_sentence(
-        "I am very sad."
-    ).intensity
+    assert (
+        sa.read_sentence("I am extremely sad.").intensity
+        > sa.read_sentence("I am very sad.").intensity
+    )
     assert sa.read_sentence("Maybe I am a little sad.").intensity < plain
     assert sa.read_sentence("I am slightly sad.").intensity < plain
 
@@ -138,7 +144,11 @@ def test_tagged_script_is_read_back_by_the_speech_tags() -> None:
 
 
 def test_paragraphs_carry_the_tag_in_force() -> None:
-    assert sa.paragraphs("[joy] Hi.\n\nBye.\n\n[fear] Run.") == ["[joy] Hi.", "[joy] Bye.", "[fear] Run."]
+    assert sa.paragraphs("[joy] Hi.\n\nBye.\n\n[fear] Run.") == [
+        "[joy] Hi.",
+        "[joy] Bye.",
+        "[fear] Run.",
+    ]
 
 
 def test_trajectory_follows_the_sentences_in_order() -> None:
