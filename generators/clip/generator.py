@@ -96,7 +96,10 @@ class ClipGenerator(Generator[ClipParams]):
         parts = Parts(self.registry, Path(tempfile.gettempdir()), request.seed, _quiet, _never)
         width, height = params.frame
         if params.text is not None:
-            for paragraph in paragraphs(script(params, request)):
+            blocks = paragraphs(script(params, request))
+            if not blocks:
+                raise ValueError("text: there is nothing to speak in the script")
+            for paragraph in blocks:
                 parts.check("voice", "speech", _speech_params(params, paragraph))
         face = {"text": "-", "character": params.character, "fps": params.fps}
         parts.check("face", "talking-head", {**face, "size": compose.face_size(width, height)})
@@ -115,6 +118,8 @@ class ClipGenerator(Generator[ClipParams]):
         """The script spoken paragraph by paragraph (a blank line is a pause where the bed
         comes up), joined on the voice's clock (0 = the first word)."""
         blocks = paragraphs(script(params, request))
+        if not blocks:
+            raise InputError("text: there is nothing to speak in the script")
         lo, hi = SHARES["voice"]
         step = (hi - lo) / len(blocks)
         takes: list[tuple[np.ndarray, dict[str, Any]]] = []

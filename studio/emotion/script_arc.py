@@ -68,7 +68,7 @@ IDIOMS: Final = {
 _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|\n|$)")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _TAG = re.compile(r"(?<!\[)\[[^\[\]]*\](?!\])")
-_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # letters of any script
 
 
 @dataclass(frozen=True)
