@@ -286,6 +286,24 @@ def tagged_stretches(state: Any) -> list[str]:
     return ["tagged in the text:", *lines] if lines else []
 
 
+def composed_of(state: Any) -> list[str]:
+    """A composite generation (a clip): the arc it followed and the parts it was made of,
+    as it records them under ``arc`` and ``parts``; anything malformed is left out."""
+    lines = []
+    try:
+        arc = Trajectory.from_dict(state["arc"])
+        names = " → ".join(kf.condition.name for kf in arc.keyframes)
+        lines.append(f"arc over {arc.end - arc.start:g} s: {names}")
+    except (KeyError, TypeError, ValueError):
+        pass
+    parts = state.get("parts") if isinstance(state, dict) else None
+    made = [p for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
+    if made:
+        lines.append("parts:")
+        lines += [f"  {p.get('role')}: {p.get('file')} ({p.get('generator')})" for p in made]
+    return lines
+
+
 def cmd_arc(args: argparse.Namespace, registry: Registry) -> int:
     from studio.emotion import script_arc
     from studio.library.atomic import atomic_write
@@ -343,6 +361,8 @@ def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
     print(printable(line))
     for stretch in tagged_stretches(state):
         print(printable(stretch))
+    for made in composed_of(state):
+        print(printable(made, 400))
     for key in ("generator", "backend", "seed"):
         if key in state:
             print(f"{key}: {printable(state[key], 200)}")

@@ -299,14 +299,17 @@ class ClipGenerator(Generator[ClipParams]):
         }
         if ducked is not None:
             features["bed_ducking_db"] = round(ducked, 2)
-        record = {
+        # "arc" and "parts": what a composite generation was made along and of (inspect
+        # prints both); "clip": the rest of the clip's own record.
+        extra: dict[str, Any] = {
             "arc": clip_arc.to_dict(),
-            "sections": [s.to_dict() for s in sections],
             "parts": [p.record() for p in made],
-            "preset": params.preset,
-            "stems": [str(p) for p in stems],
+            "clip": {
+                "sections": [s.to_dict() for s in sections],
+                "preset": params.preset,
+                "stems": [str(p) for p in stems],
+            },
         }
-        extra: dict[str, Any] = {"clip": record}
         if segments:
             extra["speech"] = {"segments": segments}
         return Rendered(files=[request.output], features=features, extra=extra)

@@ -4,7 +4,7 @@ and the mix's loudness target."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -18,6 +18,20 @@ PRESETS: Final = {
     "1080x1920": (1080, 1920),
 }
 FPS_CHOICES: Final = (25, 30)
+
+
+def _character_menu(schema: dict[str, Any]) -> None:
+    """The window's Character menu: the choices the installed face plugin offers, asked
+    when the form is built (never at import)."""
+    from studio.plugins.registry import PluginLoadError, PluginNotFound, Registry
+
+    try:
+        face = Registry().get("talking-head").params_model.model_json_schema()
+    except (PluginNotFound, PluginLoadError):
+        return
+    choices = face.get("properties", {}).get("character", {}).get("choices")
+    if isinstance(choices, list) and choices:
+        schema["choices"] = list(choices)
 
 
 class ClipParams(Params):
@@ -38,7 +52,11 @@ class ClipParams(Params):
     fps: int = Field(
         25, description="frames per second: 25 or 30", json_schema_extra={"choices": [25, 30]}
     )
-    character: str = Field("ava", description="the talking-head character")
+    character: str = Field(
+        "ava",
+        description="the character (one the talking-head plugin offers)",
+        json_schema_extra=_character_menu,
+    )
     voice: str | None = Field(None, description="voice for the script (passed to `speech`)")
     music: bool = Field(True, description="a music bed along the arc, ducked under the voice")
     backdrop: bool = Field(True, description="a backdrop per arc section, cross-fading")

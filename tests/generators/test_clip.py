@@ -99,12 +99,12 @@ def test_clip_is_h264_aac_with_the_arc_embedded(clip: tuple[Path, Path, dict[str
     assert frames == features["frames"]
     embedded = read_embedded(out)
     assert embedded is not None
-    arc = Trajectory.from_dict(embedded["clip"]["arc"])
+    arc = Trajectory.from_dict(embedded["arc"])
     names = [s["name"] for s in embedded["clip"]["sections"]]
     assert len(names) == 2 and names[0] != names[1]
     assert arc.at(1.5).mixture.get("joy", 0) > 0.5
     assert arc.at(features["duration_s"] - 1.0).mixture.get("fear", 0) > 0.5
-    roles = [p["role"] for p in embedded["clip"]["parts"]]
+    roles = [p["role"] for p in embedded["parts"]]
     assert {"voice", "face", "music", "backdrop"} <= set(roles)
     assert roles.count("voice") == 2  # a take per paragraph
     assert len(embedded["speech"]["segments"]) == 2
@@ -192,7 +192,7 @@ def test_vertical_clip_with_auto_arc_from_the_command(tmp_path: Path) -> None:
     embedded = read_embedded(out)
     names = [s["name"] for s in embedded["clip"]["sections"]]
     assert len(names) == 2 and names[0] != names[1]
-    assert all(p["role"] != "music" for p in embedded["clip"]["parts"])
+    assert all(p["role"] != "music" for p in embedded["parts"])
     # Head and shoulders: the character fills the frame's width at the bottom.
     bottom = frame[-40:]
     assert bottom.std(axis=(0, 1)).mean() < 60  # the shirt, not a letterbox bar of backdrop
@@ -305,3 +305,14 @@ def test_arc_auto_for_speech_tags_each_sentence(tmp_path: Path) -> None:
     assert [s["tagged"] for s in segments] == [True, True]
     names = [Condition.from_dict(s["condition"]).mixture for s in segments]
     assert max(names[0], key=names[0].get) == "joy" and max(names[1], key=names[1].get) == "fear"
+
+
+def test_inspect_shows_the_arc_and_the_parts(
+    clip: tuple[Path, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _, _ = clip
+    assert main(["inspect", str(out)], fakes.registry()) == 0
+    text = capsys.readouterr().out
+    assert "arc over" in text and "→" in text and "tagged in the text:" in text
+    for role in ("voice", "face", "music", "backdrop"):
+        assert f"  {role}: " in text
