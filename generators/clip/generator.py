@@ -53,6 +53,7 @@ SHARES: Final = {
     "backdrop": (0.62, 0.7),
 }
 ENCODE_FROM: Final = 0.72
+PREFERRED_BACKDROP: Final = ("diffusers",)
 PROGRESS_EVERY: Final = 10
 
 
@@ -232,6 +233,8 @@ class ClipGenerator(Generator[ClipParams]):
             # -- backdrops, one per section ------------------------------------------------
             pictures: list[compose.Picture] = []
             if params.backdrop:
+                # A diffusion model when the image plugin has one configured, else its own.
+                painter = parts.backend("backdrop", "image", PREFERRED_BACKDROP)
                 lo, hi = SHARES["backdrop"]
                 for i, section in enumerate(sections):
                     step = (hi - lo) / len(sections)
@@ -242,6 +245,7 @@ class ClipGenerator(Generator[ClipParams]):
                         section.condition,
                         _image_params(params),
                         (lo + i * step, lo + (i + 1) * step),
+                        painter,
                     )
                     made.append(picture)
                     pictures.append(_read_rgb(picture.path, width, height))

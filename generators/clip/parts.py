@@ -81,8 +81,10 @@ class Parts:
             msg = str(err["msg"]).removeprefix("Value error, ")
             raise ValueError(f"{role}: {msg}") from None
 
-    def extensions(self, role: str, generator: str) -> tuple[str, ...]:
-        return tuple(self._plugin(role, generator).extensions)
+    def backend(self, role: str, generator: str, preferred: tuple[str, ...]) -> str | None:
+        """The first of ``preferred`` backends the plugin can run now, else its default."""
+        usable = {b.name for b in self._plugin(role, generator).backends() if b.available}
+        return next((name for name in preferred if name in usable), None)
 
     def make(
         self,
@@ -92,6 +94,7 @@ class Parts:
         state: Condition | Trajectory,
         params: Mapping[str, Any],
         share: tuple[float, float],
+        backend: str | None = None,
     ) -> Part:
         """One part rendered, tagged and renamed into ``folder/name`` by the session."""
         check_cancel(self.cancel)
@@ -107,6 +110,7 @@ class Parts:
             trajectory=state if isinstance(state, Trajectory) else None,
             params=dict(params),
             seed=self.seed,
+            backend=backend,
         )
         try:
             result = session.generate(

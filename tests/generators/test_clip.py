@@ -316,3 +316,16 @@ def test_inspect_shows_the_arc_and_the_parts(
     assert "arc over" in text and "→" in text and "tagged in the text:" in text
     for role in ("voice", "face", "music", "backdrop"):
         assert f"  {role}: " in text
+
+
+def test_parts_prefer_an_available_backend_and_name_the_part(tmp_path: Path) -> None:
+    from generators.clip.parts import Parts
+    from studio.plugins.contract import NeverCancel, no_progress
+
+    parts = Parts(fakes.registry("echo"), tmp_path, 0, no_progress, NeverCancel())
+    assert parts.backend("backdrop", "echo", ("neural", "plain")) == "plain"
+    assert parts.backend("backdrop", "echo", ("neural",)) is None
+    with pytest.raises(ValueError, match=r"^backdrop: "):
+        parts.check("backdrop", "echo", {"steps": 0})
+    with pytest.raises(PartFailed, match="the music part needs the music generator"):
+        parts.check("music", "music", {})
