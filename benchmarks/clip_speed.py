@@ -33,7 +33,8 @@ from scipy.signal import resample_poly
 
 SCRIPT = (
     "The morning was bright and full of promise. We walked down to the harbour together, "
-    "talking about everything and nothing at all.\n\n"
+    "talking about everything and nothing at all. The boats were coming in, and the "
+    "air smelled of salt.\n\n"
     "Then the phone rang, and the news was terrible. I was so scared that I could hardly "
     "breathe. Nobody knew what would happen next.\n\n"
     "But we held on to each other, and slowly the fear passed. Tonight I am calm, and I "
@@ -192,6 +193,7 @@ def main() -> None:
             "load_average_before": round(load_before, 2),
             "load_average_after": round(os.getloadavg()[0], 2),
             "sections": features["sections"],
+            "stage_seconds": features.get("stage_seconds"),
         }
         print(json.dumps(result, indent=1))
         if a.keep:

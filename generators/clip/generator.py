@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
@@ -46,12 +49,7 @@ TAIL_S: Final = 1.6  # after the last word: the face settles, the bed fades out
 PARAGRAPH_PAUSE_S: Final = 1.8
 # A trajectory may end this much before the voice does (its last state holds).
 TRAJECTORY_SLACK_S: Final = 0.5
-SHARES: Final = {
-    "voice": (0.0, 0.2),
-    "face": (0.2, 0.55),
-    "music": (0.55, 0.62),
-    "backdrop": (0.62, 0.7),
-}
+SHARES: Final = {"voice": (0.0, 0.2), "face": (0.2, 0.68)}
 ENCODE_FROM: Final = 0.72
 PREFERRED_BACKDROP: Final = ("diffusers",)
 PROGRESS_EVERY: Final = 10
@@ -163,6 +161,7 @@ class ClipGenerator(Generator[ClipParams]):
             folder = Path(tmp)
             parts = Parts(self.registry, folder, request.seed, progress, cancel)
             made: list[Part] = []
+            clock = _Clock()
             # -- voice: its length is the clip's ------------------------------------------
             payload: dict[str, Any] | None = None
             if params.text is not None:
@@ -187,6 +186,7 @@ class ClipGenerator(Generator[ClipParams]):
             if payload is not None:
                 payload = voices.shifted_payload(payload, LEAD_S)
             voices.write(padded, voice, mix.RATE, payload)
+            clock.mark("voice")
             # -- the arc on the clip's clock -------------------------------------------
             segments = (payload or {}).get("speech", {}).get("segments") or []
             stretches = arcs.stretches(segments, 0.0)  # already on the clip's clock
@@ -194,69 +194,53 @@ class ClipGenerator(Generator[ClipParams]):
             base = request.condition or Condition.neutral()
             if request.trajectory is not None:
                 clip_arc = request.trajectory
-                sections = arcs.sections(clip_arc, total, tagged)
+                sections = arcs.sections(clip_arc, total)
             elif tagged:
                 clip_arc = arcs.from_stretches(stretches, total, base)
                 sections = arcs.sections(clip_arc, total, stretches)
             else:
                 clip_arc = Trajectory.of([(0.0, base), (total, base)])
                 sections = [arcs.Section(0.0, total, base)]
-            # -- face over the padded voice, with its alpha matte --------------------------
-            side = compose.face_size(width, height)
-            face_state = request.trajectory or request.condition
-            assert face_state is not None
-            face = parts.make(
-                "face",
-                "talking-head",
-                "face.mov",
-                face_state,
-                {"audio": str(padded), "size": side, "fps": fps, "character": params.character},
-                SHARES["face"],
-            )
+            clock.mark("arc")
+            # -- music bed and backdrops (a thread) while the face renders ----------------
+            # Each part is its own process-free render; on two cores the face (skia, one
+            # thread) and the bed/backdrops overlap. Their progress is the face's.
+            stop = _Stop(cancel)  # the face failing stops the scenery too
+            scenery_parts = Parts(self.registry, folder, request.seed, _quiet, stop)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-scenery") as pool:
+                scenery = pool.submit(_scenery, scenery_parts, params, clip_arc, sections, n, total)
+                try:
+                    side = compose.face_size(width, height)
+                    face_state = request.trajectory or request.condition
+                    assert face_state is not None
+                    face = parts.make(
+                        "face",
+                        "talking-head",
+                        "face.mov",
+                        face_state,
+                        {
+                            "audio": str(padded),
+                            "size": side,
+                            "fps": fps,
+                            "character": params.character,
+                        },
+                        SHARES["face"],
+                    )
+                except BaseException:
+                    stop.set()
+                    raise
+                clock.mark("face")
+                progress(SHARES["face"][1], "music and backdrops")
+                bed, pictures, scenery_made, scenery_seconds = scenery.result()
             made.append(face)
-            # -- music bed along the same arc, the clip's length -----------------------
-            bed = None
-            if params.music:
-                music_params = {"duration": min(600.0, max(5.0, round(total, 3)))}
-                music = parts.make(
-                    "music", "music", "music.wav", clip_arc, music_params, SHARES["music"]
-                )
-                made.append(music)
-                data, music_rate = _read_stereo(music.path)
-                bed = mix.fit(mix.resample(data, music_rate), n)
-                if params.stems is not None:
-                    made.append(
-                        parts.make(
-                            "music", "music", "music.mid", clip_arc, music_params, (0.62, 0.62)
-                        )
-                    )
-            # -- backdrops, one per section ------------------------------------------------
-            pictures: list[compose.Picture] = []
-            if params.backdrop:
-                # A diffusion model when the image plugin has one configured, else its own.
-                painter = parts.backend("backdrop", "image", PREFERRED_BACKDROP)
-                lo, hi = SHARES["backdrop"]
-                for i, section in enumerate(sections):
-                    step = (hi - lo) / len(sections)
-                    picture = parts.make(
-                        "backdrop",
-                        "image",
-                        f"backdrop_{i + 1:02d}.png",
-                        section.condition,
-                        _image_params(params),
-                        (lo + i * step, lo + (i + 1) * step),
-                        painter,
-                    )
-                    made.append(picture)
-                    pictures.append(_read_rgb(picture.path, width, height))
-            else:
-                plain = compose.plain_backdrop(width, height)
-                pictures = [plain] * len(sections)
+            made.extend(scenery_made)
+            clock.mark("music_backdrop_wait")
             # -- mix -----------------------------------------------------------------------
             check_cancel(cancel)
-            progress(SHARES["backdrop"][1], "mix: ducking and loudness")
+            progress(0.7, "mix: ducking and loudness")
             mixed = mix.master(voice, bed, float(params.loudness), float(params.duck))
             check_cancel(cancel)
+            clock.mark("mix")
             # -- encode --------------------------------------------------------------------
             frames = max(1, round(total * fps))
             at = compose.framing(width, height, side)
@@ -280,13 +264,16 @@ class ClipGenerator(Generator[ClipParams]):
                 mix.RATE,
                 on_frame,
             )
+            clock.mark("encode")
             stems = (
                 _write_stems(Path(params.stems), made, mixed, payload, request)
                 if params.stems is not None
                 else []
             )
         ducked = mix.bed_levels(mixed.bed, mixed.active) if bed is not None else None
+        clock.mark("stems")
         features: dict[str, Any] = {
+            "stage_seconds": {**clock.seconds, **scenery_seconds},
             "duration_s": round(total, 4),
             "speech_s": round(speech_s, 4),
             "lead_s": LEAD_S,
@@ -317,6 +304,51 @@ class ClipGenerator(Generator[ClipParams]):
         if segments:
             extra["speech"] = {"segments": segments}
         return Rendered(files=[request.output], features=features, extra=extra)
+
+
+def _scenery(
+    parts: Parts,
+    params: ClipParams,
+    clip_arc: Trajectory,
+    sections: list[arcs.Section],
+    n: int,
+    total: float,
+) -> tuple[np.ndarray | None, list[compose.Picture], list[Part], dict[str, float]]:
+    """The music bed (the clip's length, along the arc; its MIDI too for stems) and a
+    backdrop per section, at the frame size."""
+    width, height = params.frame
+    made: list[Part] = []
+    clock = _Clock()
+    bed = None
+    if params.music:
+        music_params = {"duration": min(600.0, max(5.0, round(total, 3)))}
+        music = parts.make("music", "music", "music.wav", clip_arc, music_params, (0, 0))
+        made.append(music)
+        data, music_rate = _read_stereo(music.path)
+        bed = mix.fit(mix.resample(data, music_rate), n)
+        if params.stems is not None:
+            made.append(parts.make("music", "music", "music.mid", clip_arc, music_params, (0, 0)))
+    clock.mark("music")
+    pictures: list[compose.Picture] = []
+    if params.backdrop:
+        # A diffusion model when the image plugin has one configured, else its own.
+        painter = parts.backend("backdrop", "image", PREFERRED_BACKDROP)
+        for i, section in enumerate(sections):
+            picture = parts.make(
+                "backdrop",
+                "image",
+                f"backdrop_{i + 1:02d}.png",
+                section.condition,
+                _image_params(params),
+                (0, 0),
+                painter,
+            )
+            made.append(picture)
+            pictures.append(_read_rgb(picture.path, width, height))
+    else:
+        pictures = [compose.plain_backdrop(width, height)] * len(sections)
+    clock.mark("backdrop")
+    return bed, pictures, made, clock.seconds
 
 
 def script(params: ClipParams, request: Request) -> str:
@@ -426,6 +458,33 @@ def _write_stems(
             shutil.copyfile(part.path, tmp)
         written.append(target)
     return written
+
+
+class _Clock:
+    """Wall seconds per stage, for the record (where a clip's time goes)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def mark(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._last, 3)
+        self._last = now
+
+
+class _Stop:
+    """A cancel token set by the user's token or by :meth:`set`."""
+
+    def __init__(self, outer: CancelToken) -> None:
+        self.outer = outer
+        self._set = threading.Event()
+
+    def set(self) -> None:
+        self._set.set()
+
+    def is_set(self) -> bool:
+        return self._set.is_set() or self.outer.is_set()
 
 
 class _Never:
