@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -161,7 +160,6 @@ class ClipGenerator(Generator[ClipParams]):
             folder = Path(tmp)
             parts = Parts(self.registry, folder, request.seed, progress, cancel)
             made: list[Part] = []
-            clock = _Clock()
             # -- voice: its length is the clip's ------------------------------------------
             payload: dict[str, Any] | None = None
             if params.text is not None:
@@ -186,7 +184,6 @@ class ClipGenerator(Generator[ClipParams]):
             if payload is not None:
                 payload = voices.shifted_payload(payload, LEAD_S)
             voices.write(padded, voice, mix.RATE, payload)
-            clock.mark("voice")
             # -- the arc on the clip's clock -------------------------------------------
             segments = (payload or {}).get("speech", {}).get("segments") or []
             stretches = arcs.stretches(segments, 0.0)  # already on the clip's clock
@@ -201,7 +198,6 @@ class ClipGenerator(Generator[ClipParams]):
             else:
                 clip_arc = Trajectory.of([(0.0, base), (total, base)])
                 sections = [arcs.Section(0.0, total, base)]
-            clock.mark("arc")
             # -- music bed and backdrops (a thread) while the face renders ----------------
             # Each part is its own process-free render; on two cores the face (skia, one
             # thread) and the bed/backdrops overlap. Their progress is the face's.
@@ -229,18 +225,15 @@ class ClipGenerator(Generator[ClipParams]):
                 except BaseException:
                     stop.set()
                     raise
-                clock.mark("face")
                 progress(SHARES["face"][1], "music and backdrops")
-                bed, pictures, scenery_made, scenery_seconds = scenery.result()
+                bed, pictures, scenery_made = scenery.result()
             made.append(face)
             made.extend(scenery_made)
-            clock.mark("music_backdrop_wait")
             # -- mix -----------------------------------------------------------------------
             check_cancel(cancel)
             progress(0.7, "mix: ducking and loudness")
             mixed = mix.master(voice, bed, float(params.loudness), float(params.duck))
             check_cancel(cancel)
-            clock.mark("mix")
             # -- encode --------------------------------------------------------------------
             frames = max(1, round(total * fps))
             at = compose.framing(width, height, side)
@@ -264,16 +257,13 @@ class ClipGenerator(Generator[ClipParams]):
                 mix.RATE,
                 on_frame,
             )
-            clock.mark("encode")
             stems = (
                 _write_stems(Path(params.stems), made, mixed, payload, request)
                 if params.stems is not None
                 else []
             )
         ducked = mix.bed_levels(mixed.bed, mixed.active) if bed is not None else None
-        clock.mark("stems")
         features: dict[str, Any] = {
-            "stage_seconds": {**clock.seconds, **scenery_seconds},
             "duration_s": round(total, 4),
             "speech_s": round(speech_s, 4),
             "lead_s": LEAD_S,
@@ -313,12 +303,11 @@ def _scenery(
     sections: list[arcs.Section],
     n: int,
     total: float,
-) -> tuple[np.ndarray | None, list[compose.Picture], list[Part], dict[str, float]]:
+) -> tuple[np.ndarray | None, list[compose.Picture], list[Part]]:
     """The music bed (the clip's length, along the arc; its MIDI too for stems) and a
     backdrop per section, at the frame size."""
     width, height = params.frame
     made: list[Part] = []
-    clock = _Clock()
     bed = None
     if params.music:
         music_params = {"duration": min(600.0, max(5.0, round(total, 3)))}
@@ -328,7 +317,6 @@ def _scenery(
         bed = mix.fit(mix.resample(data, music_rate), n)
         if params.stems is not None:
             made.append(parts.make("music", "music", "music.mid", clip_arc, music_params, (0, 0)))
-    clock.mark("music")
     pictures: list[compose.Picture] = []
     if params.backdrop:
         # A diffusion model when the image plugin has one configured, else its own.
@@ -347,8 +335,7 @@ def _scenery(
             pictures.append(_read_rgb(picture.path, width, height))
     else:
         pictures = [compose.plain_backdrop(width, height)] * len(sections)
-    clock.mark("backdrop")
-    return bed, pictures, made, clock.seconds
+    return bed, pictures, made
 
 
 def script(params: ClipParams, request: Request) -> str:
@@ -448,7 +435,7 @@ def _write_stems(
             soundfile.write(
                 str(tmp), np.clip(mixed.bed, -1, 1), mix.RATE, format="WAV", subtype="PCM_16"
             )
-        embed(target, _stem_payload(music.metadata, "music", request))
+        embed(target, _stem_payload(music.clean_metadata(), "music", request))
         written.append(target)
     for part in made:
         if part.role == "voice" or (part.role == "music" and part.path.suffix == ".wav"):
@@ -456,21 +443,9 @@ def _write_stems(
         target = folder / part.path.name
         with atomic_path(target) as tmp:
             shutil.copyfile(part.path, tmp)
+        embed(target, _stem_payload(part.clean_metadata(), part.role, request))
         written.append(target)
     return written
-
-
-class _Clock:
-    """Wall seconds per stage, for the record (where a clip's time goes)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def mark(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.seconds[stage] = round(now - self._last, 3)
-        self._last = now
 
 
 class _Stop:

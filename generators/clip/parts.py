@@ -5,6 +5,7 @@ lists its parts). Nothing here knows which plugin makes what; the clip names the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,9 +39,25 @@ class Part:
     path: Path
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
+    def clean_metadata(self) -> dict[str, Any]:
+        """The part's metadata with files of the clip's work folder named by file name
+        (a temp path means nothing once the clip is done, and would differ every run)."""
+        folder = str(self.path.parent) + os.sep
+
+        def clean(value: Any) -> Any:
+            if isinstance(value, str) and value.startswith(folder):
+                return value[len(folder) :]
+            if isinstance(value, Mapping):
+                return {k: clean(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [clean(v) for v in value]
+            return value
+
+        return {k: clean(v) for k, v in self.metadata.items() if k != "timings"}
+
     def record(self) -> dict[str, Any]:
         """What the clip's own record says of this part."""
-        meta = self.metadata
+        meta = self.clean_metadata()
         return {
             "role": self.role,
             "generator": self.generator,
