@@ -207,7 +207,11 @@ class ClipGenerator(Generator[ClipParams]):
                 scenery = pool.submit(_scenery, scenery_parts, params, clip_arc, sections, n, total)
                 try:
                     side = compose.face_size(width, height)
-                    face_state = request.trajectory or request.condition
+                    # The face holds the arc in the lead-in and the tail too (tags alone
+                    # would let it fall back to the request's state between them).
+                    face_state: Condition | Trajectory | None = (
+                        clip_arc if tagged else request.trajectory or request.condition
+                    )
                     assert face_state is not None
                     face = parts.make(
                         "face",

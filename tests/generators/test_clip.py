@@ -329,3 +329,15 @@ def test_parts_prefer_an_available_backend_and_name_the_part(tmp_path: Path) -> 
         parts.check("backdrop", "echo", {"steps": 0})
     with pytest.raises(PartFailed, match="the music part needs the music generator"):
         parts.check("music", "music", {})
+
+
+def test_face_follows_the_whole_arc_not_only_the_tagged_words(
+    clip: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    """In the lead-in and the tail the face holds the arc's emotion (fear at the end),
+    not the request's neutral state."""
+    _, stems, meta = clip
+    face = read_embedded(stems / "face.mov")
+    assert "trajectory" in face
+    arc = Trajectory.from_dict(face["trajectory"])
+    assert arc.at(meta["features"]["duration_s"]).mixture.get("fear", 0) > 0.5
