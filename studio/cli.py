@@ -29,6 +29,7 @@ from studio.library.atomic import Staging
 from studio.library.history import History
 from studio.library.inputs import check_regular
 from studio.options import (
+    ARC_CHOICES,
     MAX_GRID,
     EmotionOptions,
     collect_params,
@@ -122,6 +123,12 @@ def build_parser(
     gen.add_argument("kind", help=kinds_help)
     gen.add_argument("-o", "--output", type=Path, required=True, help="output file")
     _emotion_options(gen)
+    gen.add_argument(
+        "--arc",
+        choices=ARC_CHOICES,
+        help="auto: an emotion per sentence proposed from the script (a generator that "
+        "speaks, or one that proposes its own arc); given: the emotion options only",
+    )
     _generation_options(gen, options or {}, helps)
     sweep = sub.add_parser("sweep", help="an N×N valence–arousal grid of files")
     sweep.add_argument("kind", help=kinds_help)
@@ -140,6 +147,10 @@ def build_parser(
     from studio.batch.command import add_arguments as batch_arguments
 
     batch_arguments(sub.add_parser("batch", help="many files from a JSON Lines or CSV file"))
+    arc = sub.add_parser("arc", help="the emotional arc proposed from a script, per sentence")
+    arc.add_argument("script", type=Path, help="a text file: the script")
+    arc.add_argument("-o", "--output", type=Path, help="write the arc as a trajectory .json")
+    arc.add_argument("--json", action="store_true", help="print the trajectory JSON")
     ins = sub.add_parser("inspect", help="the condition embedded in an exported file")
     ins.add_argument("file", type=Path)
     ins.add_argument("--json", action="store_true")
@@ -287,6 +298,54 @@ def tagged_stretches(state: Any) -> list[str]:
     return ["tagged in the text:", *lines] if lines else []
 
 
+def composed_of(state: Any) -> list[str]:
+    """A composite generation (a clip): the arc it followed and the parts it was made of,
+    as it records them under ``arc`` and ``parts``; anything malformed is left out."""
+    lines = []
+    try:
+        arc = Trajectory.from_dict(state["arc"])
+        names = " → ".join(kf.condition.name for kf in arc.keyframes)
+        lines.append(f"arc over {arc.end - arc.start:g} s: {names}")
+    except (KeyError, TypeError, ValueError):
+        pass
+    parts = state.get("parts") if isinstance(state, dict) else None
+    made = [p for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
+    if made:
+        lines.append("parts:")
+        lines += [f"  {p.get('role')}: {p.get('file')} ({p.get('generator')})" for p in made]
+    return lines
+
+
+def cmd_arc(args: argparse.Namespace, registry: Registry) -> int:
+    from studio.emotion import script_arc
+    from studio.library.atomic import atomic_write
+    from studio.library.inputs import read_bytes
+
+    raw = read_bytes(args.script, "script", script_arc.MAX_SCRIPT_BYTES)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"script: {printable(args.script, 200)} is not UTF-8 text") from None
+    props = script_arc.propose(text)
+    if not props:
+        raise BadInput(f"script: {printable(args.script, 200)} has no sentences to read")
+    trajectory = script_arc.trajectory(props)
+    if args.output is not None:
+        if args.output.suffix.lower() != ".json":
+            raise BadInput(f"output: the arc is written as .json, not {args.output.suffix!r}")
+        session.check_output(args.output)
+        with atomic_write(args.output, "w") as fh:
+            fh.write(trajectory.to_json(indent=2))
+    if args.json:
+        print(printable_json(trajectory.to_json()))
+        return 0
+    for line in script_arc.describe(props):
+        print(printable(line, 400))
+    if args.output is not None:
+        print(f"wrote {printable(args.output, 200)}")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
     from studio.library.export import read_state
 
@@ -317,6 +376,8 @@ def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
         print(f"arc mapping: {mapped}")
     for stretch in tagged_stretches(state):
         print(printable(stretch))
+    for made in composed_of(state):
+        print(printable(made, 400))
     for key in ("generator", "backend", "seed"):
         if key in state:
             print(f"{key}: {printable(state[key], 200)}")
@@ -327,7 +388,7 @@ def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
 
 def cmd_generate(args: argparse.Namespace, registry: Registry) -> int:
     state = resolve_state(emotion_options(args))
-    params = collect_params(registry.get(args.kind), kind_options(args), args.param)
+    params = collect_params(registry.get(args.kind), kind_options(args), args.param, arc=args.arc)
     request = Request(
         generator=args.kind,
         output=args.output,
@@ -433,6 +494,7 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             "schema": cmd_schema,
             "list": cmd_list,
             "inspect": cmd_inspect,
+            "arc": cmd_arc,
             "generate": cmd_generate,
             "sweep": cmd_sweep,
             "batch": cmd_batch,

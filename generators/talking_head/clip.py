@@ -16,7 +16,14 @@ from generators.talking_head.character import load_character
 from generators.talking_head.params import TalkingHeadParams
 from generators.talking_head.speech import Anchors, Tagged
 from studio.emotion import Condition, Trajectory, blend
-from studio.sdk import CancelToken, ProgressCallback, Rendered, Request, check_cancel
+from studio.sdk import (
+    CancelToken,
+    InputError,
+    ProgressCallback,
+    Rendered,
+    Request,
+    check_cancel,
+)
 
 PROGRESS_EVERY: Final = 10
 # A tagged emotion reaches the face a little before the words it goes with and fades over a
@@ -147,14 +154,16 @@ def make(
 ) -> Rendered:
     """Render and encode the clip. ``portrait``: a ``portrait.load.Loaded`` already made
     (the generator loads it before synthesising speech, so a bad photo fails first);
-    loaded here when ``params.portrait`` is set and none is given."""
-    from generators.talking_head.encode import write_mp4
+    loaded here when ``params.portrait`` is set and none is given. A ``.mov`` output is the
+    drawn character alone with its alpha matte, for compositing over a backdrop."""
+    from generators.talking_head.encode import write_alpha_mov, write_mp4
 
     fps, size = int(params.fps), int(params.size)
     tl, mode, mapping = plan(request, params, source)
     n = tl.n_frames
     check_cancel(cancel)
-    rig, portrait = _rig(params, size, portrait)
+    alpha = request.output.suffix.lower() == ".mov"
+    rig, portrait = _rig(params, size, portrait, transparent=alpha)
     states = tl.states()
     frames = (rig.draw(s) for s in states)
     samples, rate = sound.for_aac(source.samples, source.rate)
@@ -166,7 +175,8 @@ def make(
             check_cancel(cancel)
 
     progress(start, "drawing")
-    write_mp4(request.output, frames, n, size, fps, samples, rate, on_frame)
+    write = write_alpha_mov if alpha else write_mp4
+    write(request.output, frames, n, size, fps, samples, rate, on_frame)
     features = _features(tl, source, params, mode)
     if portrait is not None:
         features.update(
@@ -191,9 +201,14 @@ def make(
     )
 
 
-def _rig(params: TalkingHeadParams, size: int, loaded: Any) -> tuple[Any, Any]:
-    """The drawn character's rig, or the portrait's (with what was found in the photo)."""
+def _rig(
+    params: TalkingHeadParams, size: int, loaded: Any, transparent: bool = False
+) -> tuple[Any, Any]:
+    """The drawn character's rig (``transparent``: no background drawn, for an alpha
+    matte), or the portrait's (with what was found in the photo; its own background)."""
     if params.portrait is not None:
+        if transparent:
+            raise InputError("portrait: a .mov with alpha is for the drawn character only")
         if loaded is None:
             from generators.talking_head.portrait.load import load
 
@@ -201,7 +216,7 @@ def _rig(params: TalkingHeadParams, size: int, loaded: Any) -> tuple[Any, Any]:
         return loaded.rig, loaded
     from generators.talking_head.rig import Rig
 
-    return Rig(load_character(params.character), size), None
+    return Rig(load_character(params.character), size, transparent=transparent), None
 
 
 def _series(tl: timeline.Timeline) -> dict[str, NDArray[np.float64]]:

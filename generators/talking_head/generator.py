@@ -27,7 +27,8 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
     display_name: ClassVar[str] = "Talking head"
     media_type: ClassVar[MediaType] = MediaType.VIDEO
     params_model: ClassVar[type[Params]] = TalkingHeadParams
-    extensions: ClassVar[tuple[str, ...]] = (".mp4",)
+    # .mov: the character alone on a transparent ground (QuickTime Animation with alpha).
+    extensions: ClassVar[tuple[str, ...]] = (".mp4", ".mov")
     supports_trajectory: ClassVar[bool] = True
     version: ClassVar[str] = "1"
     order: ClassVar[int] = 20
@@ -70,7 +71,10 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
                 start = SPEECH_SHARE
             else:
                 assert params.audio is not None  # the model validator requires one of the two
-                source = clip.load_source(Path(params.audio), None)
+                from generators.talking_head.speech import embedded_timings
+
+                timings, marks = embedded_timings(Path(params.audio))
+                source = clip.load_source(Path(params.audio), timings, marks)
                 start = 0.0
         check_cancel(cancel)
         return clip.make(request, params, source, progress, cancel, start, portrait)

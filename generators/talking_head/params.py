@@ -20,7 +20,7 @@ FPS_CHOICES: Final = (24, 25, 30)
 
 
 class TalkingHeadParams(Params):
-    text: Annotated[str | None, Role.OPTION, Role.MULTILINE] = Field(
+    text: Annotated[str | None, Role.OPTION, Role.MULTILINE, Role.SCRIPT] = Field(
         None, max_length=MAX_TEXT, description="what the character says (spoken by `speech`)"
     )
     audio: Annotated[str | None, Role.OPTION, Role.INPUT_FILE] = Field(

@@ -99,3 +99,34 @@ def anchors(entry: Any) -> Anchors:
         return ()
     times = [m for m, _ in pairs]
     return pairs if len(pairs) >= 2 and times == sorted(times) else ()
+
+
+def embedded_timings(path: Path) -> tuple[list[Mapping[str, Any]] | None, list[Tagged]]:
+    """A voice file the ``speech`` generator made carries its phoneme timings and tagged
+    stretches in its embedded state: lip-sync from those rather than from the sound.
+    Timings that run past the file's end (the file was edited since) are not used."""
+    from studio.sdk import read_embedded
+
+    try:
+        payload = read_embedded(path)
+    except (OSError, ValueError):
+        return None, []
+    info = payload.get("speech") if isinstance(payload, Mapping) else None
+    if not isinstance(info, Mapping):
+        return None, []
+    phonemes = [p for p in info.get("phonemes") or [] if isinstance(p, Mapping)]
+    try:
+        import soundfile
+
+        seconds = float(soundfile.info(str(path)).duration)
+        last = max((float(p["end"]) for p in phonemes), default=0.0)
+        tagged = [
+            Tagged(float(seg["start"]), float(seg["end"]), Condition.from_dict(seg["condition"]))
+            for seg in info.get("segments") or []
+            if isinstance(seg, Mapping) and seg.get("tagged")
+        ]
+    except (KeyError, TypeError, ValueError, RuntimeError):
+        return None, []
+    if last > seconds + 0.05:
+        return None, []
+    return phonemes or None, tagged
