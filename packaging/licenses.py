@@ -1,0 +1,147 @@
+"""Write the licence texts of everything in the frozen bundle, and THIRD-PARTY.md.
+
+Run inside the build venv: ``python packaging/licenses.py OUT_DIR``. For every
+distribution in the runtime closure of emotion-studio (see bundle_rules.py) the licence
+files its wheel ships are copied to ``OUT_DIR/licenses/<name>/``; a distribution whose
+wheel ships none gets the standard text of its declared licence from Debian's
+/usr/share/common-licenses (named as such in THIRD-PARTY.md). Components that are
+bundled inside a wheel without metadata of their own (Qt, FFmpeg, espeak-ng, the
+soundfont) are listed from a short table below.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from importlib import metadata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bundle_rules as rules
+
+COMMON = Path("/usr/share/common-licenses")
+# SPDX id (prefix) → file in /usr/share/common-licenses.
+COMMON_TEXTS = {
+    "GPL-3.0": "GPL-3",
+    "GPL-2.0": "GPL-2",
+    "LGPL-3.0": "LGPL-3",
+    "LGPL-2.1": "LGPL-2.1",
+    "Apache-2.0": "Apache-2.0",
+    "MPL-2.0": "MPL-2.0",
+    "CC0-1.0": "CC0-1.0",
+}
+_LICENSE_FILE = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|COPYRIGHT)", re.IGNORECASE)
+
+# Bundled inside another wheel, with no Python metadata of their own.
+EMBEDDED = [
+    ("Qt 6 (libraries and plugins)", "PySide6-Essentials / PySide6-Addons",
+     "LGPL-3.0-only", "https://www.qt.io/licensing/open-source-lgpl-obligations"),
+    ("FFmpeg (libavcodec, libavformat, …)", "av", "LGPL-2.1-or-later",
+     "https://ffmpeg.org/legal.html"),
+    ("espeak-ng (phonemizer and its data)", "piper-tts", "GPL-3.0-or-later",
+     "https://github.com/espeak-ng/espeak-ng"),
+    ("TimGM6mb General MIDI soundfont", "pretty-midi", "GPL-2.0-or-later",
+     "https://sourceforge.net/p/mscore/code/HEAD/tree/trunk/mscore/share/sound/"),
+    ("libsndfile", "soundfile", "LGPL-2.1-or-later", "https://libsndfile.github.io/libsndfile/"),
+]
+
+
+def declared_licence(dist: metadata.Distribution) -> str:
+    meta = dist.metadata
+    expr = meta.get("License-Expression")
+    if expr:
+        return expr.strip()
+    text = (meta.get("License") or "").strip()
+    if text and len(text) <= 80 and "\n" not in text:
+        return text
+    classifiers = [
+        c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")
+    ]
+    if classifiers:
+        return "; ".join(classifiers)
+    return "see the licence files" if text else "UNKNOWN"
+
+
+def licence_files(dist: metadata.Distribution) -> list[Path]:
+    out = []
+    for f in dist.files or []:
+        in_licenses_dir = len(f.parts) > 2 and f.parts[0].endswith(".dist-info") and f.parts[1] in (
+            "licenses",
+            "license_files",
+        )
+        if in_licenses_dir or _LICENSE_FILE.match(f.name):
+            path = Path(str(f.locate()))
+            if path.is_file() and not f.name.endswith((".py", ".pyc")):
+                out.append(path)
+    return out
+
+
+def common_text(licence: str) -> Path | None:
+    for spdx, name in COMMON_TEXTS.items():
+        if spdx.lower() in licence.lower().replace(" ", "-"):
+            return COMMON / name if (COMMON / name).is_file() else None
+    return None
+
+
+def main(out_dir: Path) -> int:
+    target = out_dir / "licenses"
+    shutil.rmtree(target, ignore_errors=True)
+    rows = []
+    missing = []
+    for dist in sorted(rules.runtime_closure(), key=lambda d: rules.canonical(d.metadata["Name"])):
+        name = rules.canonical(dist.metadata["Name"])
+        licence = declared_licence(dist)
+        folder = target / name
+        files = licence_files(dist)
+        source = "from the wheel"
+        if not files:
+            fallback = common_text(licence)
+            if fallback is not None:
+                files, source = [fallback], "standard text (Debian common-licenses)"
+        for path in files:
+            folder.mkdir(parents=True, exist_ok=True)
+            dest = folder / path.name
+            n = 2
+            while dest.exists():  # two files named LICENSE in one wheel (vendored parts)
+                dest = folder / f"{path.stem}-{n}{path.suffix}"
+                n += 1
+            shutil.copyfile(path, dest)
+        if not files:
+            missing.append(name)
+            source = "no licence file shipped"
+        home = dist.metadata.get("Home-page") or next(
+            (u.split(",", 1)[-1].strip() for u in dist.metadata.get_all("Project-URL") or []), ""
+        )
+        rows.append(f"| {name} | {dist.version} | {licence} | {source} | {home} |")
+    embedded = []
+    for component, inside, licence, url in EMBEDDED:
+        text = common_text(licence)
+        if text is not None:
+            folder = target / "embedded"
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(text, folder / text.name)
+        embedded.append(f"| {component} | {inside} | {licence} | {url} |")
+    (out_dir / "THIRD-PARTY.md").write_text(
+        "# Third-party software in this bundle\n\n"
+        "This folder is the Emotion Studio application frozen with PyInstaller, one-folder\n"
+        "layout: every library below is a separate file under `_internal/` and can be\n"
+        "replaced by the user (as the LGPL's relinking terms ask of Qt/PySide6).\n"
+        "Because piper-tts and espeak-ng are GPL-3.0, the bundle as a whole is distributed\n"
+        "under the GNU GPL version 3 (licenses/embedded/GPL-3); Emotion Studio's own code\n"
+        "is MIT. The source of every component is public; Emotion Studio's source is\n"
+        "at the project's repository. Licence texts: `licenses/<name>/`.\n\n"
+        "| distribution | version | licence | licence text | home |\n"
+        "| --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n\n"
+        "## Inside those wheels\n\n"
+        "| component | shipped in | licence | source |\n| --- | --- | --- | --- |\n"
+        + "\n".join(embedded) + "\n",
+        encoding="utf-8",
+    )
+    print(f"licences: {len(rows)} distributions, texts in {target}"
+          + (f"; no text found for: {', '.join(missing)}" if missing else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
