@@ -4,23 +4,31 @@ Run inside the build venv: ``python packaging/licenses.py OUT_DIR``. For every
 distribution in the runtime closure of emotion-studio (see bundle_rules.py) the licence
 files its wheel ships are copied to ``OUT_DIR/licenses/<name>/``; a distribution whose
 wheel ships none gets the standard text of its declared licence from Debian's
-/usr/share/common-licenses (named as such in THIRD-PARTY.md). Components that are
+/usr/share/common-licenses (or the MIT text, license-texts/MIT), named as such in
+THIRD-PARTY.md. Components that are
 bundled inside a wheel without metadata of their own (Qt, FFmpeg, espeak-ng, the
-soundfont) are listed from a short table below.
+soundfont) are listed from a short table below; the Python interpreter's licence and,
+for each shared library the freezer copied from this system, its Debian package's
+copyright file are added too.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import sys
+import sysconfig
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bundle_rules as rules
 
 COMMON = Path("/usr/share/common-licenses")
+# Debian ships no MIT text (each copy carries its own notice): ours names the project.
+MIT_TEXT = Path(__file__).resolve().parent / "license-texts" / "MIT"
 # SPDX id (prefix) → file in /usr/share/common-licenses.
 COMMON_TEXTS = {
     "GPL-3.0": "GPL-3",
@@ -48,7 +56,7 @@ EMBEDDED = [
 
 
 def declared_licence(dist: metadata.Distribution) -> str:
-    meta = dist.metadata
+    meta: Any = dist.metadata  # an email.message.Message underneath
     expr = meta.get("License-Expression")
     if expr:
         return expr.strip()
@@ -84,6 +92,30 @@ def common_text(licence: str) -> Path | None:
     return None
 
 
+def system_library_packages(internal: Path) -> dict[str, list[str]]:
+    """Debian packages whose shared libraries the freezer copied from this system into
+    ``internal`` (package → library names), found with ``dpkg -S`` by file name."""
+    names = sorted(p.name for p in internal.glob("*.so*") if p.is_file())
+    if not names or shutil.which("dpkg") is None:
+        return {}
+    dirs = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib")
+    paths = [f"{d}/{n}" for n in names for d in dirs if Path(d, n).exists()]
+    owners: dict[str, list[str]] = {}
+    for start in range(0, len(paths), 100):
+        out = subprocess.run(
+            ["dpkg", "-S", *paths[start : start + 100]], capture_output=True, text=True
+        ).stdout
+        for line in out.splitlines():
+            package, _, path = line.partition(": ")
+            owners.setdefault(package.split(":")[0], []).append(Path(path.strip()).name)
+    return {k: sorted(set(v)) for k, v in sorted(owners.items())}
+
+
+def python_licence() -> Path | None:
+    text = Path(sysconfig.get_paths()["stdlib"]) / "LICENSE.txt"
+    return text if text.is_file() else None
+
+
 def main(out_dir: Path) -> int:
     target = out_dir / "licenses"
     shutil.rmtree(target, ignore_errors=True)
@@ -95,10 +127,22 @@ def main(out_dir: Path) -> int:
         folder = target / name
         files = licence_files(dist)
         source = "from the wheel"
-        if not files:
+        meta: Any = dist.metadata
+        home = meta.get("Home-page") or next(
+            (u.split(",", 1)[-1].strip() for u in meta.get_all("Project-URL") or []), ""
+        )
+        if not files and licence.strip().upper() in ("MIT", "MIT LICENSE"):
+            folder.mkdir(parents=True, exist_ok=True)
+            text = MIT_TEXT.read_text().replace("@NAME@", name)
+            (folder / "LICENSE").write_text(text.replace("@HOME@", home or "its home page"))
+            source = "standard MIT text (the wheel ships none)"
+        elif not files:
             fallback = common_text(licence)
             if fallback is not None:
                 files, source = [fallback], "standard text (Debian common-licenses)"
+            else:
+                missing.append(name)
+                source = "no licence file shipped"
         for path in files:
             folder.mkdir(parents=True, exist_ok=True)
             dest = folder / path.name
@@ -107,21 +151,32 @@ def main(out_dir: Path) -> int:
                 dest = folder / f"{path.stem}-{n}{path.suffix}"
                 n += 1
             shutil.copyfile(path, dest)
-        if not files:
-            missing.append(name)
-            source = "no licence file shipped"
-        home = dist.metadata.get("Home-page") or next(
-            (u.split(",", 1)[-1].strip() for u in dist.metadata.get_all("Project-URL") or []), ""
-        )
         rows.append(f"| {name} | {dist.version} | {licence} | {source} | {home} |")
     embedded = []
     for component, inside, licence, url in EMBEDDED:
-        text = common_text(licence)
-        if text is not None:
+        standard = common_text(licence)
+        if standard is not None:
             folder = target / "embedded"
             folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(text, folder / text.name)
+            shutil.copyfile(standard, folder / standard.name)
         embedded.append(f"| {component} | {inside} | {licence} | {url} |")
+    python = python_licence()
+    if python is not None:
+        (target / "python").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(python, target / "python" / "LICENSE.txt")
+    embedded.append(
+        f"| Python {sys.version.split()[0]} (interpreter and standard library) | the bundle "
+        "itself | PSF-2.0 | https://www.python.org/ |"
+    )
+    for package, libs in system_library_packages(out_dir / "_internal").items():
+        copyright_file = Path("/usr/share/doc") / package / "copyright"
+        if copyright_file.is_file():
+            (target / "debian" / package).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(copyright_file, target / "debian" / package / "copyright")
+        embedded.append(
+            f"| {', '.join(libs)} | copied from Debian package {package} | "
+            f"see licenses/debian/{package}/copyright | https://packages.debian.org/{package} |"
+        )
     (out_dir / "THIRD-PARTY.md").write_text(
         "# Third-party software in this bundle\n\n"
         "This folder is the Emotion Studio application frozen with PyInstaller, one-folder\n"
