@@ -95,10 +95,14 @@ def test_icon_draws_the_pad_at_every_size(tmp_path: Path) -> None:
     with Image.open(tmp_path / "256.png") as im:
         px = np.asarray(im.convert("RGBA"))
     assert px[0, 0, 3] == 0  # transparent corner outside the rounded tile
-    # the four quadrants carry four different tints; the point sits in the joy quadrant
-    quads = [px[70, 70], px[70, 186], px[186, 70], px[186, 186]]
+    # the four quadrants carry four different tints (sampled away from the point's halo)
+    quads = [px[120, 41], px[120, 215], px[136, 41], px[136, 215]]
     assert len({tuple(q[:3]) for q in quads}) == 4
-    assert px[70, 186][0] > 150 and px[70, 186][1] > 120  # warm yellow top-right
+    red, green, blue = px[120, 215][:3].astype(int)
+    assert red > blue + 40 and green > blue + 40  # joy's warm yellow, top right
+    # the point: a joy-yellow dot at valence 0.55, arousal 0.6, in the top-right quadrant
+    y, x = np.argwhere((px[..., 2] < 80) & (px[..., 0] > 220) & (px[..., 1] > 170)).mean(axis=0)
+    assert 128 < x < 220 and 36 < y < 128
 
 
 def test_desktop_entry_runs_the_command_with_the_icon() -> None:
