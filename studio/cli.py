@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from studio import session, sweep
+from studio import __version__, session, sweep
 from studio.emotion import Condition, Trajectory
 from studio.errors import BadInput, Interrupted, classify, printable, printable_json
 from studio.library.atomic import Staging
@@ -112,6 +112,7 @@ def build_parser(
     option_help), ``kinds`` are the generator ids (for the help text)."""
     kinds_help = f"one of {', '.join(kinds)}" if kinds else "a generator id (studio list)"
     parser = _Parser(prog="studio", description="Make media that carries a chosen emotion.")
+    parser.add_argument("--version", action="version", version=f"studio {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     lst = sub.add_parser("list", help="generators and backends, with availability")
     lst.add_argument("--json", action="store_true")
