@@ -14,6 +14,7 @@ from pydantic import Field, JsonValue, field_validator
 from pydantic.json_schema import JsonDict
 
 from generators.image.models import model_choices
+from studio.library.inputs import not_a_file
 from studio.plugins.contract import Params
 
 MIN_SIDE: Final = 64
@@ -132,9 +133,11 @@ class ImageParams(Params):
         if value is None:
             return None
         path = Path(value).expanduser()
-        if not path.is_file():  # stat only: a pipe is never opened here
-            there = path.exists() or path.is_symlink()
-            raise ValueError("not a regular file (a pipe?)" if there else "no such file")
+        kind = not_a_file(path)  # stat only: a pipe is never opened here
+        if kind == "missing":
+            raise ValueError("no such file")
+        if kind is not None:
+            raise ValueError(f"{kind}, not a regular file")
         return str(path.resolve())  # absolute: a job or a re-open may run in another folder
 
     @field_validator("model")
