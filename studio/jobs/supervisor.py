@@ -24,7 +24,7 @@ from typing import Any, Final
 from studio.jobs.events import EventKind, JobEvent, JobState
 from studio.jobs.job import Job
 from studio.jobs.messages import Failed, Finished, FromWorker, Progress, Ready, Run
-from studio.jobs.pool import KILL_AFTER, WorkerSlot, exit_reason, spawn_worker
+from studio.jobs.pool import KILL_AFTER, WorkerSlot, exit_reason, spawn_worker, stop_reason
 from studio.jobs.worker import describe_error
 from studio.plugins.contract import Artifact
 
@@ -261,14 +261,18 @@ class Supervisor:
         if slot.reading:
             self._read(slot)  # its last words, e.g. a result sent just before exiting
         slot.process.join(KILL_AFTER)
-        reason = exit_reason(slot.process.exitcode)
+        code = slot.process.exitcode
+        reason = exit_reason(code)
         slot.conn.close()
         slot.process.close()
         self.slots.remove(slot)
         job = slot.job
         if job is not None:
-            crash = f"worker process crashed ({reason}) while running {job.request.generator}"
-            self._end(job, EventKind.FAILED, error=crash)
+            # One line for the job list; the pool goes on with a fresh worker (below).
+            again = "" if self._closing else "; a new worker was started"
+            stopped = stop_reason(code)
+            error = f"the worker stopped: {stopped} while running {job.request.generator}{again}"
+            self._end(job, EventKind.FAILED, error=error)
         if self._closing:
             return
         if not slot.doomed:  # not one we stopped or killed ourselves
