@@ -87,8 +87,10 @@ class ImageParams(Params):
     )
     draft: bool = Field(
         False,
-        description="diffusers: draw with a few-step (Turbo/LCM) checkpoint from the models "
-        "folder when there is one — the window's live previews set this",
+        description="a quick draft, as the window's live previews ask while the pointer "
+        "moves: diffusers draws with a few-step (Turbo/LCM) checkpoint from the models "
+        "folder when there is one; the procedural renderer fits its tone on a smaller "
+        "thumbnail and skips measuring the picture",
     )
     steps: int = Field(25, ge=1, le=150, description="diffusers: denoising steps")
     guidance: float = Field(
