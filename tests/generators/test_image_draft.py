@@ -45,3 +45,4 @@ def test_a_draft_looks_like_the_full_render_and_skips_the_measuring(
     assert float(np.abs(draft.astype(int) - full.astype(int)).mean()) < 3.0
     # the draft's PNG is stored uncompressed (quicker to write and to read)
     assert (tmp_path / "draft.png").stat().st_size >= (tmp_path / "full.png").stat().st_size
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["draft.png", "full.png"]
