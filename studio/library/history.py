@@ -347,16 +347,24 @@ class History:
         mid-session, salvage the database and run it once more, so a generation is never
         left unrecorded because of a database the studio can rebuild."""
         with self._lock:
-            conn = self._conn
             try:
                 return action()
             except HistoryError as exc:
-                damage = exc.__cause__
-                if not (isinstance(damage, sqlite3.DatabaseError) and _is_damage(damage)):
+                if not _damaged(exc):
                     raise
-            if self._conn is conn:  # not already rebuilt by another caller meanwhile
-                conn.close()
-                self._conn = self._heal(str(damage))
+            # Reopen first: the check on open salvages the file, or finds that another
+            # window already rebuilt it (then only this connection was stale).
+            self._conn.close()
+            self._conn = self._open()
+            try:
+                return action()
+            except HistoryError as exc:
+                if not _damaged(exc):
+                    raise
+                reason = str(exc.__cause__)
+            # Damage the quick check does not see: rebuild anyway.
+            self._conn.close()
+            self._conn = self._heal(reason)
             return action()
 
     def _insert(self, row: dict[str, Any], files: builtins.list[tuple[str, int | None]]) -> Entry:
@@ -524,6 +532,11 @@ class History:
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         conn.execute("ROLLBACK")
+
+
+def _damaged(exc: HistoryError) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, sqlite3.DatabaseError) and _is_damage(cause)
 
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:

@@ -232,3 +232,19 @@ def test_the_sqlite3_tools_recovery_is_used_when_it_keeps_more(
         assert "40 of 40 entries kept" in (h.take_notice() or "")
         assert h.count() == 40 and _next_generation(h) == 41
     assert not list(home.glob(".*"))  # no scratch files left behind
+
+
+def test_a_second_window_finds_the_history_already_rebuilt(tmp_path: Path) -> None:
+    """Two windows share one history: the first to meet the damage rebuilds it; the other
+    reconnects to the rebuilt file (no second copy aside, no second message)."""
+    _populate(tmp_path, 6)
+    with History(tmp_path) as a, History(tmp_path) as b:
+        with closing(sqlite3.connect(tmp_path / "history.sqlite3")) as other:
+            other.execute("DROP TABLE entry_files")
+            other.commit()
+        _next_generation(a, 100)
+        assert "6 of 6 entries kept" in (a.take_notice() or "")
+        _next_generation(b, 101)
+        assert b.take_notice() is None
+        assert a.count() == b.count() == 8
+    assert len(_asides(tmp_path)) == 1
