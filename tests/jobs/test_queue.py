@@ -228,6 +228,32 @@ def test_workers_killed_from_outside_fail_their_jobs_and_the_pool_restarts(
     assert all(job.wait(WAIT) is JobState.FINISHED for job in after)
 
 
+def test_a_pool_whose_workers_kept_dying_at_start_tries_again_for_the_next_job(
+    tmp_path: Path,
+) -> None:
+    """Workers killed while still starting (memory short, say) until the pool gives up:
+    the next job starts a fresh pool instead of failing until the app restarts."""
+    import signal
+
+    q = JobQueue(workers=1)
+    try:
+        q.start()
+        killed: set[int] = set()
+        deadline = time.monotonic() + 60
+        while q._sup is not None and q._sup.broken is None:
+            assert time.monotonic() < deadline, "the pool never gave up"
+            for pid in set(q.worker_pids) - killed:
+                os.kill(pid, signal.SIGKILL)  # long before its imports are done
+                killed.add(pid)
+            time.sleep(0.002)
+        assert not q.wait_ready(0.1)  # broken: workers fail to start
+        job = q.submit(_request(tmp_path, "after.json"), ECHO)
+        assert job.wait(WAIT) is JobState.FINISHED
+        assert q.wait_ready(WAIT) and not set(q.worker_pids) & killed
+    finally:
+        q.close()
+
+
 def test_generator_exception_fails_with_a_readable_message(make_queue, tmp_path: Path) -> None:
     q = make_queue()
     job = q.submit(_request(tmp_path, generator="fail"), FAIL)
