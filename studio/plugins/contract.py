@@ -211,7 +211,6 @@ class Artifact:
         return features
 
 
-
 def _one_line(exc: ValidationError, prefix: str) -> str:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
