@@ -263,11 +263,11 @@ def mouth_geometry(spec: Mapping[str, Any], s: State) -> dict[str, float]:
     gap = 26.0 * jaw * (1.0 - 0.7 * s["press"])
     # AU10 lifts the middle of the upper lip off the teeth (disgust), AU20 stretches the
     # parted lips flat (fear), AU23 squares them (anger).
-    # The raised upper lip (disgust, the snarl of anger) rides on the jaw: whole on open
-    # syllables, less between them and at rest, so the lips part and meet with the
-    # syllables instead of standing open (the opening follows the voice, and a pause is
-    # never more open than the speech around it).
-    riding = 1.0 - LIFT_GIVE * (1.0 - _clip01(jaw / LIFT_JAW))
+    # While speaking, the raised upper lip (disgust, the snarl of anger) rides on the jaw:
+    # whole on open syllables, less between them, so the lips part and meet with the
+    # syllables instead of standing open (the opening follows the voice). At rest (outside
+    # a phrase) the sneer holds.
+    riding = 1.0 - LIFT_GIVE * s.get("speaking", 0.0) * (1.0 - _clip01(jaw / LIFT_JAW))
     lift = 13.0 * s["AU10"] * closing * riding
     upper_in = y0 - lift - gap * 0.22 - 1.5 * smile + 2.0 * frown - 2.0 * stretch * closing
     lower_in = (
