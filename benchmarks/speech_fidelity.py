@@ -22,7 +22,9 @@ Judges (install with ``benchmarks/setup_speech_judges.sh``; benchmark-only, offl
 
 Then the earlier fidelity rows at the default intensity 0.6 (median F0 of anger, joy,
 fear >= +2 st, sadness <= -1.5 st; F0 SD ordering; durations; intensity ordering; joy
-ladder; arousal sweep) and sadness's F0 SD below neutral on short and long sentences.
+ladder; arousal sweep), sadness's F0 SD below neutral on short and long sentences, and at
+full intensity on the short sentences sadness >= 2.5 st below neutral with less F0 SD, anger
+>= 2.5 st above with more.
 
 Writes WAVs and spectrogram/pitch PNGs under benchmarks/out/ and prints a JSON summary.
 
@@ -430,6 +432,21 @@ def main() -> int:
         check(f"DNSMOS OVRL {c} - plain", f"{diff:+.3f}", f">= {need}", diff >= need)
         dw = werr[c] - werr["plain"]
         check(f"WER {c} - plain", f"{dw:+.1f} pts", "<= +5", dw <= 5.0)
+    # Full intensity on the short sentences: the cited directions (Juslin & Laukka 2003,
+    # F0 level and variability rows).
+    full = {c: table[c] for c in ("sadness", "anger")}
+    check(
+        "sadness - neutral at 1.0 (short): median F0, F0 SD",
+        f"{full['sadness']['median_f0_st']:+.2f} st, {full['sadness']['f0_sd_st']:+.2f} st",
+        "<= -2.5 st, < 0",
+        full["sadness"]["median_f0_st"] <= -2.5 and full["sadness"]["f0_sd_st"] < 0,
+    )
+    check(
+        "anger - neutral at 1.0 (short): median F0, F0 SD",
+        f"{full['anger']['median_f0_st']:+.2f} st, {full['anger']['f0_sd_st']:+.2f} st",
+        ">= +2.5 st, > 0",
+        full["anger"]["median_f0_st"] >= 2.5 and full["anger"]["f0_sd_st"] > 0,
+    )
     for c in ("anger", "joy", "fear"):
         check(f"median F0 {c} - neutral (0.6)", f"{d_st(c):+.2f} st", ">= +2 st", d_st(c) >= 2)
     check(

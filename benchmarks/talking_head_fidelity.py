@@ -265,9 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         blinks = blink_rates(folder, voices["ava"], samples, rate) if args.blinks else None
         if args.keep is not None:
             args.keep.mkdir(parents=True, exist_ok=True)
-            for clip in folder.glob("*.mp4"):
-                if not clip.name.startswith("blink_"):
-                    shutil.copyfile(clip, args.keep / clip.name)
+            for kept in folder.glob("*.mp4"):
+                if not kept.name.startswith("blink_"):
+                    shutil.copyfile(kept, args.keep / kept.name)
 
     side = min(min(f.shape[0] for f in row) for row in sheet)
     contact = np.concatenate(

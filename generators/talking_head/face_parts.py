@@ -15,7 +15,7 @@ import skia
 
 State = Mapping[str, float]
 LIFT_GIVE = 0.6  # share of the AU10 lift that waits for the jaw while speaking
-LIFT_JAW = 0.35  # jaw opening at which the lift is whole again
+LIFT_JAW = 1.0  # jaw opening at which the lift is whole again
 
 
 def _clip01(v: float) -> float:
@@ -264,8 +264,9 @@ def mouth_geometry(spec: Mapping[str, Any], s: State) -> dict[str, float]:
     # AU10 lifts the middle of the upper lip off the teeth (disgust), AU20 stretches the
     # parted lips flat (fear), AU23 squares them (anger).
     # While speaking, the raised upper lip (disgust, the snarl of anger) rides on the jaw:
-    # full on open syllables, less between them, so the lips part and meet with the
-    # syllables instead of standing open (the opening follows the voice); at rest it holds.
+    # whole on open syllables, less between them, so the lips part and meet with the
+    # syllables instead of standing open (the opening follows the voice). At rest (outside
+    # a phrase) the sneer holds.
     riding = 1.0 - LIFT_GIVE * s.get("speaking", 0.0) * (1.0 - _clip01(jaw / LIFT_JAW))
     lift = 13.0 * s["AU10"] * closing * riding
     upper_in = y0 - lift - gap * 0.22 - 1.5 * smile + 2.0 * frown - 2.0 * stretch * closing
