@@ -225,6 +225,15 @@ class GeneratorPanel(QWidget):
         self.follow.setVisible(g.supports_trajectory)
         self.follow.toggled.connect(self._refresh_trajectory)
         self.follow.toggled.connect(lambda _on: self._schedule_catch_up(on_show=False))
+        # A generator that speaks a script (or proposes its own arc) offers the arc the
+        # script suggests, an emotion per sentence, for the artist to correct before Generate.
+        self.suggest = QPushButton("Suggest arc from script")
+        self.suggest.setToolTip(
+            "Propose an emotion per sentence from the script's words (negation, intensifiers, "
+            "! and ?) and open it in the arc editor below"
+        )
+        self.suggest.setVisible(g.supports_trajectory and self._script_field() is not None)
+        self.suggest.clicked.connect(self.suggest_arc)
         self.length_note = QLabel()
         self.length_note.setObjectName("hint")
         self.length_note.setWordWrap(True)
@@ -269,6 +278,7 @@ class GeneratorPanel(QWidget):
         col.addWidget(subtitle)
         col.addLayout(top)
         col.addWidget(self.follow)
+        col.addWidget(self.suggest)
         col.addWidget(self.length_note)
         sep = QLabel("Options")
         sep.setObjectName("muted")
@@ -406,6 +416,34 @@ class GeneratorPanel(QWidget):
         )
 
     # -- requests -------------------------------------------------------------------------
+    def _script_field(self) -> str | None:
+        """The field holding the words spoken: marked as the script, or the multi-line text
+        of a generator that proposes its own arc."""
+        model = self.generator.params_model
+        if (name := first_with(model, Role.SCRIPT)) is not None:
+            return name
+        return first_with(model, Role.MULTILINE) if first_with(model, Role.ARC_MODE) else None
+
+    def suggest_arc(self) -> bool:
+        """Fill the arc editor with the arc the script suggests and follow it; a script with
+        no sentence to read says so under the form."""
+        from studio.emotion import script_arc
+
+        name = self._script_field()
+        editor = self.form.editors.get(name) if name else None
+        text = editor.get() if editor is not None else None
+        if not isinstance(text, str) or not text.strip() or script_arc.has_tags(text):
+            why = "tagged already" if isinstance(text, str) and text.strip() else "empty"
+            self.problem.setText(f"No arc to suggest: the script is {why}")
+            self.problem.show()
+            return False
+        proposed = script_arc.propose(text)
+        if not proposed:
+            return False
+        self.trajectory.load(script_arc.trajectory(proposed))
+        self.follow.setChecked(True)
+        return True
+
     def _required(self, name: str) -> bool:
         """Whether the params model needs a value for ``name`` (no default)."""
         return self.generator.params_model.model_fields[name].is_required()
