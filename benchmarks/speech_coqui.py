@@ -43,7 +43,7 @@ def build(folder: Path) -> None:
     torch.manual_seed(0)
     folder.mkdir(parents=True)
     config = VitsConfig(use_phonemes=False, text_cleaner="basic_cleaners")
-    model = Vits.init_from_config(config)
+    model = Vits(config)
     torch.save({"model": model.state_dict()}, folder / "model.pth")
     model.config.save_json(str(folder / "config.json"))
 

@@ -163,7 +163,9 @@ def _language(model: coqui.Loaded, choice: coqui.Choice) -> str | None:
     model does not speak the one asked for."""
     asked, name = choice.language, choice.model.name
     offered = model.languages()
-    if offered:
+    if len(offered) == 1 and asked in (None, offered[0]):
+        return offered[0]  # Coqui gives every model a language table, often of one
+    if len(offered) > 1:
         if asked is None:
             raise InputError(
                 f"language: {name} speaks several languages; give --param language=XX "

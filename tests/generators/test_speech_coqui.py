@@ -41,7 +41,6 @@ def build_vits(folder: Path, *, speakers: list[str] | None = None, seed: int = 0
         num_layers_text_encoder=1,
         num_layers_flow=1,
         num_layers_posterior_encoder=1,
-        num_layers_dp_flow=1,
         upsample_initial_channel_decoder=32,
     )
     config = VitsConfig(model_args=args, use_phonemes=False, text_cleaner="basic_cleaners")
@@ -55,7 +54,7 @@ def build_vits(folder: Path, *, speakers: list[str] | None = None, seed: int = 0
         config.speakers_file = str(folder / "speakers.json")
         config.use_speaker_embedding = True
         config.num_speakers = len(speakers)
-    model = Vits.init_from_config(config)
+    model = Vits(config)
     torch.save({"model": model.state_dict()}, folder / "model.pth")
     model.config.save_json(str(folder / "config.json"))
     return folder
