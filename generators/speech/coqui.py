@@ -106,12 +106,7 @@ def check(
     wav: Path | None = None
     if speaker_wav is not None:
         wav = Path(speaker_wav).expanduser()
-        try:
-            check_regular(wav, XTTS_SPEAKER_WAV_MAX)
-        except ValueError as exc:
-            raise ValueError(f"speaker_wav: {exc}") from None
-        except OSError as exc:
-            raise ValueError(f"speaker_wav: cannot read {speaker_wav!r}: {exc}") from None
+        check_regular(wav, "speaker_wav", XTTS_SPEAKER_WAV_MAX)  # BadInput names the problem
         _check_audio(wav)
     if found.kind == "xtts" and wav is None and speaker is None:
         raise ValueError(
