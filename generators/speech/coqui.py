@@ -43,6 +43,7 @@ INSTALL: Final = (
 XTTS_SPEED: Final = (0.7, 1.5)
 XTTS_TEMPERATURE: Final = (0.5, 0.95)  # Coqui's default is 0.75 (XttsConfig.temperature)
 XTTS_SPEAKER_WAV_MAX: Final = 100_000_000
+MIN_TAKE_S: Final = 0.1  # a breath group shorter than this is a model failure
 _lock = threading.Lock()
 _loaded: dict[tuple[str, str], Loaded] = {}
 
@@ -237,6 +238,12 @@ class Loaded:
         audio = np.asarray(wave, dtype=np.float32).reshape(-1)
         if not np.all(np.isfinite(audio)):
             raise RuntimeError(f"{self.model.name} produced invalid samples (NaN or infinity)")
+        if len(audio) < MIN_TAKE_S * self.sample_rate:  # too short to analyse its pitch
+            ms = 1000 * len(audio) / self.sample_rate
+            raise RuntimeError(
+                f"{self.model.name} said {text[:40]!r} in {ms:.0f} ms: the model stopped "
+                "early (a Tacotron2 stop token?) or is not trained"
+            )
         return Said(audio, self._alignments(out, text, len(audio)))
 
     def _alignments(self, out: dict[str, Any], text: str, n: int) -> list[tuple[str, int]]:
