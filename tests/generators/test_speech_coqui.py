@@ -296,3 +296,22 @@ def test_long_text_is_spoken_in_breath_groups(tmp_path: Path) -> None:
     meta = _record(out)
     assert meta["features"]["breath_groups"] >= 2
     assert meta["speech"]["phonemes"][-1]["end"] > 2.0
+
+
+def test_no_model_found_says_where_to_put_one(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("EMOTION_STUDIO_MODELS", str(tmp_path / "empty"))
+    found = coqui.backend()
+    assert not found.available
+    assert "no Coqui model found" in found.reason and "tts --model_name" in found.reason
+    assert "\n" not in found.reason
+
+
+def test_an_unreadable_speaker_wav_is_refused(tmp_path: Path, capsys: Any) -> None:
+    fake = tmp_path / "me.wav"
+    fake.write_text("not audio", encoding="utf-8")
+    out = tmp_path / "w.wav"
+    args = ["--param", "model=tiny-vits", "--param", f"speaker_wav={fake}"]
+    assert _generate(out, *args, "--text", "Hello.", "--no-history") == 2
+    err = capsys.readouterr().err.strip()
+    assert "speaker_wav: me.wav is not readable audio" in err and len(err.splitlines()) == 1
+    assert not out.exists()
