@@ -24,7 +24,13 @@ not write:
 Writes ``benchmarks/out/talking_head_contact.png``: the seven expressions mid-sentence,
 one row per character. Prints a table and a JSON summary.
 
-Run: python benchmarks/talking_head_fidelity.py [--size 512] [--blinks]
+(d) the same correlation with the mouth opening a face-landmark model sees (MediaPipe Face
+    Mesh, inner-lip distance): ``benchmarks/talking_head_landmarks.py`` on the clips this
+    script leaves with ``--keep DIR``, in an environment where mediapipe runs (it needs
+    protobuf<5, which the voice's onnx does not allow in this process). Done when r >= 0.5
+    for each of the seven expressions, both characters.
+
+Run: python benchmarks/talking_head_fidelity.py [--size 512] [--blinks] [--keep DIR]
 (``--blinks`` adds the blink-rate check on 60 s clips: slow.)
 """
 
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -207,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--blinks", action="store_true", help="also check blink rates (slow)")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the clips here (for talking_head_landmarks.py)"
+    )
     args = parser.parse_args(argv)
     size = args.size
     OUT.mkdir(exist_ok=True)
@@ -253,6 +263,11 @@ def main(argv: list[str] | None = None) -> int:
             frames, samples, rate = decode(art.path)
             sync[f"{character}/joy --audio"] = lip_sync(frames, samples, rate, size)
         blinks = blink_rates(folder, voices["ava"], samples, rate) if args.blinks else None
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for clip in folder.glob("*.mp4"):
+                if not clip.name.startswith("blink_"):
+                    shutil.copyfile(clip, args.keep / clip.name)
 
     side = min(min(f.shape[0] for f in row) for row in sheet)
     contact = np.concatenate(

@@ -18,21 +18,22 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from studio import session, sweep
+from studio import __version__, session, sweep
 from studio.emotion import Condition, Trajectory
 from studio.errors import BadInput, Interrupted, classify, printable, printable_json
 from studio.library.atomic import Staging
 from studio.library.history import History
 from studio.library.inputs import check_regular
 from studio.options import (
+    ARC_CHOICES,
     MAX_GRID,
     EmotionOptions,
     collect_params,
-    option_names,
+    option_kinds,
     resolve_state,
 )
 from studio.plugins import PluginError, ProgressCallback, Registry, Request, no_progress
@@ -76,20 +77,21 @@ def option_help(registry: Registry) -> dict[str, str]:
 
 
 def _generation_options(
-    p: argparse.ArgumentParser, options: Sequence[str], helps: dict[str, str] | None = None
+    p: argparse.ArgumentParser, options: Mapping[str, bool], helps: dict[str, str] | None = None
 ) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--backend", help="backend name (default: the generator's default)")
     p.add_argument("--json", action="store_true", help="print a JSON result record")
     p.add_argument("--no-history", action="store_true", help="do not record in the history")
     g = p.add_argument_group("generator options (each generator takes some of these)")
-    for name in options:
-        g.add_argument(
-            f"--{name.replace('_', '-')}",
-            dest=f"opt_{name}",
-            metavar="VALUE",
-            help=(helps or {}).get(name),
-        )
+    for name, switch in options.items():
+        flag, said = f"--{name.replace('_', '-')}", (helps or {}).get(name)
+        if switch:  # --music / --no-music; not given: the generator's default
+            g.add_argument(
+                flag, dest=f"opt_{name}", action=argparse.BooleanOptionalAction, help=said
+            )
+        else:
+            g.add_argument(flag, dest=f"opt_{name}", metavar="VALUE", help=said)
     g.add_argument(
         "--param",
         action="append",
@@ -100,13 +102,17 @@ def _generation_options(
 
 
 def build_parser(
-    options: Sequence[str] = (), helps: dict[str, str] | None = None, kinds: Sequence[str] = ()
+    options: Mapping[str, bool] | None = None,
+    helps: dict[str, str] | None = None,
+    kinds: Sequence[str] = (),
 ) -> argparse.ArgumentParser:
     """The command's parser: ``options`` are the generator options the installed plugins
-    declare (see :func:`studio.options.option_names`), ``helps`` documents them (see
+    declare, each with whether it is a switch (see :func:`studio.options.option_kinds`),
+    ``helps`` documents them (see
     option_help), ``kinds`` are the generator ids (for the help text)."""
     kinds_help = f"one of {', '.join(kinds)}" if kinds else "a generator id (studio list)"
     parser = _Parser(prog="studio", description="Make media that carries a chosen emotion.")
+    parser.add_argument("--version", action="version", version=f"studio {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     lst = sub.add_parser("list", help="generators and backends, with availability")
     lst.add_argument("--json", action="store_true")
@@ -118,7 +124,13 @@ def build_parser(
     gen.add_argument("kind", help=kinds_help)
     gen.add_argument("-o", "--output", type=Path, required=True, help="output file")
     _emotion_options(gen)
-    _generation_options(gen, options, helps)
+    gen.add_argument(
+        "--arc",
+        choices=ARC_CHOICES,
+        help="auto: an emotion per sentence proposed from the script (a generator that "
+        "speaks, or one that proposes its own arc); given: the emotion options only",
+    )
+    _generation_options(gen, options or {}, helps)
     sweep = sub.add_parser("sweep", help="an N×N valence–arousal grid of files")
     sweep.add_argument("kind", help=kinds_help)
     sweep.add_argument(
@@ -132,10 +144,14 @@ def build_parser(
     sweep.add_argument(
         "--dominance", type=float, metavar="D", help="dominance of every point, in [-1, 1]"
     )
-    _generation_options(sweep, options, helps)
+    _generation_options(sweep, options or {}, helps)
     from studio.batch.command import add_arguments as batch_arguments
 
     batch_arguments(sub.add_parser("batch", help="many files from a JSON Lines or CSV file"))
+    arc = sub.add_parser("arc", help="the emotional arc proposed from a script, per sentence")
+    arc.add_argument("script", type=Path, help="a text file: the script")
+    arc.add_argument("-o", "--output", type=Path, help="write the arc as a trajectory .json")
+    arc.add_argument("--json", action="store_true", help="print the trajectory JSON")
     ins = sub.add_parser("inspect", help="the condition embedded in an exported file")
     ins.add_argument("file", type=Path)
     ins.add_argument("--json", action="store_true")
@@ -255,6 +271,23 @@ def _tagged(state: Any) -> list[dict[str, Any]]:
     return out
 
 
+def arc_mapping(state: Any) -> str | None:
+    """How a generator laid the arc onto its media (``arc_mapping`` in the metadata):
+    ``20 s arc stretched onto 4.28 s``; None when it recorded none."""
+    entry = state.get("arc_mapping") if isinstance(state, dict) else None
+    if not isinstance(entry, dict):
+        return None
+    try:
+        mode, arc, media = (
+            str(entry["mode"]),
+            float(entry["arc_seconds"]),
+            float(entry["media_seconds"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return printable(f"{arc:g} s arc {mode} onto {media:.2f} s", 200)
+
+
 def tagged_stretches(state: Any) -> list[str]:
     """One line per tagged stretch: ``  0.00–1.90 s  joy (intensity 0.60)``."""
     lines = []
@@ -264,6 +297,54 @@ def tagged_stretches(state: Any) -> list[str]:
             f"  {seg['start']:.2f}–{seg['end']:.2f} s  {c.title} (intensity {c.intensity:.2f})"
         )
     return ["tagged in the text:", *lines] if lines else []
+
+
+def composed_of(state: Any) -> list[str]:
+    """A composite generation (a clip): the arc it followed and the parts it was made of,
+    as it records them under ``arc`` and ``parts``; anything malformed is left out."""
+    lines = []
+    try:
+        arc = Trajectory.from_dict(state["arc"])
+        names = " → ".join(kf.condition.name for kf in arc.keyframes)
+        lines.append(f"arc over {arc.end - arc.start:g} s: {names}")
+    except (KeyError, TypeError, ValueError):
+        pass
+    parts = state.get("parts") if isinstance(state, dict) else None
+    made = [p for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
+    if made:
+        lines.append("parts:")
+        lines += [f"  {p.get('role')}: {p.get('file')} ({p.get('generator')})" for p in made]
+    return lines
+
+
+def cmd_arc(args: argparse.Namespace, registry: Registry) -> int:
+    from studio.emotion import script_arc
+    from studio.library.atomic import atomic_write
+    from studio.library.inputs import read_bytes
+
+    raw = read_bytes(args.script, "script", script_arc.MAX_SCRIPT_BYTES)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"script: {printable(args.script, 200)} is not UTF-8 text") from None
+    props = script_arc.propose(text)
+    if not props:
+        raise BadInput(f"script: {printable(args.script, 200)} has no sentences to read")
+    trajectory = script_arc.trajectory(props)
+    if args.output is not None:
+        if args.output.suffix.lower() != ".json":
+            raise BadInput(f"output: the arc is written as .json, not {args.output.suffix!r}")
+        session.check_output(args.output)
+        with atomic_write(args.output, "w") as fh:
+            fh.write(trajectory.to_json(indent=2))
+    if args.json:
+        print(printable_json(trajectory.to_json()))
+        return 0
+    for line in script_arc.describe(props):
+        print(printable(line, 400))
+    if args.output is not None:
+        print(f"wrote {printable(args.output, 200)}")
+    return 0
 
 
 def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
@@ -291,8 +372,13 @@ def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
         print(printable_json(json.dumps(state, ensure_ascii=False)))
         return 0
     print(printable(line))
+    mapped = arc_mapping(state)
+    if mapped is not None:
+        print(f"arc mapping: {mapped}")
     for stretch in tagged_stretches(state):
         print(printable(stretch))
+    for made in composed_of(state):
+        print(printable(made, 400))
     for key in ("generator", "backend", "seed"):
         if key in state:
             print(f"{key}: {printable(state[key], 200)}")
@@ -303,7 +389,7 @@ def cmd_inspect(args: argparse.Namespace, registry: Registry) -> int:
 
 def cmd_generate(args: argparse.Namespace, registry: Registry) -> int:
     state = resolve_state(emotion_options(args))
-    params = collect_params(registry.get(args.kind), kind_options(args), args.param)
+    params = collect_params(registry.get(args.kind), kind_options(args), args.param, arc=args.arc)
     request = Request(
         generator=args.kind,
         output=args.output,
@@ -326,6 +412,9 @@ def cmd_generate(args: argparse.Namespace, registry: Registry) -> int:
         print(printable_json(json.dumps(result.record(), ensure_ascii=False)))
     else:
         name = state.title if isinstance(state, Condition) else "trajectory"
+        mapped = arc_mapping(result.artifact.metadata)
+        if mapped is not None:
+            name += f", {mapped}"
         tags = [s["condition"]["name"] for s in _tagged(result.artifact.metadata)]
         if tags:
             name += ", tagged " + " → ".join(tags)
@@ -398,7 +487,7 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
         wants_help = any(a in ("-h", "--help") for a in argv)
         helps = option_help(registry) if wants_help else None
         kinds = list(registry.manifests()) if wants_help else ()
-        args = build_parser(option_names(registry), helps, kinds).parse_args(argv)
+        args = build_parser(option_kinds(registry), helps, kinds).parse_args(argv)
         if args.command in (None, "gui"):
             return cmd_gui(args)
         handlers = {
@@ -406,6 +495,7 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             "schema": cmd_schema,
             "list": cmd_list,
             "inspect": cmd_inspect,
+            "arc": cmd_arc,
             "generate": cmd_generate,
             "sweep": cmd_sweep,
             "batch": cmd_batch,

@@ -23,7 +23,7 @@ from studio.emotion.blending import check_unit
 from studio.errors import BadInput, printable
 from studio.library.inputs import MAX_JSON_DEPTH, check_regular, json_depth, read_json
 from studio.plugins import AnyGenerator, Registry
-from studio.plugins.roles import Role, fields_with
+from studio.plugins.roles import Role, fields_with, first_with
 
 
 # Kind options are the params fields a generator marks ``Role.OPTION``: ``--sample-rate``
@@ -31,10 +31,18 @@ from studio.plugins.roles import Role, fields_with
 # is imported to learn them); a generator that lacks the field rejects the option clearly.
 def option_names(registry: Registry) -> tuple[str, ...]:
     """Every kind option the installed generators declare, in panel order, each once."""
-    names: dict[str, None] = {}
+    return tuple(option_kinds(registry))
+
+
+def option_kinds(registry: Registry) -> dict[str, bool]:
+    """Every kind option, and whether it is a switch (``--music`` / ``--no-music``): a
+    switch where every generator that declares the name declares a plain bool."""
+    kinds: dict[str, bool] = {}
     for manifest in registry.manifests().values():
-        names.update(dict.fromkeys(manifest.with_role(Role.OPTION)))
-    return tuple(names)
+        for name in manifest.with_role(Role.OPTION):
+            switch = manifest.fields[name].switch
+            kinds[name] = kinds.get(name, switch) and switch
+    return kinds
 
 
 MAX_GRID = 32
@@ -187,10 +195,11 @@ def collect_params(
     kind_options: Mapping[str, object],
     items: Sequence[str] = (),
     values: Mapping[str, Any] | None = None,
+    arc: str | None = None,
 ) -> dict[str, Any]:
     """Kind options (``None`` = not given), ``KEY=VALUE`` items (a VALUE is parsed as JSON
     when it can be) and already typed ``values`` (a batch line's ``param`` object) → raw
-    params for the generator's model."""
+    params for the generator's model; ``arc``: ``--arc auto|given`` (:func:`arc_params`)."""
     fields = gen.params_model.model_fields
     takes = fields_with(gen.params_model, Role.OPTION)
     params: dict[str, Any] = {}
@@ -218,7 +227,37 @@ def collect_params(
             params[key] = json.loads(raw)
         except json.JSONDecodeError:
             params[key] = raw
+    if arc is not None:
+        params.update(arc_params(gen, arc, params))
     return params
+
+
+ARC_CHOICES = ("auto", "given")
+
+
+def arc_params(gen: AnyGenerator, arc: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``--arc auto|given``: a generator with an arc-mode field decides itself; one whose
+    field carries the spoken script gets it with an emotion tag proposed before each
+    sentence (studio.emotion.script_arc)."""
+    from studio.emotion.script_arc import has_tags, tagged_script
+
+    if arc not in ARC_CHOICES:
+        raise BadInput(f"--arc must be one of {', '.join(ARC_CHOICES)}, got {arc!r}")
+    mode = first_with(gen.params_model, Role.ARC_MODE)
+    if mode is not None:
+        return {mode: arc}
+    if arc == "given":
+        return {}
+    script = first_with(gen.params_model, Role.SCRIPT)
+    text = params.get(script) if script else None
+    if script is None:
+        raise BadInput(f"--arc auto: {gen.id} has no script to read an arc from")
+    if not isinstance(text, str) or not text.strip():
+        flag = script.replace("_", "-")
+        raise BadInput(f"--arc auto: {gen.id} needs a script (--{flag}) to read an arc from")
+    if has_tags(text):
+        raise BadInput("--arc auto: the text already has tags; drop --arc auto or the tags")
+    return {script: tagged_script(text)}
 
 
 def grid_values(n: int) -> list[float]:

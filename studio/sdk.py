@@ -17,10 +17,12 @@ from __future__ import annotations
 from typing import Any, TypedDict, cast
 
 from studio._paths import studio_home
-from studio.errors import BadInput, printable
+from studio.errors import BadInput, GenerationFailed, printable
 from studio.library.atomic import atomic_path, atomic_write
 from studio.library.inputs import check_regular, open_regular, read_bytes
+from studio.library.metadata import embed, read_embedded  # the state a studio file carries
 from studio.plugins.contract import (
+    METADATA_SCHEMA,
     AnyGenerator,
     Artifact,
     Backend,
@@ -38,22 +40,26 @@ from studio.plugins.contract import (
     check_cancel,
     no_progress,
 )
-from studio.plugins.registry import PluginNotFound, Registry
+from studio.plugins.registry import PluginLoadError, PluginNotFound, Registry
 from studio.plugins.roles import Role
 
 __all__ = [
+    "METADATA_SCHEMA",
     "AnyGenerator",
+    "ArcMapping",
     "Artifact",
     "Backend",
     "BadInput",
     "CancelToken",
     "Cancelled",
+    "GenerationFailed",
     "Generator",
     "InputError",
     "MediaType",
     "NeverCancel",
     "Params",
     "Phoneme",
+    "PluginLoadError",
     "PluginNotFound",
     "PreviewMode",
     "ProgressCallback",
@@ -67,10 +73,13 @@ __all__ = [
     "atomic_write",
     "check_cancel",
     "check_regular",
+    "compose",
+    "embed",
     "no_progress",
     "open_regular",
     "printable",
     "read_bytes",
+    "read_embedded",
     "studio_home",
     "tagged_segments",
 ]
@@ -104,6 +113,15 @@ class SpeechTrack(TypedDict, total=False):
     voice: str
 
 
+class ArcMapping(TypedDict):
+    """How a generator laid an arc onto media of another length (metadata key
+    ``arc_mapping``; the command's ``wrote`` line, ``inspect`` and the window state it)."""
+
+    mode: str  # e.g. "stretched": the arc's times scaled onto the media's length
+    arc_seconds: float
+    media_seconds: float
+
+
 def tagged_segments(metadata: Any) -> list[Segment]:
     """The tagged stretches any generator recorded in ``metadata`` (a top-level record
     holding a ``segments`` list, such as the speech track), malformed ones left out."""
@@ -117,3 +135,20 @@ def tagged_segments(metadata: Any) -> list[Segment]:
                 cast(Segment, s) for s in segments if isinstance(s, dict) and s.get("tagged")
             )
     return out
+
+
+def compose(
+    registry: Registry,
+    request: Request,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> Artifact:
+    """Another generator's file, made through the session's one path (validated once,
+    rendered into a staging file, its state embedded, renamed onto ``request.output``) and
+    not recorded in the history: for a generator that composes others (the clip records one
+    row that lists its parts). Raises ``BadInput`` when the part finds the input bad,
+    ``GenerationFailed`` when it fails, ``Cancelled`` when cancelled."""
+    from studio import session
+
+    result = session.generate(registry, request, history=None, progress=progress, cancel=cancel)
+    return result.artifact

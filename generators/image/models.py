@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import sys
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -170,6 +171,11 @@ def unavailable_reason(model: str | None) -> str:
     """Why the diffusers backend cannot run ("" when it can)."""
     missing = libraries_missing()
     if missing:
+        if getattr(sys, "frozen", False):  # a packaged build: nothing can be pip-installed
+            return (
+                f"needs {', '.join(missing)}, which this packaged build leaves out: for Stable "
+                "Diffusion, install the studio with pip and its 'neural' extra (see the README)"
+            )
         return f"needs {', '.join(missing)} (install the 'neural' extra)"
     found = resolve(model)
     if found is not None and found.is_file():

@@ -38,7 +38,7 @@ def check_text(value: str) -> None:
 
 
 class SpeechParams(Params):
-    text: Annotated[str, Role.OPTION, Role.MULTILINE] = Field(
+    text: Annotated[str, Role.OPTION, Role.MULTILINE, Role.SCRIPT] = Field(
         description=(
             "what to say, 1–5000 characters counted as typed (tags included); inline tags "
             "such as [joy] or [sadness:0.6] switch the emotion for the text after them"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
-from generators.speech import assemble, breath, features, prosody, shape, tags, voice
+from generators.speech import arc, assemble, breath, features, prosody, shape, tags, voice
 from generators.speech.analysis import ControlsAt
 from generators.speech.params import SpeechParams
 from studio.emotion import Condition
@@ -20,7 +21,6 @@ from studio.sdk import (
     check_cancel,
 )
 
-TRAJECTORY_STEP_S: Final = 0.05  # trajectories are sampled this finely, then interpolated
 # Piper's length_scale moves the measured speaking rate (phonemes per second, pauses
 # included) by about 60 % of its nominal change (1.25 -> +15 %), so the rate control is
 # raised to this power (project calibration, benchmarks/speech_fidelity.py) ...
@@ -34,22 +34,14 @@ def length_scale(rate: float) -> float:
     return float(np.clip(max(rate, 1e-3) ** -RATE_POWER, lo, hi))
 
 
-def controls_for(request: Request, part: tags.Part) -> ControlsAt:
-    """Output time → prosody controls, for a tagged part, a condition or a trajectory."""
+def controls_for(request: Request, part: tags.Part) -> ControlsAt | None:
+    """Output time → prosody controls for a tagged part or a fixed condition; ``None``
+    under a trajectory (the arc clock gives those per breath group)."""
     fixed: Condition | None = part.condition or request.condition
-    if fixed is not None:
-        values = prosody.controls(fixed)
-        return lambda times: {k: np.full(len(times), v) for k, v in values.items()}
-    arc = request.trajectory
-    assert arc is not None
-
-    def at(times: np.ndarray) -> dict[str, np.ndarray]:
-        lo, hi = float(np.min(times)), float(np.max(times))
-        grid = np.arange(lo, hi + TRAJECTORY_STEP_S, TRAJECTORY_STEP_S)
-        table = prosody.controls_over(arc.sample([float(g) for g in grid]))
-        return {k: np.interp(times, grid, v) for k, v in table.items()}
-
-    return at
+    if fixed is None:
+        return None
+    values = prosody.controls(fixed)
+    return lambda times: {k: np.full(len(times), v) for k, v in values.items()}
 
 
 def speak(
@@ -64,27 +56,43 @@ def speak(
         raise InputError(f"voice: cannot load {model.name}: {exc}") from None
     check_cancel(cancel)
     parts = tags.parse(params.text)
-    plan = [(part, breath.groups(part.text)) for part in parts]
+    # Phonemized up front (phoneme lists only): an arc is laid over the whole line by the
+    # share of its phonemes each breath group speaks (arc.py).
+    plan = [
+        (
+            part,
+            [
+                [p for s in voice.sentences(spoken, g) for p in breath.split_phonemes(s)]
+                for g in breath.groups(part.text)
+            ],
+        )
+        for part in parts
+    ]
     total = sum(len(g) for _, g in plan)
+    weights = [len(p) for _, groups in plan for pieces in groups for p in pieces]
+    clock = arc.ArcClock(request.trajectory, weights) if request.trajectory else None
     fs = spoken.sample_rate
     segments: list[dict[str, Any]] = []
     prosody_log: list[dict[str, Any]] = []
     done = pieces = 0
     # Each breath group is written as soon as it is shaped: nothing of the text's length
-    # is held but phoneme timings and per-sentence numbers.
+    # is held but phonemes, their timings and per-sentence numbers.
     with assemble.streamed(request.output, fs, params.sample_rate) as take:
         for part, groups in plan:
-            controls_at = controls_for(request, part)
-            seg_start = take.seconds
+            fixed = controls_for(request, part)
+            seg_start, first = take.seconds, pieces
             for group in groups:
-                for sentence in voice.sentences(spoken, group):
-                    for phonemes in breath.split_phonemes(sentence):
-                        check_cancel(cancel)
-                        _say(spoken, phonemes, controls_at, take, prosody_log, request.seed, pieces)
-                        pieces += 1
+                for phonemes in group:
+                    check_cancel(cancel)
+                    timing = Timing(fixed, clock, pieces)
+                    _say(spoken, phonemes, timing, take, prosody_log, request.seed, pieces)
+                    pieces += 1
                 done += 1
                 progress(0.05 + 0.9 * done / total, f"breath group {done} of {total}")
-            condition = part.condition or request.condition_at(seg_start)
+            if part.condition is not None or clock is None:
+                condition = part.condition or request.condition_at(seg_start)
+            else:  # where the arc stood when the part began
+                condition = clock.arc.at(clock.arc_time(min(first, len(weights) - 1)))
             segments.append(
                 {
                     "text": part.text,
@@ -111,13 +119,37 @@ def speak(
         },
         "prosody": prosody_log,
     }
+    if clock is not None:
+        extra["arc_mapping"] = clock.metadata(take.seconds)
     return Rendered(files=[request.output], features=measured, extra=extra)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where one breath group's prosody controls come from: a fixed condition (or tag),
+    or the arc clock at this group's share of the line."""
+
+    fixed: ControlsAt | None
+    clock: arc.ArcClock | None
+    index: int
+
+    def at_start(self, start: float) -> dict[str, float]:
+        if self.fixed is not None:
+            return {k: float(v[0]) for k, v in self.fixed(np.asarray([start])).items()}
+        assert self.clock is not None
+        return prosody.controls(self.clock.arc.at(self.clock.arc_time(self.index)))
+
+    def over(self, start: float, duration: float) -> ControlsAt:
+        if self.fixed is not None:
+            return self.fixed
+        assert self.clock is not None
+        return self.clock.controls(self.index, start, duration)
 
 
 def _say(
     spoken: voice.Voice,
     phonemes: list[str],
-    controls_at: ControlsAt,
+    timing: Timing,
     take: assemble.Take,
     log: list[dict[str, Any]],
     seed: int,
@@ -125,7 +157,7 @@ def _say(
 ) -> None:
     """Synthesize, shape and append one breath group."""
     start = take.seconds
-    c0 = {k: float(v[0]) for k, v in controls_at(np.asarray([start])).items()}
+    c0 = timing.at_start(start)
     rng = np.random.default_rng([seed, index])
     sentence = spoken.speak(
         phonemes,
@@ -134,11 +166,13 @@ def _say(
         noise_scale=c0["noise_scale"],
         noise_w=c0["noise_w"],
     )
-    shaped = shape.transform(
-        sentence.audio, spoken.sample_rate, sentence.alignments, controls_at, start, rng
-    )
+    fs = spoken.sample_rate
+    controls_at = timing.over(start, len(sentence.audio) / fs)
+    shaped = shape.transform(sentence.audio, fs, sentence.alignments, controls_at, start, rng)
     gap = assemble.gap_after(sentence.alignments, c0["pause"])
     take.add(shaped.audio, sentence.alignments, shaped.boundaries, gap)
+    if timing.clock is not None:
+        timing.clock.spoken(index, start, start + len(shaped.audio) / fs)
     log.append(
         {"start": round(start, 4), **_rounded(shaped.controls), "stages": list(shaped.stages)}
     )

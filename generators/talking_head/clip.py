@@ -14,9 +14,16 @@ from generators.talking_head import audio as sound
 from generators.talking_head import lipsync, timeline
 from generators.talking_head.character import load_character
 from generators.talking_head.params import TalkingHeadParams
-from generators.talking_head.speech import Tagged
-from studio.emotion import Condition, blend
-from studio.sdk import CancelToken, ProgressCallback, Rendered, Request, check_cancel
+from generators.talking_head.speech import Anchors, Tagged
+from studio.emotion import Condition, Trajectory, blend
+from studio.sdk import (
+    CancelToken,
+    InputError,
+    ProgressCallback,
+    Rendered,
+    Request,
+    check_cancel,
+)
 
 PROGRESS_EVERY: Final = 10
 # A tagged emotion reaches the face a little before the words it goes with and fades over a
@@ -32,6 +39,7 @@ class Source:
     rate: int
     phonemes: Sequence[Mapping[str, Any]] | None
     tagged: Sequence[Tagged] = ()
+    arc_anchors: Anchors = ()  # how the voice laid an arc onto the line (speech.anchors)
 
     @property
     def seconds(self) -> float:
@@ -39,10 +47,41 @@ class Source:
 
 
 def load_source(
-    path: Path, phonemes: Sequence[Mapping[str, Any]] | None, tagged: Sequence[Tagged] = ()
+    path: Path,
+    phonemes: Sequence[Mapping[str, Any]] | None,
+    tagged: Sequence[Tagged] = (),
+    arc_anchors: Anchors = (),
 ) -> Source:
     samples, rate = sound.read_audio(path)
-    return Source(samples, rate, phonemes or None, tuple(tagged))
+    return Source(samples, rate, phonemes or None, tuple(tagged), tuple(arc_anchors))
+
+
+def arc_times(
+    arc: Trajectory, source: Source, times: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], dict[str, Any]]:
+    """Arc seconds for each frame time, and the ``arc_mapping`` metadata entry.
+
+    The arc is stretched (or compressed) onto the clip, as the speech plugin does: with
+    ``--text`` through the voice's own anchors (the arc advances with the phonemes spoken
+    and holds through pauses), so face and voice are at the same point of the arc on every
+    frame; with ``--audio`` evenly over the recording's length."""
+    span = max(0.0, arc.end)
+    if source.arc_anchors:
+        media = np.array([m for m, _ in source.arc_anchors])
+        at = np.array([a for _, a in source.arc_anchors])
+        by, pairs = "spoken phonemes", [[round(m, 4), round(a, 4)] for m, a in source.arc_anchors]
+        mapped = np.interp(times, media, at)
+    else:
+        by, pairs = "recording length", [[0.0, 0.0], [round(source.seconds, 4), round(span, 4)]]
+        mapped = np.clip(times / max(source.seconds, 1e-6), 0.0, 1.0) * span
+    entry = {
+        "mode": "stretched",
+        "arc_seconds": round(span, 4),
+        "media_seconds": round(source.seconds, 4),
+        "by": by,
+        "anchors": pairs,
+    }
+    return mapped, entry
 
 
 def follow_tags(
@@ -62,13 +101,16 @@ def follow_tags(
 
 def plan(
     request: Request, params: TalkingHeadParams, source: Source
-) -> tuple[timeline.Timeline, str]:
-    """Every per-frame control of the clip (nothing drawn yet) and the lip-sync mode."""
+) -> tuple[timeline.Timeline, str, dict[str, Any] | None]:
+    """Every per-frame control of the clip (nothing drawn yet), the lip-sync mode and,
+    under an arc, how it was laid onto the clip."""
     fps = int(params.fps)
     n = max(1, round(source.seconds * fps))
     times = (np.arange(n) + 0.5) / fps
+    mapping: dict[str, Any] | None = None
     if request.trajectory is not None:
-        conditions = request.trajectory.sample(times.tolist())
+        mapped, mapping = arc_times(request.trajectory, source, times)
+        conditions = request.trajectory.sample(mapped.tolist())
     else:
         conditions = [request.condition_at(0.0)] * n
     conditions = follow_tags(conditions, times, source.tagged)
@@ -84,7 +126,7 @@ def plan(
         mode = "audio"
     visemes = lipsync.anticipate(mouth, visemes, fps)
     rng = np.random.default_rng(request.seed)
-    tl = timeline.build(
+    built = timeline.build(
         conditions,
         mouth,
         visemes,
@@ -94,7 +136,11 @@ def plan(
         expression=float(params.expression),
         head_motion=float(params.head_motion),
     )
-    return tl, mode
+    if params.portrait is not None:
+        from generators.talking_head.portrait.expression import relax_track
+
+        built.tracks["relax"] = relax_track(conditions, float(params.expression))
+    return built, mode, mapping
 
 
 def make(
@@ -104,15 +150,20 @@ def make(
     progress: ProgressCallback,
     cancel: CancelToken,
     start: float,
+    portrait: Any = None,
 ) -> Rendered:
-    from generators.talking_head.encode import write_mp4
-    from generators.talking_head.rig import Rig
+    """Render and encode the clip. ``portrait``: a ``portrait.load.Loaded`` already made
+    (the generator loads it before synthesising speech, so a bad photo fails first);
+    loaded here when ``params.portrait`` is set and none is given. A ``.mov`` output is the
+    drawn character alone with its alpha matte, for compositing over a backdrop."""
+    from generators.talking_head.encode import write_alpha_mov, write_mp4
 
     fps, size = int(params.fps), int(params.size)
-    tl, mode = plan(request, params, source)
+    tl, mode, mapping = plan(request, params, source)
     n = tl.n_frames
     check_cancel(cancel)
-    rig = Rig(load_character(params.character), size)
+    alpha = request.output.suffix.lower() == ".mov"
+    rig, portrait = _rig(params, size, portrait, transparent=alpha)
     states = tl.states()
     frames = (rig.draw(s) for s in states)
     samples, rate = sound.for_aac(source.samples, source.rate)
@@ -124,10 +175,19 @@ def make(
             check_cancel(cancel)
 
     progress(start, "drawing")
-    write_mp4(request.output, frames, n, size, fps, samples, rate, on_frame)
+    write = write_alpha_mov if alpha else write_mp4
+    write(request.output, frames, n, size, fps, samples, rate, on_frame)
+    features = _features(tl, source, params, mode)
+    if portrait is not None:
+        features.update(
+            character="portrait",
+            portrait=portrait.name,
+            portrait_faces=portrait.faces,
+            portrait_face_px=round(portrait.face_px, 1),
+        )
     return Rendered(
         files=[request.output],
-        features=_features(tl, source, params, mode),
+        features=features,
         extra={
             "talking_head": _tracks(tl, params, mode),
             # The stretches inline tags set, as the speech plugin records them.
@@ -136,8 +196,27 @@ def make(
                 if source.tagged
                 else {}
             ),
+            **({"arc_mapping": mapping} if mapping is not None else {}),
         },
     )
+
+
+def _rig(
+    params: TalkingHeadParams, size: int, loaded: Any, transparent: bool = False
+) -> tuple[Any, Any]:
+    """The drawn character's rig (``transparent``: no background drawn, for an alpha
+    matte), or the portrait's (with what was found in the photo; its own background)."""
+    if params.portrait is not None:
+        if transparent:
+            raise InputError("portrait: a .mov with alpha is for the drawn character only")
+        if loaded is None:
+            from generators.talking_head.portrait.load import load
+
+            loaded = load(params.portrait, size)
+        return loaded.rig, loaded
+    from generators.talking_head.rig import Rig
+
+    return Rig(load_character(params.character), size, transparent=transparent), None
 
 
 def _series(tl: timeline.Timeline) -> dict[str, NDArray[np.float64]]:
@@ -159,7 +238,7 @@ def _tracks(tl: timeline.Timeline, params: TalkingHeadParams, mode: str) -> dict
     return {
         "fps": tl.fps,
         "frames": tl.n_frames,
-        "character": params.character,
+        "character": "portrait" if params.portrait else params.character,
         "lip_sync": mode,
         "tracks": series,
     }

@@ -14,6 +14,8 @@ from typing import Any
 import skia
 
 State = Mapping[str, float]
+LIFT_GIVE = 0.6  # share of the AU10 lift that waits for the jaw while speaking
+LIFT_JAW = 0.35  # jaw opening at which the lift is whole again
 
 
 def _clip01(v: float) -> float:
@@ -261,7 +263,11 @@ def mouth_geometry(spec: Mapping[str, Any], s: State) -> dict[str, float]:
     gap = 26.0 * jaw * (1.0 - 0.7 * s["press"])
     # AU10 lifts the middle of the upper lip off the teeth (disgust), AU20 stretches the
     # parted lips flat (fear), AU23 squares them (anger).
-    lift = 13.0 * s["AU10"] * closing
+    # While speaking, the raised upper lip (disgust, the snarl of anger) rides on the jaw:
+    # full on open syllables, less between them, so the lips part and meet with the
+    # syllables instead of standing open (the opening follows the voice); at rest it holds.
+    riding = 1.0 - LIFT_GIVE * s.get("speaking", 0.0) * (1.0 - _clip01(jaw / LIFT_JAW))
+    lift = 13.0 * s["AU10"] * closing * riding
     upper_in = y0 - lift - gap * 0.22 - 1.5 * smile + 2.0 * frown - 2.0 * stretch * closing
     lower_in = (
         y0 + gap * 0.78 - 3.0 * s["AU17"] * (1 - jaw) - 3.0 * s["teeth"] + 3.0 * stretch * closing

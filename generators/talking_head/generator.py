@@ -27,7 +27,8 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
     display_name: ClassVar[str] = "Talking head"
     media_type: ClassVar[MediaType] = MediaType.VIDEO
     params_model: ClassVar[type[Params]] = TalkingHeadParams
-    extensions: ClassVar[tuple[str, ...]] = (".mp4",)
+    # .mov: the character alone on a transparent ground (QuickTime Animation with alpha).
+    extensions: ClassVar[tuple[str, ...]] = (".mp4", ".mov")
     supports_trajectory: ClassVar[bool] = True
     version: ClassVar[str] = "1"
     order: ClassVar[int] = 20
@@ -36,7 +37,8 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
         return [
             Backend(
                 "rig",
-                "stylised 2D character rig (skia) driven by FACS action units, visemes, "
+                "stylised 2D character rig (skia), or the artist's portrait warped by the "
+                "same controls (--portrait), driven by FACS action units, visemes, "
                 "blinks, gaze and head motion; H.264/AAC via PyAV",
                 default=True,
             ),
@@ -52,18 +54,27 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
     ) -> Rendered:
         from generators.talking_head import clip
 
+        portrait = None
+        if params.portrait is not None:  # a bad photo fails before any voice is made
+            from generators.talking_head.portrait.load import load
+
+            portrait = load(params.portrait, int(params.size))
+            progress(0.0, portrait.note or f"portrait: face found in {portrait.name}")
         with tempfile.TemporaryDirectory(prefix="talking-head-") as tmp:
             if params.text is not None:
                 from generators.talking_head.speech import synthesize
 
-                wav, phonemes, tagged = synthesize(
+                wav, phonemes, tagged, anchors = synthesize(
                     params.text, params.voice, request, Path(tmp), progress, cancel, SPEECH_SHARE
                 )
-                source = clip.load_source(wav, phonemes, tagged)
+                source = clip.load_source(wav, phonemes, tagged, anchors)
                 start = SPEECH_SHARE
             else:
                 assert params.audio is not None  # the model validator requires one of the two
-                source = clip.load_source(Path(params.audio), None)
+                from generators.talking_head.speech import embedded_timings
+
+                timings, marks = embedded_timings(Path(params.audio))
+                source = clip.load_source(Path(params.audio), timings, marks)
                 start = 0.0
         check_cancel(cancel)
-        return clip.make(request, params, source, progress, cancel, start)
+        return clip.make(request, params, source, progress, cancel, start, portrait)

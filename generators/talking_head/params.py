@@ -20,7 +20,7 @@ FPS_CHOICES: Final = (24, 25, 30)
 
 
 class TalkingHeadParams(Params):
-    text: Annotated[str | None, Role.OPTION, Role.MULTILINE] = Field(
+    text: Annotated[str | None, Role.OPTION, Role.MULTILINE, Role.SCRIPT] = Field(
         None, max_length=MAX_TEXT, description="what the character says (spoken by `speech`)"
     )
     audio: Annotated[str | None, Role.OPTION, Role.INPUT_FILE] = Field(
@@ -33,6 +33,11 @@ class TalkingHeadParams(Params):
         25,
         description="frames per second: 24, 25 or 30",
         json_schema_extra={"choices": list(FPS_CHOICES)},
+    )
+    portrait: Annotated[str | None, Role.OPTION, Role.INPUT_FILE] = Field(
+        None,
+        description="a photo or painted portrait to animate instead of the drawn character "
+        "(JPEG, PNG or WebP with one face, at least 64 px from forehead to chin)",
     )
     character: Annotated[str, Role.OPTION] = Field(
         "ava",
@@ -67,6 +72,21 @@ class TalkingHeadParams(Params):
         if not path.is_file():
             raise ValueError(f"audio file {value!r} does not exist")
         return str(path.resolve())  # absolute: a job may run in another working folder
+
+    @field_validator("portrait")
+    @classmethod
+    def _portrait(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from generators.talking_head.portrait.landmarks import require_model
+
+        path = Path(value).expanduser()
+        if path.is_dir():
+            raise ValueError(f"portrait {value!r} is a folder, not a file")
+        if not path.is_file():
+            raise ValueError(f"portrait file {value!r} does not exist")
+        require_model()  # says how to install the face-landmark model when it is missing
+        return str(path.resolve())
 
     @field_validator("size")
     @classmethod

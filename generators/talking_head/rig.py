@@ -54,11 +54,16 @@ def segments_to_path(segments: tuple[Segment, ...]) -> skia.Path:
 
 
 class Rig:
-    """Draws a character at ``size``×``size`` pixels (RGBA) for per-frame controls."""
+    """Draws a character at ``size``×``size`` pixels (RGBA) for per-frame controls.
 
-    def __init__(self, character: Character, size: int) -> None:
+    ``transparent``: no background, so the buffer's alpha is the character's matte
+    (premultiplied RGBA, as skia draws it) for compositing over another picture.
+    """
+
+    def __init__(self, character: Character, size: int, transparent: bool = False) -> None:
         self.ch = character
         self.size = size
+        self.transparent = transparent
         self.pixels: NDArray[np.uint8] = np.zeros((size, size, 4), dtype=np.uint8)
         self.surface = skia.Surface(self.pixels, colorType=skia.kRGBA_8888_ColorType)
         self.paints = fp.Paints(character.colors)
@@ -110,7 +115,10 @@ class Rig:
     def draw(self, s: Mapping[str, float]) -> NDArray[np.uint8]:
         """Render one frame; returns the (shared, overwritten next frame) RGBA buffer."""
         canvas = self.surface.getCanvas()
-        canvas.drawImage(self.background, 0, 0)
+        if self.transparent:
+            canvas.clear(skia.ColorTRANSPARENT)
+        else:
+            canvas.drawImage(self.background, 0, 0)
         canvas.save()
         k = self.size / FACE_UNITS
         canvas.scale(k, k)

@@ -14,6 +14,11 @@ from generators.talking_head.expression import expression_tracks as au_tracks
 from studio.emotion import Condition
 
 Array = NDArray[np.float64]
+# Share of a held jaw drop (surprise, fear) that gives way to speech inside a phrase: what
+# stays is a floor the syllables open from and the bilabials close from, so the more
+# stays, the less the opening follows the voice (project calibration, face-landmark
+# check in benchmarks/talking_head_fidelity.py).
+SPEAKING_FLOOR_CUT = 0.7
 TRACK_AUS = (*AUS, "AU45")
 
 
@@ -61,7 +66,7 @@ def build(
     # A dropped jaw (surprise, and fear's parted lips) is kept in part while talking:
     # speech opens the mouth further from there and p/b/m still close it.
     dropped = np.clip(0.8 * au["AU26"] + 0.2 * au["AU25"], 0.0, 1.0)
-    floor = dropped * (1.0 - 0.5 * speaking)
+    floor = dropped * (1.0 - SPEAKING_FLOOR_CUT * speaking)
     jaw = np.clip((floor + (1.0 - floor) * mouth["open"]) * (1.0 - mouth["press"]), 0.0, 1.0)
     au["AU26"] = np.maximum(au["AU26"] * hold, mouth["open"])
     au["AU25"] = np.maximum(au["AU25"] * hold, np.clip(mouth["open"] * 3.0, 0.0, 1.0))
@@ -93,6 +98,7 @@ def build(
         "pitch": pitch + expr["head_pitch"],
         "roll": roll,
         "breath": life.breathing(n, fps, arousal, rng),
+        "speaking": speaking,
     }
     return Timeline(fps=fps, tracks=tracks, visemes=visemes, blink_onsets=onsets)
 

@@ -29,7 +29,7 @@ from studio.plugins import Registry, Request
 from studio.plugins.roles import Role, roles_of
 
 NUMBER_KEYS = ("valence", "arousal", "dominance", "intensity")
-TEXT_KEYS = ("emotion", "word", "backend")
+TEXT_KEYS = ("emotion", "word", "backend", "arc")
 STATE_KEYS = ("condition", "trajectory")
 BASE_KEYS = frozenset({"kind", "out", "seed", "param", *NUMBER_KEYS, *TEXT_KEYS, *STATE_KEYS})
 
@@ -278,7 +278,12 @@ class _Resolver:
                     raise BadInput(f"{key}: given twice")
                 text = _option_text(key, value)
                 kind_options[name] = self._beside(roles.get(name, frozenset()), text)
-        params = collect_params(gen, kind_options, values=_param_values(record.get("param", {})))
+        params = collect_params(
+            gen,
+            kind_options,
+            values=_param_values(record.get("param", {})),
+            arc=texts.get("arc"),
+        )
         out = _out_path(record["out"]) if "out" in record else f"{gen.id}_{number:04d}"
         if "out" not in record:
             out += gen.extensions[0]

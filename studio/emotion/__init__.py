@@ -1,9 +1,10 @@
 """The conditioning schema: VAD, primaries, blending, names, lexicon, trajectories and
 direction vectors. Pure Python + numpy; imports nothing else of the project."""
 
-from studio.emotion.blending import check_mixture, mixture_to_vad, vad_to_mixture
+from studio.emotion.blending import FULL_INTENSITY, check_mixture, mixture_to_vad, vad_to_mixture
 from studio.emotion.condition import DEFAULT_INTENSITY, SCHEMA_VERSION, Condition, json_schema
 from studio.emotion.directions import DirectionSpace
+from studio.emotion.hysteresis import name_with_hysteresis
 from studio.emotion.naming import DYADS, dyad, ladder_name, name_state
 from studio.emotion.primaries import BY_ID, PRIMARIES, PRIMARY_IDS, Primary, primary
 from studio.emotion.trajectory import Keyframe, Trajectory, blend
@@ -12,6 +13,7 @@ __all__ = [
     "BY_ID",
     "DEFAULT_INTENSITY",
     "DYADS",
+    "FULL_INTENSITY",
     "PRIMARIES",
     "PRIMARY_IDS",
     "SCHEMA_VERSION",
@@ -27,6 +29,7 @@ __all__ = [
     "ladder_name",
     "mixture_to_vad",
     "name_state",
+    "name_with_hysteresis",
     "primary",
     "vad_to_mixture",
 ]

@@ -2,7 +2,15 @@
 
 Forward (documented in DESIGN §2)::
 
-    vad = clip(intensity · Σᵢ wᵢ · pᵢ, -1, 1)        pᵢ = VAD prototype of primary i
+    vad = clip(intensity · Σᵢ wᵢ · Pᵢ, -1, 1)        Pᵢ = full-intensity point of primary i
+
+``Pᵢ`` is the primary's rated prototype ``pᵢ`` (``assets/emotion/primaries.csv``) moved out
+along its own direction to unit radius in the weighted space below: intensity is distance
+from neutral, so every primary reaches full intensity at the rim of the circumplex (Russell
+1980 places the affect words on a circle around neutral) and a point halfway out is at about
+half intensity. The rated prototypes themselves lie at radius 0.44 (anticipation, whose
+adjectives are mild) to 0.96 (joy); taking them as full intensity made anticipation read
+"vigilance" halfway out on the pad.
 
 Inverse, by soft assignment to naming regions. Each primary owns a region of directions
 around its prototype: a von Mises–Fisher ("Gaussian on the sphere") likelihood with its own
@@ -12,10 +20,13 @@ concentration κᵢ (the ``spread`` column of ``assets/emotion/primaries.csv``):
 
 (the vMF density on the sphere up to a common factor: a narrow region is denser at its
 centre, so a mild primary such as anticipation keeps its own point next to broad joy).
-A region reaches from neutral to its full-intensity prototype: a point that projects
-beyond it (``t = v·p̂ / |p|`` past 1, in the weighted space) loses
+A region reaches from neutral to its rated prototype, and at least ``MIN_REACH``: a point
+that projects beyond that reach ``L`` (``t = v·p̂ / L`` past 1, in the weighted space) loses
 ``REACH_PENALTY · (t − 1)²`` of log-likelihood, so the strong, excited–pleasant corner is
-joy at full intensity, not a mild emotion (anticipation) pushed past its own scale.
+joy at full intensity, not a mild emotion (anticipation, rated at radius 0.44) pushed past
+its own scale. The floor keeps each primary's own full-intensity point inside its region
+(the round trip below), which a reach of 0.44 would not; 0.6 and the penalty 6 are the
+values that keep both that and every row of the emotion-space table.
 
 Directions are compared with dominance at half weight: the pad is the valence–arousal
 plane (Russell 1980; the Affect Grid), dominance is the least reliable of the three norms
@@ -25,11 +36,21 @@ leaves it at 0. Per-primary spreads let broad categories (joy spans "happy" to "
 trust) do not swallow their neighbours; the rationale for each value is in SOURCES.md.
 
 Weights are the normalised likelihoods with those under ``MIN_WEIGHT`` dropped (so a pad
-point reads as "mostly joy, some trust", not as eight slivers). Intensity is the radius
-measured along the blended prototype ``μ = Σ wᵢ pᵢ``: ``intensity = clip(v·μ / μ·μ, 0, 1)``,
-which is exactly the value the forward formula needs to land on ``v``'s projection onto
-``μ``. Both directions are pure functions; a round trip lands near where it started (the
-property tests bound the distance).
+point reads as "mostly joy, some trust", not as eight slivers). Intensity is the point's
+distance from neutral in the weighted space, discounted by the angle θ to the nearest
+primary's direction::
+
+    intensity = min(1, |Wv| · (1 − OFF_AXIS · (1 − max(0, cos θ))))
+
+so halfway out is about half and the rim of the circumplex is full in a primary's direction
+(0.7 at the least, between trust and sadness, where no primary lies), and a point off to the
+side of every emotion (the calm–pleasant rim, 40° from trust's dominant direction) is felt
+less strongly. It is computed from the eight fixed directions, not from the mixture, so it
+has no step where a sliver of weight appears or drops out, and the ladder rings on the pad
+are whole. On a primary's own ray it is exactly the intensity the forward formula used; a
+blend, whose full-intensity point lies inside the rim and off every primary's axis, reads a
+little lower (neighbours 40° apart, half and half: 8 %). Both directions are pure
+functions; a round trip lands near where it started (the property tests bound the distance).
 
 Pure Python on 8 prototypes is faster than numpy here (the pad calls this while dragging).
 """
@@ -46,22 +67,36 @@ from studio.emotion.primaries import PRIMARIES, PRIMARY_IDS, Primary
 VADTuple = tuple[float, float, float]
 
 DOMINANCE_WEIGHT: Final = 0.5
-REACH_PENALTY: Final = 4.0
+REACH_PENALTY: Final = 6.0
+MIN_REACH: Final = 0.6
 MIN_WEIGHT: Final = 0.02
+OFF_AXIS: Final = 0.4
 SUM_TOLERANCE: Final = 1e-6
 
-_PROTOS: Final = tuple((p.id, p.vad, p.norm) for p in PRIMARIES)
+
+def _full(p: Primary) -> VADTuple:
+    """The primary's full-intensity point: its prototype scaled to unit weighted radius."""
+    x, y, z = p.vad
+    length = math.sqrt(x * x + y * y + (z * DOMINANCE_WEIGHT) ** 2)
+    return (x / length, y / length, z / length)
+
+
+_PROTOS: Final = tuple((p.id, _full(p)) for p in PRIMARIES)
+FULL_INTENSITY: Final[dict[str, VADTuple]] = {pid: full for pid, full in _PROTOS}
 
 
 def _region(p: Primary) -> tuple[str, float, float, VADTuple, float]:
-    """(id, κ, log vMF normaliser, unit direction and length of the weighted prototype)."""
+    """(id, κ, log vMF normaliser, unit direction of the weighted prototype, its reach)."""
     x, y, z = p.vad[0], p.vad[1], p.vad[2] * DOMINANCE_WEIGHT
     length = math.sqrt(x * x + y * y + z * z)
     log_norm = math.log(p.spread / -math.expm1(-2.0 * p.spread))
-    return (p.id, p.spread, log_norm, (x / length, y / length, z / length), length)
+    reach = max(length, MIN_REACH)
+    return (p.id, p.spread, log_norm, (x / length, y / length, z / length), reach)
 
 
 _REGIONS: Final = tuple(_region(p) for p in PRIMARIES)
+# The full-intensity points in the weighted space: unit vectors, one per primary.
+_FULL_DIRECTIONS: Final = tuple((f[0], f[1], f[2] * DOMINANCE_WEIGHT) for _, f in _PROTOS)
 _IDS: Final = frozenset(PRIMARY_IDS)
 
 
@@ -130,9 +165,9 @@ def _finite_or_none(raw: object) -> float | None:
 
 
 def mixture_to_vad(mixture: Mapping[str, float], intensity: float) -> VADTuple:
-    """``clip(intensity · Σ wᵢ pᵢ)`` for an already validated mixture."""
+    """``clip(intensity · Σ wᵢ Pᵢ)`` for an already validated mixture."""
     v = a = d = 0.0
-    for pid, proto, _ in _PROTOS:
+    for pid, proto in _PROTOS:
         w = mixture.get(pid, 0.0)
         if w:
             v += w * proto[0]
@@ -154,9 +189,9 @@ def vad_to_mixture(vad: VADTuple) -> tuple[dict[str, float], float]:
     if r < 1e-9:
         return {}, 0.0
     scores = []
-    for pid, kappa, log_norm, q, length in _REGIONS:
+    for pid, kappa, log_norm, q, reach in _REGIONS:
         along = x * q[0] + y * q[1] + wz * q[2]  # the point's reach along the prototype
-        overshoot = max(0.0, along / length - 1.0)
+        overshoot = max(0.0, along / reach - 1.0)
         score = log_norm + kappa * (along / r - 1.0) - REACH_PENALTY * overshoot * overshoot
         scores.append((pid, score))
     best = max(s for _, s in scores)
@@ -166,13 +201,9 @@ def vad_to_mixture(vad: VADTuple) -> tuple[dict[str, float], float]:
     kept = [(pid, like / total) for pid, like in likes if like / total >= MIN_WEIGHT]
     kept_total = sum(w for _, w in kept)
     mixture = {pid: w / kept_total for pid, w in kept}
-    mu = [0.0, 0.0, 0.0]
-    for pid, p, _ in _PROTOS:
-        w = mixture.get(pid)
-        if w:
-            mu[0] += w * p[0]
-            mu[1] += w * p[1]
-            mu[2] += w * p[2]
-    mu_sq = mu[0] ** 2 + mu[1] ** 2 + mu[2] ** 2
-    proj = (x * mu[0] + y * mu[1] + z * mu[2]) / mu_sq if mu_sq > 1e-12 else 0.0
-    return mixture, round(min(1.0, max(0.0, proj)), 9)
+    # Intensity (module docstring): the radius, discounted by the angle to the nearest
+    # primary. Computed from fixed directions, not from the mixture, so it has no step
+    # where a sliver of weight appears or drops out.
+    nearest = max(x * u[0] + y * u[1] + wz * u[2] for u in _FULL_DIRECTIONS) / r
+    intensity = r * (1.0 - OFF_AXIS * (1.0 - max(0.0, nearest)))
+    return mixture, round(min(1.0, intensity), 9)

@@ -4,11 +4,21 @@ Rules (deterministic, documented so a name never surprises):
 
 1. ``intensity < NEUTRAL_BELOW`` ⇒ "neutral".
 2. Take the two heaviest primaries ``a`` (weight w₁) and ``b`` (w₂). If ``w₂ >= DYAD_SHARE·w₁``
-   they form a blend: adjacent, one-apart and two-apart pairs are Plutchik's primary,
-   secondary and tertiary dyads (joy + trust = love); opposite pairs (four apart) are
-   *conflicts*, named "joy–sadness conflict", never a dyad.
-3. Otherwise the heaviest primary is named on its intensity ladder:
+   and they are not opposites they form a blend: adjacent, one-apart and two-apart pairs are
+   Plutchik's primary, secondary and tertiary dyads (joy + trust = love).
+3. Opposite primaries (four apart on the wheel: joy–sadness, trust–disgust, fear–anger,
+   surprise–anticipation) are a *conflict*, named "joy–sadness conflict", never a dyad, and
+   only where they really balance: ``w₂ >= CONFLICT_SHARE·w₁`` (within 10 % of each other)
+   and the pair holds at least ``CONFLICT_HOLD`` of the mixture. Elsewhere the leading one
+   names the state (rule 4): on the pad, surprise and anticipation lie ~10° apart in VAD and
+   fear and anger ~20°, so a point between them is mostly one of the two and reads as that
+   one; only the thin line where they are even reads as their conflict.
+4. Otherwise the heaviest primary is named on its intensity ladder:
    weak below ``WEAK_BELOW`` (serenity), strong from ``STRONG_FROM`` (ecstasy), basic between.
+
+Every rule is a threshold on a quantity that moves continuously with the pad point, so a
+slow drag crosses each boundary once; :func:`name_with_hysteresis` (``studio.emotion.
+hysteresis``) adds a band for a window that wants the headline to hold still at a boundary.
 """
 
 from __future__ import annotations
@@ -25,6 +35,8 @@ NEUTRAL_BELOW: Final = 0.1
 WEAK_BELOW: Final = 0.35
 STRONG_FROM: Final = 0.8
 DYAD_SHARE: Final = 0.5
+CONFLICT_SHARE: Final = 0.9
+CONFLICT_HOLD: Final = 0.75
 
 DyadKind = Literal["primary", "secondary", "tertiary"]
 
@@ -83,11 +95,13 @@ def name_state(mixture: Mapping[str, float], intensity: float) -> str:
     top, w1 = ranked[0]
     if len(ranked) > 1:
         second, w2 = ranked[1]
-        if w2 > 0 and w2 >= DYAD_SHARE * w1:
+        if BY_ID[top].opposite == second:
+            total = sum(mixture.values())
+            if w2 >= CONFLICT_SHARE * w1 and w1 + w2 >= CONFLICT_HOLD * total:
+                a, b = sorted((top, second), key=PRIMARY_IDS.index)
+                return f"{a}–{b} conflict"
+        elif w2 > 0 and w2 >= DYAD_SHARE * w1:
             pair = dyad(top, second)
             if pair is not None:
                 return pair.name
-            if BY_ID[top].opposite == second:
-                a, b = sorted((top, second), key=PRIMARY_IDS.index)
-                return f"{a}–{b} conflict"
     return ladder_name(top, intensity)

@@ -1,5 +1,6 @@
-"""The job system: generation in persistent worker processes, with cancel, supersede
-(live previews) and one typed event stream. No Qt: a UI polls :class:`Job` or subscribes."""
+"""The job system: generation in persistent worker processes, with cancel and one typed
+event stream (live previews are scheduled by their panel: newest wins, none cancelled).
+No Qt: a UI polls :class:`Job` or subscribes."""
 
 from studio.jobs.events import EventKind, JobEvent, JobState
 from studio.jobs.job import Job

@@ -55,7 +55,7 @@ class JobEvent:
 
     ``fraction`` is the job's progress in [0, 1] (never decreasing within a job).
     ``message`` is the generator's progress text, or for ``cancelled`` the reason
-    ("cancelled", "superseded", "queue closed"). ``artifact`` is set on ``finished``;
+    ("cancelled", "queue closed"). ``artifact`` is set on ``finished``;
     ``error`` (one readable line) and ``detail`` (a traceback, when there is one) on
     ``failed``. ``timestamp`` is wall-clock seconds (``time.time()``) in the app process.
     """

@@ -24,14 +24,12 @@ class Job:
         self,
         request: Request,
         spec: str,
-        key: str | None,
         canceller: Callable[[Job], bool],
         render: Request | None = None,
     ) -> None:
         self.id: str = uuid.uuid4().hex[:12]
         self.request = request  # as submitted: what the app shows and compares
         self.spec = spec
-        self.key = key
         # What the worker makes: ``render`` when given (e.g. into a staging file beside the
         # output); the finished artifact names ``request.output`` either way.
         self._rendered_at = render.output if render is not None else None

@@ -1,6 +1,6 @@
 """The job queue: generation in persistent worker processes, off the UI thread.
 
-Threads in the app process: the caller's (``submit``/``cancel``/``supersede``), the
+Threads in the app process: the caller's (``submit``/``cancel``), the
 :class:`~studio.jobs.supervisor.Supervisor` that owns the workers, and one *event* thread
 that calls subscribers in order (so a slow subscriber never stalls the workers). No Qt: a
 UI adapts by polling :class:`Job` or by re-emitting subscriber calls as queued signals.
@@ -137,23 +137,11 @@ class JobQueue:
         self.close()
 
     # -- jobs ----------------------------------------------------------------------------
-    def submit(
-        self, request: Request, spec: str, *, key: str | None = None, render: Request | None = None
-    ) -> Job:
+    def submit(self, request: Request, spec: str, *, render: Request | None = None) -> Job:
         """Queue ``request`` for the generator at ``spec`` ("module:Class"); the worker makes
         ``render`` instead when given (the session's staged request)."""
-        job = Job(request, spec, key, self.cancel, render)
+        job = Job(request, spec, self.cancel, render)
         self._started().enqueue(job)
-        return job
-
-    def supersede(self, request: Request, spec: str, key: str = "preview") -> Job:
-        """Submit under ``key``, cancelling every older job with that key ("superseded").
-
-        A queued one ends at once, a running one is asked to stop (and killed after the
-        grace period), so only the newest request for a key can finish.
-        """
-        job = Job(request, spec, key, self.cancel)
-        self._started().enqueue(job, supersede=True)
         return job
 
     def cancel(self, job: str | Job, reason: str = "cancelled") -> bool:

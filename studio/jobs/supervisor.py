@@ -72,14 +72,10 @@ class Supervisor:
     def broken(self) -> str | None:
         return self._broken
 
-    def enqueue(self, job: Job, supersede: bool = False) -> None:
+    def enqueue(self, job: Job) -> None:
         with self.lock:
             if self._closing:
                 raise RuntimeError("the job queue is closed")
-            if supersede:
-                for other in list(self.active.values()):
-                    if other.key == job.key:
-                        self._cancel(other, "superseded")
             self.active[job.id] = job
             self._pending.append(job)
             self._emit(job, JobEvent(EventKind.QUEUED, job.id))

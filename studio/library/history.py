@@ -322,6 +322,32 @@ class History:
 
         Raises ``ValueError`` if the metadata has no valid condition or trajectory.
         """
+        row = self._row(artifact, request_dict)
+        files = [(self._stored_path(p), _size(p)) for p in artifact.files]
+        try:
+            return self._insert(row, files)
+        except HistoryError as exc:
+            damage = exc.__cause__
+            if not (isinstance(damage, sqlite3.DatabaseError) and _is_damage(damage)):
+                raise
+            if self.notice is not None:  # already moved once in this session
+                raise
+        # Damage found while writing: keep the old file aside, record in a fresh one.
+        with self._lock:
+            self._conn.close()
+            self.notice = self._move_aside(damage)
+            self._conn = self._open()
+        return self._insert(row, files)
+
+    def restore(self, entry: Entry) -> Entry:
+        """Put a deleted entry back as it was: its id (so its place in the list) and its
+        time (Undo delete). ``HistoryError`` if that id is in use again."""
+        row = self._row(Artifact(files=entry.files, metadata=entry.metadata), entry.request)
+        row["created_at"] = _iso(entry.created_at)
+        row["id"] = entry.id
+        return self._insert(row, [(self._stored_path(p), _size(p)) for p in entry.files])
+
+    def _row(self, artifact: Artifact, request_dict: Mapping[str, Any] | None) -> dict[str, Any]:
         meta = artifact.metadata
         generator = meta.get("generator")
         if not isinstance(generator, str) or not generator:
@@ -348,21 +374,7 @@ class History:
             "versions": _dumps(_json_dict(meta.get("versions"))),
             "request": None if request_dict is None else _dumps(dict(request_dict)),
         }
-        files = [(self._stored_path(p), _size(p)) for p in artifact.files]
-        try:
-            return self._insert(row, files)
-        except HistoryError as exc:
-            damage = exc.__cause__
-            if not (isinstance(damage, sqlite3.DatabaseError) and _is_damage(damage)):
-                raise
-            if self.notice is not None:  # already moved once in this session
-                raise
-        # Damage found while writing: keep the old file aside, record in a fresh one.
-        with self._lock:
-            self._conn.close()
-            self.notice = self._move_aside(damage)
-            self._conn = self._open()
-        return self._insert(row, files)
+        return row
 
     def _insert(self, row: dict[str, Any], files: builtins.list[tuple[str, int | None]]) -> Entry:
         with self._transaction("record") as conn:

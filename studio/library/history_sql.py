@@ -96,8 +96,9 @@ _ENTRY_COLUMNS: Final = (
 
 
 def _insert_entry(conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
-    columns = ", ".join(_ENTRY_COLUMNS)
-    marks = ", ".join(f":{c}" for c in _ENTRY_COLUMNS)
+    names = (*_ENTRY_COLUMNS, "id") if "id" in row else _ENTRY_COLUMNS  # "id": a restore
+    columns = ", ".join(names)
+    marks = ", ".join(f":{c}" for c in names)
     cursor = conn.execute(f"INSERT INTO entries ({columns}) VALUES ({marks})", row)
     assert cursor.lastrowid is not None
     return cursor.lastrowid

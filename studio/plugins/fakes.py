@@ -240,6 +240,7 @@ REAL: Final = {
     "image": "generators.image:ImageGenerator",
     "speech": "generators.speech:SpeechGenerator",
     "talking-head": "generators.talking_head:TalkingHeadGenerator",
+    "clip": "generators.clip:ClipGenerator",
 }
 
 

@@ -35,6 +35,7 @@ class FieldFacts:
 
     roles: frozenset[Role]
     help: str = ""
+    switch: bool = False  # a bool field: the command offers --name / --no-name
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ class Manifest:
             "order": self.order,
             "listen_as": self.listen_as,
             "fields": {
-                name: {"roles": sorted(r.value for r in f.roles), "help": f.help}
+                name: {
+                    "roles": sorted(r.value for r in f.roles),
+                    "help": f.help,
+                    **({"switch": True} if f.switch else {}),
+                }
                 for name, f in self.fields.items()
             },
         }
@@ -77,7 +82,9 @@ class Manifest:
             raise ValueError(f"schema: expected {MANIFEST_SCHEMA!r}, got {data.get('schema')!r}")
         fields = {
             str(name): FieldFacts(
-                roles=frozenset(Role(r) for r in facts["roles"]), help=str(facts.get("help", ""))
+                roles=frozenset(Role(r) for r in facts["roles"]),
+                help=str(facts.get("help", "")),
+                switch=bool(facts.get("switch", False)),
             )
             for name, facts in dict(data.get("fields", {})).items()
         }
@@ -98,7 +105,11 @@ def manifest_of(gen: AnyGenerator) -> Manifest:
     """The manifest a loaded generator's declarations amount to."""
     model = gen.params_model
     fields = {
-        name: FieldFacts(roles=roles, help=model.model_fields[name].description or "")
+        name: FieldFacts(
+            roles=roles,
+            help=model.model_fields[name].description or "",
+            switch=_is_switch(model.model_fields[name].annotation),
+        )
         for name, roles in field_roles(model).items()
     }
     return Manifest(
@@ -112,6 +123,11 @@ def manifest_of(gen: AnyGenerator) -> Manifest:
         listen_as=gen.listen_as,
         fields=fields,
     )
+
+
+def _is_switch(annotation: Any) -> bool:
+    """A plain ``bool`` field (``bool | None`` keeps a value option: it has three states)."""
+    return annotation is bool
 
 
 def manifest_path(ep: EntryPoint) -> Path | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass
 
-from studio.errors import ExportError, one_line
+from studio.errors import ExportError, classify, one_line
 from studio.plugins.contract import (
     AnyGenerator,
     Artifact,
@@ -70,6 +70,8 @@ def check(generator: AnyGenerator, request: Request) -> tuple[Params, Backend] |
         return generator.check_request(request)
     except ValueError as exc:
         return Refused(one_line(exc))
+    except OSError as exc:  # the output's path itself (a name too long for the disk …)
+        return Refused(classify(exc)[1])
     except Exception as exc:  # foreign validation code: a failure, with its type
         return _broke(exc)
 

@@ -33,6 +33,8 @@ class Role(StrEnum):
     ARC_LENGTH = "arc-length"  # length in seconds; set to the arc's end when following an arc
     FRAME_SIZE = "frame-size"  # output frame size; live drafts shrink it
     DRAFT = "draft"  # the generator's own quick mode; live drafts switch it on
+    SCRIPT = "script"  # the words spoken: `--arc auto` tags it with an emotion per sentence
+    ARC_MODE = "arc-mode"  # the generator proposes its own arc: `--arc auto|given` goes here
 
 
 # The value types each role accepts (``None`` is always allowed beside them).
@@ -44,6 +46,8 @@ _TYPES: Final[dict[Role, tuple[type, ...]]] = {
     Role.ARC_LENGTH: (int, float),
     Role.FRAME_SIZE: (int, str),
     Role.DRAFT: (bool,),
+    Role.SCRIPT: (str,),
+    Role.ARC_MODE: (str,),
 }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, Signal
 
-from studio.emotion import Condition
+from studio.emotion import Condition, name_with_hysteresis
 from studio.emotion.lexicon import lookup
 
 
@@ -45,6 +45,9 @@ class ConditionModel(QObject):
         super().__init__(parent)
         self._condition = condition or Condition.neutral()
         self.dragging = False
+        # The name shown as the headline: while the pad is dragged it holds still across a
+        # boundary the pointer wobbles over (studio.emotion.name_with_hysteresis).
+        self.headline = display_name(self._condition)
 
     @property
     def condition(self) -> Condition:
@@ -55,6 +58,10 @@ class ConditionModel(QObject):
         if condition == self._condition:
             return
         self._condition = condition
+        held = self.headline if self.dragging and source == "pad" else None
+        self.headline = (
+            name_with_hysteresis(held, condition) if source == "pad" else display_name(condition)
+        )
         self.changed.emit(condition, source)
 
     def set_vad(self, valence: float, arousal: float, source: str = "pad") -> None:

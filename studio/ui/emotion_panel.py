@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -14,13 +15,15 @@ from PySide6.QtWidgets import (
 )
 
 from studio.emotion import BY_ID, Condition
-from studio.ui.condition_model import ConditionModel, display_name, max_intensity
+from studio.ui.condition_model import ConditionModel, max_intensity
 from studio.ui.pad import QtPad
 from studio.ui.trajectory_model import TrajectoryModel
 from studio.ui.wheel import QtWheel
 from studio.ui.word_box import QtWordBox
 
 SCALE = 100  # sliders work in hundredths
+INTENSITY_TIP = "Intensity: distance from neutral along this emotion's direction"
+WHEEL_SHARE = 0.36  # of the splitter's height: a wheel big enough to aim at a petal
 
 
 def describe(condition: Condition) -> str:
@@ -90,7 +93,7 @@ class QtEmotionPanel(QWidget):
         self.intensity = _Slider(
             0,
             SCALE,
-            "Intensity: distance from neutral along this emotion's direction",
+            INTENSITY_TIP,
             "Intensity",
         )
         self.dominance.slider.valueChanged.connect(
@@ -121,6 +124,8 @@ class QtEmotionPanel(QWidget):
         self.splitter.addWidget(self.wheel)
         self.splitter.setStretchFactor(0, 3)  # the pad takes most of the growth
         self.splitter.setStretchFactor(1, 1)
+        self.wheel_share = WHEEL_SHARE
+        self.splitter.splitterMoved.connect(self._split_moved)
 
         self.setMinimumWidth(300)
         layout = QVBoxLayout(self)
@@ -134,16 +139,38 @@ class QtEmotionPanel(QWidget):
         model.changed.connect(self._refresh)
         self._refresh(model.condition, "")
 
+    def _fit_split(self) -> None:
+        """Pad above, wheel below at ``wheel_share`` of the height (kept as the window
+        resizes; a drag of the handle sets a new share)."""
+        total = sum(self.splitter.sizes())
+        if total > 0:
+            wheel = round(total * self.wheel_share)
+            self.splitter.setSizes([total - wheel, wheel])
+
+    def _split_moved(self, _pos: int, _index: int) -> None:
+        total = sum(self.splitter.sizes())
+        if total > 0:
+            self.wheel_share = max(0.15, min(0.7, self.splitter.sizes()[1] / total))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_split()
+
     def _show_problem(self, text: str) -> None:
         self.word_problem.setText(text)
         self.word_problem.setVisible(bool(text))
 
     def _refresh(self, condition: Condition, source: str) -> None:
-        self.name_label.setText(display_name(condition))
+        self.name_label.setText(self.model.headline)  # held still while the pad is dragged
         self.detail_label.setText(describe(condition))
         self.dominance.show_value(condition.dominance, "+.2f")
         self.intensity.slider.setEnabled(bool(condition.mixture))
-        self.intensity.slider.blockSignals(True)
-        self.intensity.slider.setMaximum(round(max_intensity(condition) * SCALE))
-        self.intensity.slider.blockSignals(False)
+        # The range stays 0–1 so the handle sits where the number says; the model caps a
+        # drag where this emotion's ray leaves the VAD cube (the tooltip says where).
+        reach = max_intensity(condition)
+        self.intensity.slider.setToolTip(
+            f"{INTENSITY_TIP} (this emotion reaches {reach:.2f})" if reach < 1 else INTENSITY_TIP
+        )
         self.intensity.show_value(condition.intensity, ".2f")
+        if source != "word" and self.word_problem.isVisible():
+            self._show_problem("")  # the emotion was set another way: the error is stale

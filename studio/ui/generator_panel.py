@@ -4,11 +4,11 @@ model, Generate, live preview, and the preview of its latest result."""
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from studio.emotion import Condition, Trajectory
 from studio.jobs import EventKind, Job, JobState
+from studio.jobs.live import LiveScheduler
 from studio.library.history import HistoryError
 from studio.plugins.contract import MAX_SEED, AnyGenerator, Artifact, PreviewMode, Request
 from studio.plugins.roles import Role, first_with
@@ -34,7 +35,8 @@ from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.midi_audio import MidiAudio
 from studio.ui.params_form import ParamsForm
 from studio.ui.previews import PreviewStack
-from studio.ui.qt_util import combo_data
+from studio.ui.qt_util import combo_data, compact_combos
+from studio.ui.requests import same_work, shaped_params
 from studio.ui.trajectory_model import TrajectoryModel
 
 LIVE, RELEASE, MANUAL = "live", "release", "manual"
@@ -45,11 +47,10 @@ MODES = (
 )
 SAMPLE_TEXT = "I never thought the day would turn out like this."
 SEED_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
-# While the pointer moves, previews render small (a 256² image takes a fraction of the time
-# of a 768² one; benchmarks/ui_live_drag.py), then once more at full size when it rests.
-DRAFT_SIDE = 256
 REST_MS = 250  # a pointer still for this long has come to rest
-_SIZE = re.compile(r"^\s*(\d+)\s*(?:[x×*]\s*(\d+))?\s*$", re.IGNORECASE)
+FORM_SHARE = 0.45  # of the panel's width: the options column (the preview takes the rest)
+PREVIEW_MIN_WIDTH = 240
+CATCH_UP_MS = 60  # coalesces a tab switch, a tick and arc edits into one preview
 
 
 def arc_name(arc: Trajectory, most: int = 4) -> str:
@@ -63,27 +64,20 @@ def arc_name(arc: Trajectory, most: int = 4) -> str:
     return " → ".join(shown)
 
 
-def draft_size(size: Any, side: int = DRAFT_SIDE) -> str | None:
-    """A smaller "WxH" of the same shape for a preview, or None if ``size`` is small."""
-    m = _SIZE.match(str(size)) if size is not None else None
-    if m is None:
-        return None
-    w = int(m.group(1))
-    h = int(m.group(2)) if m.group(2) else w
-    if max(w, h) <= side:
-        return None
-    scale = side / max(w, h)
-    return f"{max(64, round(w * scale))}x{max(64, round(h * scale))}"
-
-
-def _same_work(a: Request, b: Request) -> bool:
-    """Two requests that would make the same file (only the output name differs)."""
-    return (
-        a.condition == b.condition
-        and a.trajectory == b.trajectory
-        and dict(a.params) == dict(b.params)
-        and (a.seed, a.backend, a.output.suffix) == (b.seed, b.backend, b.output.suffix)
-    )
+def scroll_to_show(scroll: QScrollArea, child: QWidget, margin: int = 8) -> None:
+    """Scroll so the whole of ``child`` is in view (``ensureWidgetVisible`` only brings a
+    text box's cursor line into view, not the box)."""
+    content = scroll.widget()
+    if content is None:
+        return
+    top = child.mapTo(content, child.rect().topLeft()).y() - margin
+    bottom = top + child.height() + 2 * margin
+    bar = scroll.verticalScrollBar()
+    view = scroll.viewport().height()
+    if bottom > bar.value() + view:
+        bar.setValue(min(top, bottom - view))
+    elif top < bar.value():
+        bar.setValue(top)
 
 
 class GeneratorPanel(QWidget):
@@ -110,24 +104,22 @@ class GeneratorPanel(QWidget):
         self.bridge = bridge
         self.active = False
         self.current_job: Job | None = None
-        self.preview_job: Job | None = None
         self.last_entry_id: int | None = None
         self.last_path: Path | None = None
         self.last_artifact: Artifact | None = None
         self.kept_request: Request | None = None  # the last kept result's recipe
+        self.shown_request: Request | None = None  # the recipe of what the preview shows
         # The shown entry's id and recipe while it is deleted (Undo delete brings it back).
         self._forgotten: tuple[int | None, Request | None] = (None, None)
-        # Live previews are never cancelled once rendering: the newest position waits here
-        # (latest wins) and starts as soon as the one in flight is shown.
-        self.pending_preview: Request | None = None
-        self.rendering: list[Job] = []  # live previews in flight, oldest first
-        # Fast media keep both workers busy while dragging (a frame every ~0.1 s each);
-        # the slow ones one at a time. A frame older than the one on screen is dropped.
+        # Live previews (studio.jobs.live): never cancelled once rendering, the newest
+        # position waits (latest wins), an overtaken frame is dropped. Fast media keep both
+        # workers busy while dragging (a frame every ~0.1 s each); slow ones one at a time.
         fast = generator.preview == PreviewMode.LIVE  # the plugin says it renders in ms
-        self.preview_depth = min(2, max(1, bridge.workers)) if fast else 1
-        self._sequence: dict[str, int] = {}  # preview job id → order asked
-        self._asked = self._on_screen = 0
-        self.frames_shown = 0  # previews shown since the window opened (the benchmark)
+        self.live = LiveScheduler(
+            lambda request: self.bridge.submit(request, self.spec, record=False),
+            depth=min(2, max(1, bridge.workers)) if fast else 1,
+            same_work=same_work,
+        )
         self._build()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -137,13 +129,42 @@ class GeneratorPanel(QWidget):
         self._rest.setSingleShot(True)
         self._rest.setInterval(REST_MS)
         self._rest.timeout.connect(lambda: self.preview(draft=False))
+        # Brings a stale preview up to date: on showing the panel (start, tab switch), on
+        # ticking "Follow the emotional arc" and on arc edits while following.
+        self._catch_up = QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(CATCH_UP_MS)
+        self._on_show_only = False  # the pending catch-up came from showing the panel only
+        self._catch_up.timeout.connect(lambda: self.catch_up(keep_kept=self._on_show_only))
         condition.changed.connect(self._on_condition)
         condition.settled.connect(self._on_settled)
         trajectory.changed.connect(self._refresh_trajectory)
+        trajectory.changed.connect(self._arc_edited)
         bridge.updated.connect(self._on_update)
         self._validate()
 
     # -- building -----------------------------------------------------------------------
+    # Read-only views of the live scheduler (the benchmark and tests read them).
+    @property
+    def preview_job(self) -> Job | None:
+        return self.live.latest
+
+    @property
+    def pending_preview(self) -> Request | None:
+        return self.live.pending
+
+    @property
+    def rendering(self) -> list[Job]:
+        return self.live.rendering
+
+    @property
+    def preview_depth(self) -> int:
+        return self.live.depth
+
+    @property
+    def frames_shown(self) -> int:
+        return self.live.frames_shown
+
     def _build(self) -> None:
         g = self.generator
         title = QLabel(g.display_name)
@@ -203,6 +224,7 @@ class GeneratorPanel(QWidget):
         self.follow.setToolTip("Use the trajectory's keyframes instead of the single emotion")
         self.follow.setVisible(g.supports_trajectory)
         self.follow.toggled.connect(self._refresh_trajectory)
+        self.follow.toggled.connect(lambda _on: self._schedule_catch_up(on_show=False))
         self.length_note = QLabel()
         self.length_note.setObjectName("hint")
         self.length_note.setWordWrap(True)
@@ -239,7 +261,7 @@ class GeneratorPanel(QWidget):
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.cancel_button)
 
-        options = QWidget()
+        options = self.options = QWidget()
         col = QVBoxLayout(options)
         col.setContentsMargins(12, 12, 12, 12)
         col.setSpacing(10)
@@ -253,12 +275,17 @@ class GeneratorPanel(QWidget):
         col.addWidget(sep)
         col.addWidget(self.form)
         col.addStretch(1)
+        compact_combos(options)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(options)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(260)
-        left = QWidget()  # the options scroll; the problem line and buttons stay in view
+        # The column is never narrower than its content (see _fit_columns): no sideways
+        # scrolling, no combo or button cut off.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.options_scroll = scroll
+        scroll.viewport().installEventFilter(self)  # shrinks under a message: see below
+        left = self.form_column = QWidget()  # options scroll; message and buttons stay
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 0, 12)
         lcol.addWidget(scroll, 1)
@@ -292,13 +319,43 @@ class GeneratorPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([320, 700])
         split.setChildrenCollapsible(False)
+        split.splitterMoved.connect(self._columns_moved)
+        self.split = split
+        self.form_share = FORM_SHARE
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
+        self._fit_columns()
         self._refresh_trajectory()
+
+    # -- layout ---------------------------------------------------------------------------
+    def form_width_needed(self) -> int:
+        """The options column's least width: its content plus a vertical scroll bar."""
+        scroll = self.options_scroll
+        content = self.options.minimumSizeHint().width()
+        return content + scroll.verticalScrollBar().sizeHint().width() + 2
+
+    def _fit_columns(self) -> None:
+        """The form takes ``form_share`` of the panel (at least what it needs); the
+        preview the rest, so both grow with the window."""
+        need = self.form_width_needed()
+        self.form_column.setMinimumWidth(need)
+        total = sum(self.split.sizes()) or self.split.width()
+        if total <= 0:
+            return
+        form = max(need, min(round(total * self.form_share), total - PREVIEW_MIN_WIDTH))
+        self.split.setSizes([form, max(0, total - form)])
+
+    def _columns_moved(self, pos: int, _index: int) -> None:
+        total = sum(self.split.sizes())
+        if total > 0:  # the artist's split is kept as a share as the window resizes
+            self.form_share = max(0.15, min(0.85, self.split.sizes()[0] / total))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_columns()
 
     # -- state ----------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -373,21 +430,14 @@ class GeneratorPanel(QWidget):
         if problem:
             raise ValueError(problem)
         arc = self.trajectory.trajectory() if self.follow.isChecked() else None
-        params = self.form.values()
-        length, size, quick = (
-            self._role(Role.ARC_LENGTH),
-            self._role(Role.FRAME_SIZE),
-            self._role(Role.DRAFT),
+        params = shaped_params(
+            self.generator.params_model,
+            self.form.values(),
+            self.form.defaults,
+            arc=arc,
+            draft=draft,
+            preview=preview,
         )
-        if arc is not None and length is not None:
-            params[length] = round(arc.end, 3)
-        if draft and size is not None:
-            current = params.get(size, self.form.defaults.get(size))
-            small = draft_size(current)
-            if small is not None:  # a square side stays a number ("512" → 256)
-                params[size] = int(small.split("x")[0]) if isinstance(current, int) else small
-        if preview and quick is not None:
-            params[quick] = True  # a generator's own quick mode (image: few-step model)
         ext = combo_data(self.format)
         target = output or self.bridge.output_path(self.generator.id, ext, preview=preview)
         request = Request(
@@ -414,10 +464,29 @@ class GeneratorPanel(QWidget):
             problem = problem or "The arc has no keyframes yet (or is switched off)"
         if not problem:
             problem = self._contract_problem()
+        appeared = bool(problem) and problem != self.problem.text()
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         self.generate_button.setEnabled(not problem)
+        if appeared:
+            QTimer.singleShot(0, self._show_problem_field)
         return not problem
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Resize
+            and watched is self.options_scroll.viewport()
+            and self.problem.isVisible()
+        ):
+            QTimer.singleShot(0, self._show_problem_field)
+        return super().eventFilter(watched, event)
+
+    def _show_problem_field(self) -> None:
+        """The message below the options takes height from them: keep the field it is
+        about in view (it must never push that field out of sight)."""
+        name = self.form.problem_field()
+        if name is not None and hasattr(self, "options_scroll"):
+            scroll_to_show(self.options_scroll, self.form.editors[name].widget)
 
     def _contract_problem(self) -> str:
         """The generator's own checks (cross-field rules a form cannot know)."""
@@ -450,16 +519,11 @@ class GeneratorPanel(QWidget):
         if (
             running is not None
             and not running.state.is_final
-            and _same_work(running.request, request)
+            and same_work(running.request, request)
         ):
             self.caption.setText("Already generating this; it appears here when done")
             return running  # a double click, or eight: one job, one file, one history row
-        if (
-            self.kept_request is not None
-            and self.last_entry_id is not None
-            and _same_work(self.kept_request, request)
-            and self._still_kept(self.last_entry_id)
-        ):
+        if self._already_kept(request):
             self.caption.setText(
                 "This result is already in the history (same emotion, options and seed); "
                 "change the seed for another"
@@ -470,6 +534,45 @@ class GeneratorPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.job_submitted.emit(job, self.title())
         return job
+
+    def _already_kept(self, request: Request) -> bool:
+        return self.kept_twin(request) is not None
+
+    def kept_twin(self, request: Request) -> int | None:
+        """The history row of the shown kept result, or of this generator's newest one
+        (the last session's, after a restart), if it was made from the same request and
+        is still there: Generate would only make a duplicate of it."""
+        kept: list[tuple[int, Request]] = []
+        if self.kept_request is not None and self.last_entry_id is not None:
+            kept.append((self.last_entry_id, self.kept_request))
+        newest = self._newest_kept()
+        if newest is not None:
+            kept.append(newest)
+        return next((i for i, r in kept if same_work(r, request) and self._still_kept(i)), None)
+
+    def shows_a_draft(self) -> bool:
+        """Whether the preview on screen was made quicker than Generate would make it (the
+        generator's draft mode, a smaller size), so exporting it would hand out a draft."""
+        shown = self.shown_request
+        if shown is None or self.last_entry_id is not None:
+            return False
+        try:
+            final = self.build_request(output=Path(f"probe{shown.output.suffix}"))
+        except (ValueError, OSError, HistoryError):
+            return True
+        return any(shown.params.get(k) != final.params.get(k) for k in ("draft", "size"))
+
+    def _newest_kept(self) -> tuple[int, Request] | None:
+        history = self.bridge.history
+        if history is None:
+            return None
+        try:
+            rows = history.list(1, generator=self.generator.id)
+            if not rows or not rows[0].request:
+                return None
+            return rows[0].id, Request.from_dict(rows[0].request)
+        except (HistoryError, KeyError, TypeError, ValueError):
+            return None
 
     def _still_kept(self, entry_id: int) -> bool:
         """Whether the history still lists this entry and its files are still there (a
@@ -512,31 +615,13 @@ class GeneratorPanel(QWidget):
             request = self.build_request(preview=True, draft=draft)
         except ValueError:
             return None
-        newest = self.preview_job
-        if (
-            newest is not None
-            and newest.state in (JobState.QUEUED, JobState.RUNNING, JobState.FINISHED)
-            and _same_work(newest.request, request)
-        ):
-            self.pending_preview = None  # e.g. the release after a drag: already coming
-            return newest
-        if len(self.rendering) >= self.preview_depth:
-            self.pending_preview = request  # latest wins; starts when a worker is free
-            return None
-        return self._start_preview(request)
-
-    def _start_preview(self, request: Request) -> Job:
-        self.pending_preview = None
-        job = self.bridge.submit(request, self.spec, record=False)
-        self._asked += 1
-        self._sequence[job.id] = self._asked
-        self.rendering.append(job)
-        self.preview_job = job
-        self.cancel_button.setEnabled(True)
+        job = self.live.ask(request)  # None: it waits for a worker (latest wins)
+        if job is not None:
+            self.cancel_button.setEnabled(True)
         return job
 
     def cancel(self) -> None:
-        self.pending_preview = None
+        self.live.forget_pending()
         self._rest.stop()
         for job in (self.current_job, *self.rendering):
             if job is not None and not job.state.is_final:
@@ -559,6 +644,44 @@ class GeneratorPanel(QWidget):
             self._rest.stop()
             self.preview(draft=False)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._schedule_catch_up(on_show=True)  # the window opened, or the tab came up
+
+    def _arc_edited(self) -> None:
+        if self.follow.isChecked():
+            self._schedule_catch_up(on_show=False)
+
+    def _schedule_catch_up(self, on_show: bool) -> None:
+        self._on_show_only = on_show and (self._on_show_only or not self._catch_up.isActive())
+        self._catch_up.start()
+
+    def catch_up(self, keep_kept: bool = False) -> None:
+        """Preview the current emotion (or arc) if what is shown was made from another one:
+        the emotion changed on another tab, the arc was ticked or edited, or nothing has
+        been shown since the window opened. Only for a visible panel that previews.
+        ``keep_kept``: a kept result on screen (just generated, or opened from the history)
+        stays; only a preview is brought up to date."""
+        mode = combo_data(self.mode)
+        if not (self.active and self.isVisible() and mode in (LIVE, RELEASE)):
+            return
+        if keep_kept and self.last_entry_id is not None:
+            return
+        if self.condition.dragging or not self._validate():
+            return  # a drag previews by itself; an invalid form has nothing to show
+        try:
+            probe = Path(f"probe{combo_data(self.format)}")  # names no file; only compared
+            wanted = (
+                self.build_request(preview=True, output=probe),
+                self.build_request(output=probe),
+            )
+        except (ValueError, OSError, HistoryError):
+            return
+        shown = self.shown_request
+        if shown is not None and any(same_work(shown, w) for w in wanted):
+            return
+        self.preview(draft=False)
+
     def _refresh_trajectory(self) -> None:
         has = self.trajectory.trajectory() is not None
         self.follow.setEnabled(has or self.follow.isChecked())
@@ -578,34 +701,27 @@ class GeneratorPanel(QWidget):
     def _on_update(self, update: JobUpdate) -> None:
         job, event = update.job, update.event
         mine = job is self.current_job
-        preview = job in self.rendering
+        preview = self.live.owns(job)
         if not (mine or preview):
             return
-        if preview and event.is_final:
-            self.rendering.remove(job)
-        order = self._sequence.pop(job.id, 0) if preview and event.is_final else 0
-        if event.kind is EventKind.FINISHED and event.artifact is not None:
-            if preview and order < self._on_screen:
-                self.bridge.discard_preview(event.artifact.path)  # overtaken by a newer one
-            else:
+        finished = event.kind is EventKind.FINISHED and event.artifact is not None
+        show, started = (
+            self.live.ended(job, finished) if preview and event.is_final else (True, None)
+        )
+        if finished and event.artifact is not None:
+            if show:
                 entry_id = update.entry.id if update.entry else None
                 self.show_result(event.artifact.path, job, entry_id)
-            if preview and order >= self._on_screen:
-                self._on_screen = order
-                self.frames_shown += 1
+            else:
+                self.bridge.discard_preview(event.artifact.path)  # overtaken by a newer one
         elif event.kind is EventKind.FAILED:
             self.caption.setText(f"Failed: {event.error}")
         elif event.kind is EventKind.CANCELLED and (mine or not self.pending_preview):
             self.caption.setText("Cancelled")  # not the progress line of a job that stopped
         elif event.kind is EventKind.PROGRESS and mine:
             self.caption.setText(f"{event.fraction:.0%} {event.message}")
-        if (
-            preview
-            and event.is_final
-            and self.pending_preview is not None
-            and len(self.rendering) < self.preview_depth
-        ):
-            self._start_preview(self.pending_preview)  # the newest position, right away
+        if started is not None:  # the newest position, right away
+            self.cancel_button.setEnabled(True)
         if event.is_final:
             busy = [j for j in (self.current_job, *self.rendering) if j and not j.done]
             self.cancel_button.setEnabled(bool(busy))
@@ -637,6 +753,7 @@ class GeneratorPanel(QWidget):
             self.bridge.discard_preview(self.last_path)
         self.last_path = path
         self.last_entry_id = entry_id
+        self.shown_request = self._request_of(job, entry_id)
         # The recipe of a result this panel generated and kept (Generate refuses to make it
         # again while its history row and file are there).
         self.kept_request = job.request if job is not None and entry_id is not None else None

@@ -102,13 +102,17 @@ class QtHistoryBrowser(QWidget):
         buttons.addWidget(self.reopen_button)
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.undo_button)
         buttons.addWidget(self.delete_button)
+        # Undo sits beside the wrapping status line, not in the button row: showing it
+        # must not make the dock wider (which squeezed the pad and the form).
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.undo_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(filters)
         layout.addWidget(self.list, 1)
-        layout.addWidget(self.status)
+        layout.addLayout(status_row)
         layout.addLayout(buttons)
         self._selection()
 
@@ -260,7 +264,8 @@ class QtHistoryBrowser(QWidget):
         return len(gone)
 
     def undo_delete(self) -> int:
-        """Record the last deleted batch again (new ids, the same files and state)."""
+        """Put the last deleted batch back as it was: the same rows (ids, times, place in
+        the list), files and state."""
         if not self.deleted or self.history is None:
             return 0
         batch = self.deleted.pop()
@@ -268,9 +273,8 @@ class QtHistoryBrowser(QWidget):
         for entry in reversed(batch):
             if not all(f.exists() for f in entry.files):
                 continue  # removed behind the window: nothing to bring back
-            artifact = Artifact(files=entry.files, metadata=entry.metadata)
             try:
-                back[entry.id] = self.history.record(artifact, request_dict=entry.request).id
+                back[entry.id] = self._bring_back(entry)
             except (HistoryError, ValueError) as exc:
                 self.status.setText(f"Could not bring back {entry.name}: {exc}")
         self.refresh()
@@ -278,6 +282,15 @@ class QtHistoryBrowser(QWidget):
         if back:
             self.entries_restored.emit(back)
         return len(back)
+
+    def _bring_back(self, entry: Entry) -> int:
+        """The row as it was; recorded anew only if its id is somehow taken."""
+        assert self.history is not None
+        try:
+            return self.history.restore(entry).id
+        except HistoryError:
+            artifact = Artifact(files=entry.files, metadata=entry.metadata)
+            return self.history.record(artifact, request_dict=entry.request).id
 
     def purge(self) -> None:
         """The window closes: the files of deleted generations go now."""

@@ -131,7 +131,7 @@ class JobBridge(QObject):
 
     def _failed_at_once(self, request: Request, spec: str, error: str) -> Job:
         """A job that failed before it could be queued, reported like any other failure."""
-        job = Job(request, spec, None, self.queue.cancel)
+        job = Job(request, spec, self.queue.cancel)
         failed = JobEvent(EventKind.FAILED, job.id, error=error)
         job.record(failed)
         # Queued: the caller gets the job (and lists it) before anyone hears it failed.

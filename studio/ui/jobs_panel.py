@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from studio.jobs import EventKind, Job, JobState
 from studio.ui.job_bridge import JobBridge, JobUpdate
+from studio.ui.qt_util import ElidedLabel
 
 MAX_ROWS = 200  # finished rows beyond this are dropped, oldest first
 
@@ -36,10 +37,9 @@ class JobRow(QWidget):
     def __init__(self, job: Job, title: str) -> None:
         super().__init__()
         self.job = job
-        self.title = QLabel(title)
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setWordWrap(True)  # the dock is narrow: wrap, never cut the name off
-        self.title.setToolTip(title)
+        # One line, elided: a long arc's name ends in "…" and the tooltip has all of it
+        # (wrapped, the row's fixed height cut the second line in half).
+        self.title = ElidedLabel(title)
         f = self.title.font()
         f.setBold(True)
         self.title.setFont(f)
@@ -83,11 +83,7 @@ class JobRow(QWidget):
             self.status.setObjectName("error")
             self.status.setToolTip(event.detail[-2000:] if event.detail else text)
         elif event.kind is EventKind.CANCELLED:
-            text = (
-                "superseded by a newer position"
-                if event.message == "superseded"
-                else (event.message or "cancelled")
-            )
+            text = event.message or "cancelled"
         elif event.kind is EventKind.FINISHED:
             seconds = event.timestamp - job.events[0].timestamp if job.events else 0.0
             text = f"done in {seconds:.1f} s"

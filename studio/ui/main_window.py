@@ -10,32 +10,28 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from studio.emotion import Condition, Trajectory
-from studio.errors import BadInput, one_line, printable
+from studio.emotion import Condition
 from studio.jobs import EventKind, Job
-from studio.library import inputs
-from studio.library.atomic import atomic_write
 from studio.library.export import export_file
 from studio.library.history import Entry, History, HistoryError
-from studio.options import state_file
 from studio.plugins import Registry
 from studio.plugins.contract import AnyGenerator
 from studio.session import embedded_payload
 from studio.ui import theme
-from studio.ui.condition_model import ConditionModel, display_name
+from studio.ui.arc_files import ArcDocuments
+from studio.ui.condition_model import ConditionModel
 from studio.ui.emotion_panel import QtEmotionPanel
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.exporter import Exporter
@@ -43,18 +39,12 @@ from studio.ui.generator_panel import GeneratorPanel
 from studio.ui.history_browser import QtHistoryBrowser
 from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.jobs_panel import QtJobsPanel
+from studio.ui.menus import build_menus
 from studio.ui.trajectory_editor import QtTrajectoryEditor
 from studio.ui.trajectory_model import TrajectoryModel
 
 log = logging.getLogger(__name__)
 LAYOUT_VERSION = 2  # 2: Jobs and History share one tabbed dock (fits 1280×720)
-RECENT_ARCS = 8
-ARC_FILTER = (
-    "Emotional arc (*.json);;"
-    "Files made along an arc (*.wav *.flac *.mid *.mp4 *.png *.jpg *.jpeg *.webp);;"
-    "All files (*)"
-)
-MAX_ARC_BYTES = 2 * 2**20  # an arc of the most keyframes allowed is far smaller
 DEFAULT_SIZE = (1480, 940)
 EMOTION_SHARE = 0.3  # of the window's width: the pad's dock (project calibration)
 SIDE_SHARE = 0.22  # Jobs / History
@@ -76,7 +66,7 @@ def _unavailable_page(name: str, reason: str) -> QWidget:
     return page
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ArcDocuments):
     def __init__(
         self,
         settings: QSettings,
@@ -91,8 +81,10 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_error = ""
+        self._fit_on_show = False  # a restored geometry is checked again when shown
         self.arc_error = ""
         self.last_export: tuple[list[Path], list[str]] = ([], [])
+        self.export_after: set[str] = set()  # job ids whose result opens the export dialog
         if history is None:
             try:
                 history = History()
@@ -122,6 +114,7 @@ class MainWindow(QMainWindow):
         self.history_browser.export_entries.connect(self.export_entries)
         self.trajectory_editor = QtTrajectoryEditor(self.trajectory, self.condition)
         self.arc_path: Path | None = None  # the arc document being edited, if saved/opened
+        self.theme_actions: dict[str, QAction] = {}  # filled with the View menu
         self.exporter = Exporter(self.bridge, self.specs.get, self.jobs_panel.add, self)
         self.exporter.finished.connect(self._export_done)
         self.bridge.updated.connect(self._on_update)
@@ -143,7 +136,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["jobs"]], [320], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["arc"]], [160], Qt.Orientation.Vertical)
         self._load_generators()
-        self._menus()
+        build_menus(self)
         self.statusBar().showMessage(
             self.history_error or "Ready", 0 if self.history_error else 4000
         )
@@ -195,82 +188,6 @@ class MainWindow(QMainWindow):
             )
         self.history_browser.set_generators([(n, generators[n].display_name) for n in names])
 
-    def _menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        gen = QAction("&Generate", self)
-        gen.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        gen.triggered.connect(self.generate_current)
-        file_menu.addAction(gen)
-        export = QAction("&Export clip…", self)
-        export.setShortcut(QKeySequence("Ctrl+E"))
-        export.triggered.connect(self._export_current)
-        file_menu.addAction(export)
-        file_menu.addSeparator()
-        open_arc = QAction("&Open arc…", self)
-        open_arc.setShortcut(QKeySequence.StandardKey.Open)
-        open_arc.triggered.connect(lambda: self.open_arc())
-        file_menu.addAction(open_arc)
-        self.recent_menu = file_menu.addMenu("Recent arcs")
-        self._fill_recent()
-        save_arc = QAction("&Save arc", self)
-        save_arc.setShortcut(QKeySequence.StandardKey.Save)
-        save_arc.triggered.connect(lambda: self.save_arc(self.arc_path))
-        file_menu.addAction(save_arc)
-        save_as = QAction("Save arc &as…", self)
-        save_as.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        save_as.triggered.connect(lambda: self.save_arc())
-        file_menu.addAction(save_as)
-        file_menu.addSeparator()
-        cancel = QAction("&Cancel all jobs", self)
-        cancel.setShortcut(QKeySequence("Ctrl+."))
-        cancel.triggered.connect(self.jobs_panel.cancel_everything)
-        file_menu.addAction(cancel)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        view = bar.addMenu("&View")
-        for dock in self.docks.values():
-            view.addAction(dock.toggleViewAction())
-        view.addSeparator()
-        self.theme_actions: dict[str, QAction] = {}
-        for name in ("dark", "light"):
-            action = QAction(f"{name.capitalize()} theme", self, checkable=True)
-            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
-            view.addAction(action)
-            self.theme_actions[name] = action
-        focus = bar.addMenu("&Go")
-        for text, key, target in (
-            ("Pad", "Ctrl+1", self.emotion_panel.pad),
-            ("Wheel", "Ctrl+2", self.emotion_panel.wheel),
-            ("Emotion word", "Ctrl+L", self.emotion_panel.word_box),
-            ("History filter", "Ctrl+F", self.history_browser.search),
-            ("Timeline", "Ctrl+3", self.trajectory_editor.timeline),
-        ):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(key))
-            action.triggered.connect(
-                lambda _=False, w=target: w.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            )
-            focus.addAction(action)
-        add_kf = QAction("Add keyframe", self)
-        add_kf.setShortcut(QKeySequence("Ctrl+K"))
-        add_kf.triggered.connect(self.trajectory_editor.add_keyframe)
-        focus.addAction(add_kf)
-        help_menu = bar.addMenu("&Help")
-        about = QAction("About Emotion Studio", self)
-        about.triggered.connect(
-            lambda: QMessageBox.about(
-                self,
-                "Emotion Studio",
-                "Pick an emotion on the pad or the wheel and generate images, voice, a talking "
-                "head and music that carry it. Every file keeps the emotion that made it.",
-            )
-        )
-        help_menu.addAction(about)
-
     def warm_up(self, step_ms: int = 40) -> None:
         """Build each panel's viewers (QtMultimedia, MIDI and audio readers) in small idle
         steps after the window is up, so the first result does not stall the event loop."""
@@ -292,7 +209,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(step_ms, run_next)
 
     def _retitle(self, condition: Condition, _source: str = "") -> None:
-        self.setWindowTitle(f"{display_name(condition)} — Emotion Studio")
+        self.setWindowTitle(f"{self.condition.headline} — Emotion Studio")
 
     # -- persistence ----------------------------------------------------------------------
     def _saved_condition(self) -> Condition:
@@ -311,6 +228,8 @@ class MainWindow(QMainWindow):
         geometry = s.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+            self.fit_to_screen()  # saved on another screen, perhaps a bigger one
+            self._fit_on_show = True  # again once the frame's size is known
         else:
             self.resize(*self._first_size())
         state = s.value("windowState")
@@ -360,6 +279,33 @@ class MainWindow(QMainWindow):
         free = screen.availableGeometry()
         return min(DEFAULT_SIZE[0], free.width()), min(DEFAULT_SIZE[1], free.height())
 
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, frame included, on the screen's free area: a size or
+        place saved on a bigger (or another) screen is shrunk and moved onto this one."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        extra_w = frame.width() - inner.width()
+        extra_h = frame.height() - inner.height()
+        width = min(inner.width(), free.width() - extra_w)
+        height = min(inner.height(), free.height() - extra_h)
+        x = max(free.left(), min(frame.x(), free.right() + 1 - width - extra_w))
+        y = max(free.top(), min(frame.y(), free.bottom() + 1 - height - extra_h))
+        if (width, height) != (inner.width(), inner.height()):
+            self.resize(width, height)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)  # move() places the frame's corner
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fit_on_show:  # the frame's size is known once the window is shown
+            self._fit_on_show = False
+            QTimer.singleShot(0, self.fit_to_screen)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         """The pad is the hero: the emotion dock takes a share of the width, so the pad
         grows with the window (the generator form scrolls instead)."""
@@ -383,19 +329,44 @@ class MainWindow(QMainWindow):
 
     def confirm_quit(self) -> bool:
         """Asks before quitting while a generation runs; True to quit."""
-        running = self.unfinished_jobs()
-        if not running or not self.isVisible():  # nobody to ask (a closing script or test)
+        if not self.unfinished_jobs() or not self.isVisible():  # nobody to ask (a script)
             return True
-        n = len(running)
-        answer = QMessageBox.question(
-            self,
+        box = self.quit_box()
+        try:
+            box.exec()
+            return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        finally:
+            box.deleteLater()
+
+    def quit_box(self) -> QMessageBox:
+        """The quit question; its text follows the jobs while it is open (a job that
+        finishes behind it is no longer "lost")."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Quit Emotion Studio",
-            f"{n} generation{'s are' if n > 1 else ' is'} still running and will be lost. "
-            "Quit anyway?",
+            self._quit_text(),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+            self,
         )
-        return answer == QMessageBox.StandardButton.Yes
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def follow(_update: JobUpdate) -> None:
+            try:
+                box.setText(self._quit_text())
+            except RuntimeError:  # the box is gone (answered): stop following
+                self.bridge.updated.disconnect(follow)
+
+        self.bridge.updated.connect(follow)
+        return box
+
+    def _quit_text(self) -> str:
+        n = len(self.unfinished_jobs())
+        if not n:
+            return "Every generation has finished and is kept. Quit now?"
+        return (
+            f"{n} generation{'s are' if n > 1 else ' is'} still running and will be lost. "
+            "Quit anyway?"
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.bridge.closed and not self.confirm_quit():
@@ -439,88 +410,14 @@ class MainWindow(QMainWindow):
         panel = self.current_panel()
         return panel.generate() if panel is not None else None
 
-    # -- arcs as documents ---------------------------------------------------------------
-    def recent_arcs(self) -> list[Path]:
-        raw = self.settings.value("arcs/recent")
-        items = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) and raw else []
-        return [Path(str(p)) for p in items][:RECENT_ARCS]
-
-    def _remember_arc(self, path: Path) -> None:
-        paths = [path, *(p for p in self.recent_arcs() if p != path)][:RECENT_ARCS]
-        self.settings.setValue("arcs/recent", [str(p) for p in paths])
-        self.arc_path = path
-        self._fill_recent()
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        paths = self.recent_arcs()
-        for path in paths:
-            action = self.recent_menu.addAction(path.name)
-            action.setToolTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_arc(p))
-        self.recent_menu.setEnabled(bool(paths))
-
-    def open_arc(self, path: Path | None = None) -> bool:
-        """Open an arc document (the JSON ``studio generate --trajectory`` reads)."""
-        if path is None:
-            start = str(self.arc_path.parent if self.arc_path else Path.home())
-            chosen, _ = QFileDialog.getOpenFileName(self, "Open arc", start, ARC_FILTER)
-            if not chosen:
-                return False
-            path = Path(chosen)
-        name = printable(path.name, 80)
-        try:
-            if path.suffix.lower() == ".json":
-                # A regular file within the cap only: a FIFO or a device never blocks.
-                raw = inputs.read_bytes(path, "arc file", MAX_ARC_BYTES)
-            else:  # a file the studio made along an arc carries it (as --trajectory reads)
-                data = state_file(path, "trajectory")
-        except BadInput as exc:
-            return self._arc_problem(f"Could not open the {one_line(exc)}")
-        try:
-            if path.suffix.lower() == ".json":
-                data = inputs.loads_json(raw, "it", max_bytes=MAX_ARC_BYTES)
-                if isinstance(data, dict) and "trajectory" in data:
-                    data = data["trajectory"]  # a --json result record or a sidecar
-            arc = Trajectory.from_dict(data)
-        except ValueError as exc:
-            return self._arc_problem(f"{name} is not an arc: {one_line(exc)}")
-        self.trajectory.load(arc)
-        self._remember_arc(path)
-        self.statusBar().showMessage(f"Opened the arc {name}", 6000)
-        return True
-
-    def save_arc(self, path: Path | None = None) -> bool:
-        """Write the arc as a document; asks where when ``path`` is None."""
-        arc = self.trajectory.document()
-        if arc is None:
-            return self._arc_problem("The arc has no keyframes to save yet")
-        if path is None:
-            start = self.arc_path or Path.home() / "arc.json"
-            chosen, _ = QFileDialog.getSaveFileName(self, "Save arc", str(start), ARC_FILTER)
-            if not chosen:
-                return False
-            path = Path(chosen)
-            if not path.suffix:
-                path = path.with_suffix(".json")
-        try:
-            with atomic_write(path, "w") as fh:
-                fh.write(arc.to_json(indent=2) + "\n")
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            return self._arc_problem(f"Could not save the arc to {path}: {reason}")
-        self._remember_arc(path)
-        self.statusBar().showMessage(f"Saved the arc to {path}", 6000)
-        return True
-
-    def _arc_problem(self, text: str) -> bool:
-        self.statusBar().showMessage(text, 10000)
-        self.arc_error = text
-        return False
-
     def _on_update(self, update: JobUpdate) -> None:
         if update.entry is not None:
             self.history_browser.add_entry(update.entry)
+        if update.event.is_final and update.job.id in self.export_after:
+            self.export_after.discard(update.job.id)
+            if update.entry is not None:  # deferred: the dialog must not nest in this slot
+                entry = update.entry
+                QTimer.singleShot(0, lambda: self.export_entries([entry]))
         if update.warning:
             self.statusBar().showMessage(update.warning, 10000)
         if update.event.kind is EventKind.FAILED:
@@ -586,16 +483,38 @@ class MainWindow(QMainWindow):
         artifact = panel.last_artifact
         if artifact is None:
             return
+        if panel.shows_a_draft():
+            self._export_full_clip(panel)
+            return
         suggested = str(
             Path(str(self.settings.value("export/folder", Path.home()))) / artifact.path.name
         )
-        target, _ = QFileDialog.getSaveFileName(self, "Export preview", suggested)
+        target, _ = QFileDialog.getSaveFileName(self, "Export clip", suggested)
         if target:
             try:
                 export_file(artifact.path, Path(target), embedded_payload(artifact), overwrite=True)
                 self.statusBar().showMessage(f"Exported {target}", 6000)
             except (OSError, ValueError) as exc:
                 QMessageBox.warning(self, "Export failed", str(exc))
+
+    def _export_full_clip(self, panel: GeneratorPanel) -> None:
+        """The preview on screen is a draft: the clip is made as Generate makes it (kept
+        in the history), and the export dialog opens when it is ready."""
+        try:
+            twin = panel.kept_twin(panel.build_request())
+        except (ValueError, OSError, HistoryError):
+            twin = None
+        if twin is not None and self.history is not None:
+            with contextlib.suppress(KeyError, HistoryError):
+                self.export_entries([self.history.get(twin)])
+                return
+        job = panel.generate()
+        if job is None:
+            return
+        self.export_after.add(job.id)
+        self.statusBar().showMessage(
+            "Making the full-quality clip (the preview is a draft); export opens when done", 8000
+        )
 
     def _export_current(self) -> None:
         chosen = self.history_browser.selected_entries()

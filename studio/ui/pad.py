@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from studio.emotion import Condition
 from studio.emotion.lexicon import entries
 from studio.ui import theme
-from studio.ui.condition_model import ConditionModel, display_name
+from studio.ui.condition_model import ConditionModel
 from studio.ui.trajectory_model import TrajectoryModel
 
 # Words drawn on the pad, in priority order: Russell's (1980) circumplex terms that the
@@ -75,6 +75,7 @@ NUDGE: Final = 0.05
 FINE: Final = 0.01
 COARSE: Final = 0.2
 MARGIN: Final = 34.0
+INSET: Final = 18.0  # the largest point's radius (16) and its outline
 
 
 class QtPad(QWidget):
@@ -126,14 +127,19 @@ class QtPad(QWidget):
         y = (self.height() - side) / 2
         return QRectF(x, y, side, side)
 
+    def field(self) -> QRectF:
+        """Where −1…+1 is drawn: inside the frame by the largest point's radius, so the
+        point (and its glow ring) stays inside the frame at the corners."""
+        return self.square().adjusted(INSET, INSET, -INSET, -INSET)
+
     def to_point(self, valence: float, arousal: float) -> QPointF:
-        r = self.square()
+        r = self.field()
         return QPointF(
             r.left() + (valence + 1) / 2 * r.width(), r.top() + (1 - arousal) / 2 * r.height()
         )
 
     def to_va(self, pos: QPointF) -> tuple[float, float]:
-        r = self.square()
+        r = self.field()
         v = (pos.x() - r.left()) / r.width() * 2 - 1
         a = 1 - (pos.y() - r.top()) / r.height() * 2
         return max(-1.0, min(1.0, v)), max(-1.0, min(1.0, a))
@@ -216,6 +222,7 @@ class QtPad(QWidget):
         self._paint_tint(p, r)
         p.setPen(QPen(QColor(t.pad_grid), 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
+        r = self.field()  # the rings and axes are on the value scale
         for k in (0.25, 0.5, 0.75, 1.0):  # circumplex rings at equal intensity steps
             p.drawEllipse(centre, r.width() / 2 * k, r.height() / 2 * k)
         for angle in range(0, 180, 45):
@@ -224,7 +231,7 @@ class QtPad(QWidget):
             p.drawLine(
                 QPointF(centre.x() - dx, centre.y() - dy), QPointF(centre.x() + dx, centre.y() + dy)
             )
-        self._paint_axes(p, r)
+        self._paint_axes(p, self.square())
         p.end()
         self._cache = (key, pixmap)
         return pixmap
@@ -347,12 +354,17 @@ class QtPad(QWidget):
         f = QFont(self.font())
         f.setBold(True)
         fm = QFontMetricsF(f)
-        name = display_name(c)
-        w = fm.horizontalAdvance(name) + 12
+        name = self.model.headline  # the panel's headline, held still while dragging
+        frame = self.square().adjusted(3, 3, -3, -3)
+        w = min(fm.horizontalAdvance(name) + 12, frame.width())
+        h = fm.height() + 6
         x = pt.x() + radius + 6
-        if x + w > self.width() - 2:
+        if x + w > frame.right():
             x = pt.x() - radius - 6 - w
-        return name, f, QRectF(x, pt.y() - fm.height() / 2 - 3, w, fm.height() + 6)
+        # Inside the frame at the corners too (beside the point, never half outside).
+        x = max(frame.left(), min(frame.right() - w, x))
+        y = max(frame.top(), min(frame.bottom() - h, pt.y() - h / 2))
+        return name, f, QRectF(x, y, w, h)
 
     def _paint_point(self, p: QPainter) -> None:
         t = theme.current()
@@ -367,9 +379,14 @@ class QtPad(QWidget):
         g2 = QColor(colour)
         g2.setAlphaF(0.0)
         glow.setColorAt(1, g2)
+        p.save()
+        clip = QPainterPath()
+        clip.addRoundedRect(self.square(), 8, 8)
+        p.setClipPath(clip)  # the glow fades at the frame, never spills over it
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(glow)
         p.drawEllipse(pt, radius * 2.2, radius * 2.2)
+        p.restore()
         p.setPen(QPen(QColor(t.text), 2))
         p.setBrush(colour)
         p.drawEllipse(pt, radius, radius)

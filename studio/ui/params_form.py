@@ -1,7 +1,8 @@
 """A form built from a generator's pydantic params model (``model_fields``).
 
 Literal / Enum → combo; int / float with ge/le → spin boxes; bool → check box; str → line
-edit (a text area for "text"/"prompt"); paths ("input", "audio", ``Path``) → file picker;
+edit (a text area for a field marked ``Role.MULTILINE``); ``Path`` and fields marked
+``Role.INPUT_FILE`` / ``Role.MODEL_REF`` → file picker;
 anything else → a line edit parsed as JSON. Optional fields get an "auto" state meaning
 "leave it to the generator". Descriptions become tooltips. Only values that differ from
 the model's defaults are returned, so a generator can tell what the artist chose.
@@ -336,6 +337,16 @@ class ParamsForm(QWidget):
     def reset(self) -> None:
         for name, editor in self.editors.items():
             editor.put(self.defaults[name])
+
+    def problem_field(self) -> str | None:
+        """The field the validation error is about (None: valid, or not one field's)."""
+        try:
+            self.model.model_validate(self.values())
+        except ValidationError as exc:
+            loc = exc.errors()[0]["loc"]
+            name = str(loc[0]) if loc else ""
+            return name if name in self.editors else None
+        return None
 
     def problem(self) -> str:
         """A one-line validation error, or "" when the values are valid."""

@@ -10,10 +10,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent, QValidator
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
+COMBO_CHARS = 8  # a combo's least width, in characters
 _NUMBER = re.compile(r"\s*([-+]?\d+(?:[.,]\d*)?)\s*")
 
 
@@ -22,6 +30,50 @@ def combo_data(combo: QComboBox) -> Any:
     if combo.currentIndex() < 0 or combo.count() == 0:
         return ""
     return combo.itemData(combo.currentIndex())
+
+
+def compact_combos(root: QWidget, chars: int = COMBO_CHARS) -> None:
+    """Let every combo under ``root`` be narrower than its longest item (the popup still
+    lists it in full), so one long choice cannot widen a form column."""
+    for combo in root.findChildren(QComboBox):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(chars)
+        combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" where it does not fit; the whole text is its tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.full_text = ""
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(
+            self.fontMetrics().horizontalAdvance("…") * 4, super().minimumSizeHint().height()
+        )
+
+    def sizeHint(self) -> QSize:
+        return QSize(
+            self.fontMetrics().horizontalAdvance(self.full_text) + 4, super().sizeHint().height()
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        self.setText(
+            self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, width)
+        )
 
 
 def select_data(combo: QComboBox, value: Any) -> bool:

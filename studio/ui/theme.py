@@ -8,11 +8,17 @@ chosen to stay distinguishable on both themes.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QApplication
 
+ARROW_PX = (16, 10)  # drawn at twice the 8×5 px shown, for high-density screens
 EMOTION_COLOURS: dict[str, str] = {
     "joy": "#f4c430",
     "trust": "#8cc63f",
@@ -92,7 +98,65 @@ def mixture_colour(mixture: dict[str, float] | object) -> QColor:
     return QColor.fromRgbF(r / total, g / total, b / total)
 
 
+_ARROW_DIR: Path | None = None
+
+
+def _arrow_files(t: Theme) -> dict[str, str]:
+    """Spin-box arrows as small PNG triangles in the theme's colours (style sheets take
+    images by file; the border trick drew them as bars under Fusion). Written once per
+    process into a private folder that goes at exit."""
+    global _ARROW_DIR
+    if _ARROW_DIR is None:
+        _ARROW_DIR = Path(tempfile.mkdtemp(prefix="emotion-studio-arrows-"))
+        atexit.register(shutil.rmtree, _ARROW_DIR, True)
+    files = {}
+    for name, up, colour in (
+        ("up", True, t.text),
+        ("down", False, t.text),
+        ("up-off", True, t.muted),
+        ("down-off", False, t.muted),
+    ):
+        path = _ARROW_DIR / f"{t.name}-{name}.png"
+        if not path.exists():
+            _triangle(up, colour).save(str(path))  # PNG, from the name
+        files[name] = path.as_posix()
+    check = _ARROW_DIR / "check.png"  # white on the accent, the same in both themes
+    if not check.exists():
+        _check_mark().save(str(check))
+    files["check"] = check.as_posix()
+    return files
+
+
+def _check_mark() -> QImage:
+    image = QImage(28, 28, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    p = QPainter(image)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(QColor("#ffffff"), 3.6)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    p.setPen(pen)
+    p.drawPolyline(QPolygonF([QPointF(6, 14.5), QPointF(11.5, 20), QPointF(22, 8)]))
+    p.end()
+    return image
+
+
+def _triangle(up: bool, colour: str) -> QImage:
+    w, h = ARROW_PX
+    image = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    p = QPainter(image)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(colour))
+    tip, base = (0.0, float(h)) if up else (float(h), 0.0)
+    p.drawPolygon(QPolygonF([QPointF(w / 2, tip), QPointF(w, base), QPointF(0, base)]))
+    p.end()
+    return image
+
+
 def _style_sheet(t: Theme) -> str:
+    arrows = _arrow_files(t)
     return f"""
     QWidget {{ font-size: 10pt; }}
     QMainWindow::separator {{ background: {t.border}; width: 1px; height: 1px; }}
@@ -122,16 +186,27 @@ def _style_sheet(t: Theme) -> str:
         border-bottom-right-radius: 4px; }}
     QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover, QSpinBox::down-button:hover,
     QDoubleSpinBox::down-button:hover {{ background: {t.border}; }}
-    QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ width: 0; height: 0;
-        border-left: 4px solid transparent; border-right: 4px solid transparent;
-        border-bottom: 5px solid {t.text}; }}
-    QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ width: 0; height: 0;
-        border-left: 4px solid transparent; border-right: 4px solid transparent;
-        border-top: 5px solid {t.text}; }}
+    QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ image: url({arrows["up"]});
+        width: 8px; height: 5px; }}
+    QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ image: url({arrows["down"]});
+        width: 8px; height: 5px; }}
     QSpinBox::up-arrow:disabled, QDoubleSpinBox::up-arrow:disabled {{
-        border-bottom-color: {t.muted}; }}
+        image: url({arrows["up-off"]}); }}
     QSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:disabled {{
-        border-top-color: {t.muted}; }}
+        image: url({arrows["down-off"]}); }}
+    QComboBox {{ padding-right: 20px; }}
+    QComboBox::drop-down {{ subcontrol-origin: padding; subcontrol-position: top right;
+        width: 18px; border: none; border-top-right-radius: 4px;
+        border-bottom-right-radius: 4px; }}
+    QComboBox::down-arrow {{ image: url({arrows["down"]}); width: 8px; height: 5px; }}
+    QComboBox::down-arrow:disabled {{ image: url({arrows["down-off"]}); }}
+    QCheckBox::indicator {{ width: 14px; height: 14px; border: 1px solid {t.muted};
+        border-radius: 3px; background: {t.base}; }}
+    QCheckBox::indicator:hover {{ border-color: {t.accent}; }}
+    QCheckBox::indicator:checked {{ background: {t.accent}; border-color: {t.accent};
+        image: url({arrows["check"]}); }}
+    QCheckBox::indicator:disabled {{ border-color: {t.border}; background: {t.alt_base}; }}
+    QCheckBox::indicator:checked:disabled {{ background: {t.border}; }}
     QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus,
     QPlainTextEdit:focus {{ border-color: {t.accent}; }}
     QTabWidget::pane {{ border: 1px solid {t.border}; border-radius: 6px; top: -1px; }}

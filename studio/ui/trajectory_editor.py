@@ -8,10 +8,13 @@ show valence and arousal over time as generators will follow them.
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetricsF,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -116,6 +119,63 @@ class QtTimeline(QWidget):
         else:
             super().keyPressEvent(event)
 
+    def ticks(self) -> list[float]:
+        """The ruler's times: a round step, at most a dozen marks."""
+        dur = self.model.duration
+        step = next(s for s in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600) if dur / s <= 12)
+        return [i * step for i in range(int(dur / step + 1e-9) + 1)]
+
+    def label_font(self) -> QFont:
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.85))
+        return f
+
+    def label_boxes(
+        self,
+    ) -> tuple[list[tuple[QRectF, str]], list[tuple[QRectF, str]], list[tuple[QRectF, str, str]]]:
+        """Where the ruler's times, the keyframes' names and the legend go: all inside the
+        widget (the first and last are not cut in half at the edges), names shortened
+        ("…") to the room between neighbours, the legend only where no name is."""
+        fm = QFontMetricsF(self.label_font())
+        width, top, bottom = float(self.width()), 22.0, self.height() - 22.0
+
+        def inside(box: QRectF) -> QRectF:
+            box.moveLeft(max(1.0, min(width - 1.0 - box.width(), box.left())))
+            return box
+
+        def centred(x: float, text: str, y: float) -> QRectF:
+            w = fm.horizontalAdvance(text) + 6
+            return inside(QRectF(x - w / 2, y, w, fm.height() + 2))
+
+        ticks = [(centred(self.x_of(k), f"{k:g}s", bottom + 2), f"{k:g}s") for k in self.ticks()]
+        xs = [self.x_of(kf.time) for kf in self.model.keyframes]
+        names: list[tuple[QRectF, str]] = []
+        for i, kf in enumerate(self.model.keyframes):
+            gaps = [abs(xs[i] - xs[j]) for j in (i - 1, i + 1) if 0 <= j < len(xs)]
+            room = max(48.0, min(gaps, default=width) - 8)
+            text = fm.elidedText(display_name(kf.condition), Qt.TextElideMode.ElideRight, room)
+            names.append((centred(xs[i], text, top - fm.height() - 2), text))
+        legend = self._legend(fm, [box for box, _ in names], width)
+        return ticks, names, legend
+
+    def _legend(
+        self, fm: QFontMetricsF, taken: list[QRectF], width: float
+    ) -> list[tuple[QRectF, str, str]]:
+        items = (("— valence", "#f4c430"), ("— arousal", "#e0453a"))
+        sizes = [fm.horizontalAdvance(text) + 6 for text, _ in items]
+        span = sum(sizes) + 10
+        # The right end first, then the left end, then the middle of a gap between names.
+        ordered = sorted(taken, key=lambda b: b.left())
+        gaps = [(a.right() + b.left()) / 2 - span / 2 for a, b in itertools.pairwise(ordered)]
+        for left in (width - PAD_X - span, PAD_X, *gaps):
+            boxes, x = [], left
+            for (text, colour), w in zip(items, sizes, strict=True):
+                boxes.append((QRectF(x, 2, w, fm.height() + 2), text, colour))
+                x += w + 10
+            if not any(b.intersects(n) for b, _, _ in boxes for n in taken):
+                return boxes
+        return []  # the names matter more
+
     def paintEvent(self, event: QPaintEvent) -> None:
         t = theme.current()
         p = QPainter(self)
@@ -123,21 +183,15 @@ class QtTimeline(QWidget):
         p.fillRect(self.rect(), QColor(t.base))
         top, bottom = 22.0, self.height() - 22.0
         mid = (top + bottom) / 2
-        f = QFont(self.font())
-        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.85))
-        p.setFont(f)
-        # time ruler
-        p.setPen(QPen(QColor(t.pad_grid), 1))
+        p.setFont(self.label_font())
         dur = self.model.duration
-        step = next(s for s in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600) if dur / s <= 12)
-        k = 0.0
-        while k <= dur + 1e-9:
-            x = self.x_of(k)
+        ticks, names, legend = self.label_boxes()
+        for (box, text), time in zip(ticks, self.ticks(), strict=True):
+            x = self.x_of(time)
             p.setPen(QPen(QColor(t.pad_grid), 1))
             p.drawLine(QPointF(x, top), QPointF(x, bottom))
             p.setPen(QColor(t.muted))
-            p.drawText(QRectF(x - 20, bottom + 2, 40, 18), Qt.AlignmentFlag.AlignCenter, f"{k:g}s")
-            k += step
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         p.setPen(QPen(QColor(t.pad_grid), 1, Qt.PenStyle.DashLine))
         p.drawLine(QPointF(PAD_X, mid), QPointF(self.width() - PAD_X, mid))
         frames = self.model.keyframes
@@ -157,19 +211,9 @@ class QtTimeline(QWidget):
                 p.setPen(QPen(QColor(colour), 1.6))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawPath(path)
-            # The legend goes where no keyframe's name is (names matter more).
-            fm = p.fontMetrics()
-            names = []
-            for frame in frames:
-                half = fm.horizontalAdvance(display_name(frame.condition)) / 2 + 8
-                names.append(QRectF(self.x_of(frame.time) - half, top - 18, 2 * half, 16))
-            for i, (colour, text) in enumerate(
-                (("#f4c430", "— valence"), ("#e0453a", "— arousal"))
-            ):
-                box = QRectF(self.width() - PAD_X - 160 + 80 * i, 2, 80, 18)
-                if not any(box.intersects(n) for n in names):
-                    p.setPen(QColor(colour))
-                    p.drawText(box, Qt.AlignmentFlag.AlignLeft, text)
+            for box, text, colour in legend:
+                p.setPen(QColor(colour))
+                p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         else:
             p.setPen(QColor(t.muted))
             p.drawText(
@@ -188,12 +232,9 @@ class QtTimeline(QWidget):
             )
             p.setBrush(fill)
             p.drawEllipse(QPointF(x, mid), 7, 7)
+            box, text = names[i]
             p.setPen(QColor(t.text))
-            p.drawText(
-                QRectF(x - 60, top - 18, 120, 16),
-                Qt.AlignmentFlag.AlignCenter,
-                display_name(kf.condition),
-            )
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         x = self.x_of(self.cursor_time)
         p.setPen(QPen(QColor(t.accent), 1.5))
         p.drawLine(QPointF(x, top - 2), QPointF(x, bottom + 2))

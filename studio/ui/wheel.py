@@ -33,6 +33,7 @@ from studio.ui.condition_model import ConditionModel
 
 STEP: Final = 0.05
 INNER: Final = 0.16  # hub radius as a share of the wheel radius
+LABEL_GAP: Final = 6.0  # between a petal's tip and its name
 SPAN: Final = math.radians(40)  # angular width of a petal (45° apart, a small gap)
 
 
@@ -89,8 +90,21 @@ class QtWheel(QWidget):
         self.update()
 
     # -- geometry -------------------------------------------------------------------------
+    def _label_font(self) -> QFont:
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.9))
+        return f
+
     def radius(self) -> float:
-        return max(20.0, min(self.width(), self.height()) / 2 - 36)
+        """As large as the widget allows with the petal names around it: the names beside
+        the wheel need their width, the ones above and below only a line."""
+        f = self._label_font()
+        f.setBold(True)
+        fm = QFontMetricsF(f)
+        widest = max(fm.horizontalAdvance(p.display_name) for p in PRIMARIES)
+        across = self.width() / 2 - widest - LABEL_GAP - 2
+        down = self.height() / 2 - fm.height() - LABEL_GAP - 2
+        return max(20.0, min(across, down))
 
     def centre(self) -> QPointF:
         return QPointF(self.width() / 2, self.height() / 2)
@@ -232,18 +246,19 @@ class QtWheel(QWidget):
 
     def _paint_labels(self, p: QPainter) -> None:
         t = theme.current()
-        f = QFont(self.font())
-        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.9))
+        f = self._label_font()
         fm = QFontMetricsF(f)
         c, big = self.centre(), self.radius()
         for i, prim in enumerate(PRIMARIES):
             a = self.angle_of(i)
-            r = big + 16
-            x, y = c.x() + r * math.cos(a), c.y() - r * math.sin(a)
             level = self.levels.get(prim.id, 0.0)
             f.setBold(level > 0)
             p.setFont(f)
             w = QFontMetricsF(f).horizontalAdvance(prim.display_name) + 4  # bold is wider
+            # The name's near edge just past the petal's tip, in the petal's direction.
+            r = big + LABEL_GAP
+            x = c.x() + r * math.cos(a) + w / 2 * math.cos(a)
+            y = c.y() - r * math.sin(a) - fm.height() / 2 * math.sin(a)
             box = QRectF(x - w / 2, y - fm.height() / 2, w, fm.height())
             box.moveLeft(max(1.0, min(self.width() - w - 1, box.left())))
             p.setPen(QColor(t.text if level > 0 else t.muted))

@@ -260,16 +260,19 @@ def test_a_lost_worker_is_stopped_so_its_replacement_can_start(tmp_path: Path) -
 def test_a_result_of_several_files_is_refused_without_writing_any(tmp_path: Path) -> None:
     """The session commits one staged file per line: companions a worker sends back are
     not written beside the output (where a failed line would leave them)."""
-    from studio.batch.cluster import _Dispatch, ray_module
+    from studio.batch.cluster import LineResult, _Dispatch, ray_module
     from studio.batch.lines import read_lines
+    from studio.plugins import Artifact
+    from studio.plugins.outcome import Made
 
     registry = fakes.registry("music")
     src = write_jsonl(tmp_path / "b.jsonl", [{"kind": "music", "out": "cues/a.mid"}])
     (line,) = read_lines(registry, src, tmp_path / "out")
     got: list[object] = []
     dispatch = _Dispatch(ray_module(), registry, [line], lambda *a: got.append(a[2]), print)
-    files = [("a.mid", b"MThd"), ("a.mid.lab", b"labels")]
-    dispatch._finish(line, ("ok", files, {"generator": "music"}, 0.5), "node CPU")
+    files = (("a.mid", b"MThd"), ("a.mid.lab", b"labels"))
+    made = Made(Artifact((Path("a.mid"), Path("a.mid.lab")), {"generator": "music"}))
+    dispatch._finish(line, LineResult(made, 0.5, files), "node CPU")
     assert got == [
         "music made 2 files (a.mid, a.mid.lab); a line on a Ray cluster may make one "
         "(run this batch with --jobs)"

@@ -321,3 +321,13 @@ def test_sweep_takes_only_dominance_of_the_emotion_options(
         main(["sweep", "--help"])
     out = capsys.readouterr().out
     assert "--dominance" in out and "--valence" not in out and "--trajectory" not in out
+
+
+def test_version_is_the_packaged_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"studio {pyproject['project']['version']}"

@@ -65,11 +65,10 @@ def test_frozen() -> None:
 
 def test_mixture_to_vad_formula() -> None:
     c = Condition.from_mixture({"joy": 0.5, "trust": 0.5}, 0.6)
-    from studio.emotion import BY_ID
+    from studio.emotion import FULL_INTENSITY
 
-    expected = [
-        0.6 * (0.5 * j + 0.5 * t) for j, t in zip(BY_ID["joy"].vad, BY_ID["trust"].vad, strict=True)
-    ]
+    joy, trust = FULL_INTENSITY["joy"], FULL_INTENSITY["trust"]
+    expected = [0.6 * (0.5 * j + 0.5 * t) for j, t in zip(joy, trust, strict=True)]
     assert c.vad == pytest.approx(expected)
     assert c.name == "love"
 
@@ -98,9 +97,10 @@ def test_round_trip_mixture_vad_mixture(mix: dict[str, float], intensity: float)
     mix2, intensity2 = vad_to_mixture(vad)
     vad2 = mixture_to_vad(mix2, intensity2)
     # Eight prototypes in three dimensions: the forward map is not invertible, so the
-    # inverse lands on the nearest blend it can explain. Worst case measured over the
-    # cube: 0.52 (blends of primaries far apart on the wheel, e.g. joy + anger).
-    assert math.dist(vad, vad2) <= 0.55
+    # inverse lands on the nearest blend it can explain. Worst case measured over 20 000
+    # random blends since each primary reaches the rim at full intensity: 0.59 (fear +
+    # surprise at intensity 0.99, two primaries whose rim points lie far apart).
+    assert math.dist(vad, vad2) <= 0.62
     assert sum(mix2.values()) == pytest.approx(1.0)
     if len(mix) == 1:
         (pid,) = mix

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from studio.emotion import DYADS, PRIMARIES, Condition, name_state
-from studio.emotion.naming import STRONG_FROM, WEAK_BELOW
+from studio.emotion.naming import CONFLICT_HOLD, CONFLICT_SHARE, STRONG_FROM, WEAK_BELOW
 
 DYAD_TABLE = [
     ("joy", "trust", "love"),
@@ -71,6 +71,21 @@ def test_opposites_are_conflicts_not_dyads(p) -> None:  # type: ignore[no-untype
     assert name.endswith("conflict")
     assert p.id in name and p.opposite in name
     assert name not in {n for _, _, n in DYAD_TABLE}
+
+
+@pytest.mark.parametrize("p", PRIMARIES, ids=lambda p: p.id)
+def test_conflict_only_where_opposites_really_balance(p) -> None:  # type: ignore[no-untyped-def]
+    """Plutchik's opposites are a conflict only when neither clearly leads and the pair is
+    most of the mixture; otherwise the leading primary names the state."""
+    lead = 1.0 / (1.0 + CONFLICT_SHARE) + 0.02  # just past the balance band
+    assert name_state({p.id: lead, p.opposite: 1 - lead}, 0.6) == p.id
+    share = 0.5 * (1 + CONFLICT_HOLD) / 2  # each of the pair; the pair holds (1 + hold) / 2
+    rest = 1 - 2 * share
+    third = next(q.id for q in PRIMARIES if q.id not in (p.id, p.opposite))
+    mixture = {p.id: share, p.opposite: share, third: rest}
+    assert name_state(mixture, 0.6).endswith("conflict")
+    loose = {p.id: 0.34, p.opposite: 0.33, third: 0.33}  # the pair holds two thirds
+    assert not name_state(loose, 0.6).endswith("conflict")
 
 
 def test_neutral_near_origin() -> None:

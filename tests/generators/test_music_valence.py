@@ -49,9 +49,7 @@ def _cues(tmp: Path, valence: float, seed: int) -> dict[str, float]:
     )
     pitched = [n for i in pm.instruments if not i.is_drum for n in i.notes]
     ratios = [
-        (a.end - a.start) / (b.start - a.start)
-        for a, b in pairwise(melody)
-        if b.start > a.start
+        (a.end - a.start) / (b.start - a.start) for a, b in pairwise(melody) if b.start > a.start
     ]
     consonant = pairs = 0
     for t in np.arange(0.0, pm.get_end_time(), 0.1):

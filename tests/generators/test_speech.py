@@ -11,6 +11,7 @@ import pytest
 import soundfile
 
 from generators.speech import SpeechGenerator
+from generators.speech import prosody as speech_prosody
 from generators.speech import tags as speech_tags
 from generators.speech.assemble import PEAK_DBFS
 from studio.cli import main as cli_main
@@ -240,11 +241,13 @@ def test_joins_are_click_free_and_level_continuous(tmp_path: Path) -> None:
     assert abs(level(segs[0]) - level(segs[1])) < 3.0
 
 
-def test_trajectory_follows_output_time(tmp_path: Path) -> None:
+def test_trajectory_is_stretched_over_the_line(tmp_path: Path) -> None:
+    """A 20 s arc on a ~4 s line: the arc's whole course is heard (joy at the start, sadness
+    by the end), and the metadata says how it was laid onto the line."""
     arc = Trajectory.of(
         [
             (0.0, Condition.from_mixture({"joy": 1.0}, 0.8)),
-            (4.0, Condition.from_mixture({"sadness": 1.0}, 0.8)),
+            (20.0, Condition.from_mixture({"sadness": 1.0}, 0.8)),
         ],
         interpolation="linear",
     )
@@ -254,8 +257,44 @@ def test_trajectory_follows_output_time(tmp_path: Path) -> None:
     assert len(log) == 3
     shifts = [row["f0_shift"] for row in log]
     assert shifts[0] > shifts[1] > shifts[2]
-    assert art.features["duration_s"] > 4.0  # past the end, the last keyframe holds
+    duration = art.features["duration_s"]
+    assert duration < 8.0
+    mapping = art.metadata["arc_mapping"]
+    assert mapping["mode"] == "stretched"
+    assert mapping["arc_seconds"] == 20.0
+    assert mapping["media_seconds"] == pytest.approx(duration, abs=0.01)
+    anchors = np.array(mapping["anchors"])
+    assert anchors[0].tolist() == [0.0, 0.0] and anchors[-1, 1] == 20.0
+    assert np.all(np.diff(anchors, axis=0) >= 0)  # both clocks run forwards together
+    # Each sentence starts where the anchors put it on the arc: the third one well past
+    # the arc's middle, although it begins under 3 s into the line.
+    for row in log:
+        at = float(np.interp(row["start"], anchors[:, 0], anchors[:, 1]))
+        want = speech_prosody.controls(arc.at(at))["f0_shift"]
+        assert row["f0_shift"] == pytest.approx(want, abs=1e-3)
+    assert np.interp(log[2]["start"], anchors[:, 0], anchors[:, 1]) > 10.0 > log[2]["start"]
     assert art.metadata["speech"]["segments"][0]["condition"]["mixture"] == {"joy": 1.0}
+
+
+def test_arc_length_does_not_change_the_line(tmp_path: Path) -> None:
+    """Stretched, not clocked: the same arc given over 2 s or 60 s says the line the same
+    way (the arc's shape over the line is what counts)."""
+
+    def arc(seconds: float) -> Trajectory:
+        return Trajectory.of(
+            [
+                (0.0, Condition.from_mixture({"anger": 1.0})),
+                (seconds, Condition.from_mixture({"sadness": 1.0})),
+            ]
+        )
+
+    text = "Open the door. Leave it open."
+    short = _say(tmp_path, text, name="short", trajectory=arc(2.0))
+    long = _say(tmp_path, text, name="long", trajectory=arc(60.0))
+    a, _ = soundfile.read(short.path)
+    b, _ = soundfile.read(long.path)
+    assert a.shape == b.shape and np.max(np.abs(a - b)) < 1e-3
+    assert long.metadata["arc_mapping"]["arc_seconds"] == 60.0
 
 
 def test_seed_changes_the_take_but_not_the_words(tmp_path: Path) -> None:
@@ -301,6 +340,56 @@ def test_cli_generate_with_emotion_and_tags(tmp_path: Path, capsys: Any) -> None
     capsys.readouterr()
     assert cli_main([*base, "--text", "[fearr] Who?"]) == 2
     assert "did you mean fear" in capsys.readouterr().err
+
+
+def _praat_f0_st(path: Path) -> tuple[float, float]:
+    """Median and SD of F0 in semitones (re 100 Hz) by Praat's pitch tracker."""
+    import parselmouth
+
+    pitch = parselmouth.Sound(str(path)).to_pitch(pitch_floor=60.0, pitch_ceiling=500.0)
+    hz = pitch.selected_array["frequency"]
+    st = 12.0 * np.log2(hz[hz > 0] / 100.0)
+    return float(np.median(st)), float(np.std(st))
+
+
+@pytest.mark.parametrize("text", ["I found the letter on the table.", "Thank you."])
+def test_sadness_and_anger_keep_their_pitch_on_a_short_sentence(tmp_path: Path, text: str) -> None:
+    """At full intensity, sadness is clearly lower than neutral and less varied, anger
+    higher and more varied (Juslin & Laukka 2003, F0 level and variability rows), on a
+    short sentence as on a long one."""
+    takes = {
+        name: _praat_f0_st(_say(tmp_path, text, cond, name=name).path)
+        for name, cond in (
+            ("neutral", Condition.neutral()),
+            ("sadness", Condition.from_mixture({"sadness": 1.0}, 1.0)),
+            ("anger", Condition.from_mixture({"anger": 1.0}, 1.0)),
+        )
+    }
+    (n_level, n_sd), (s_level, s_sd), (a_level, a_sd) = takes.values()
+    assert s_level <= n_level - 3.0
+    assert s_sd < n_sd
+    assert a_level >= n_level + 2.5
+    assert a_sd > n_sd
+
+
+def test_cli_says_how_the_arc_was_laid_onto_the_line(tmp_path: Path, capsys: Any) -> None:
+    arc = Trajectory.of(
+        [
+            (0.0, Condition.from_mixture({"joy": 1.0})),
+            (20.0, Condition.from_mixture({"anger": 1.0})),
+        ]
+    )
+    path = tmp_path / "arc.json"
+    path.write_text(arc.to_json())
+    out = tmp_path / "line.wav"
+    args = ["generate", "speech", "--no-history", "-o", str(out), "--trajectory", str(path)]
+    assert cli_main([*args, "--text", "Wait for me."]) == 0
+    wrote = capsys.readouterr().out
+    assert "(trajectory, 20 s arc stretched onto " in wrote
+    assert cli_main(["inspect", str(out)]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0].startswith("trajectory over 20 s")
+    assert shown[1].startswith("arc mapping: 20 s arc stretched onto ")
 
 
 # -- quality first: neutral is Piper's own take ---------------------------------------------

@@ -135,6 +135,57 @@ def test_expression_follows_a_trajectory(tmp_path: Path, voice_wav: Path) -> Non
     assert tracks["AU15"][-1] > 0.4 > tracks["AU15"][0]
 
 
+def test_a_long_arc_is_stretched_over_the_recording(tmp_path: Path, voice_wav: Path) -> None:
+    """A 20 s arc on a 1.6 s recording: the face goes the whole way (joy to sadness), and
+    the metadata says how the arc was laid onto the clip."""
+    arc = Trajectory.of(
+        [
+            (0.0, Condition.from_mixture({"joy": 1.0})),
+            (20.0, Condition.from_mixture({"sadness": 1.0})),
+        ]
+    )
+    request = Request(
+        "talking-head",
+        tmp_path / "arc.mp4",
+        trajectory=arc,
+        params={"size": 256, "audio": str(voice_wav)},
+    )
+    meta = TalkingHeadGenerator().generate(request).metadata
+    tracks = meta["talking_head"]["tracks"]
+    assert tracks["AU12"][0] > 0.5 > tracks["AU12"][-1]
+    assert tracks["AU15"][-1] > 0.4 > tracks["AU15"][0]
+    mapping = meta["arc_mapping"]
+    assert mapping["mode"] == "stretched" and mapping["by"] == "recording length"
+    assert mapping["arc_seconds"] == 20.0 and mapping["media_seconds"] == pytest.approx(1.6)
+
+
+def test_text_and_arc_map_the_face_as_the_voice(tmp_path: Path) -> None:
+    """With --text the face is at the same point of the arc as the voice on every frame:
+    it takes the speech plugin's own anchors."""
+    from generators.speech import SpeechGenerator
+
+    arc = Trajectory.of(
+        [
+            (0.0, Condition.from_mixture({"anger": 1.0})),
+            (30.0, Condition.from_mixture({"joy": 1.0})),
+        ]
+    )
+    text = "Stop that now. Well, all right then."
+    params = {"size": 256, "text": text}
+    face = TalkingHeadGenerator().generate(
+        Request("talking-head", tmp_path / "t.mp4", trajectory=arc, params=params, seed=5)
+    )
+    voice = SpeechGenerator().generate(
+        Request("speech", tmp_path / "v.wav", trajectory=arc, params={"text": text}, seed=5)
+    )
+    mapped, spoken = face.metadata["arc_mapping"], voice.metadata["arc_mapping"]
+    assert mapped["by"] == "spoken phonemes"
+    assert mapped["anchors"] == spoken["anchors"]
+    assert mapped["arc_seconds"] == 30.0
+    tracks = face.metadata["talking_head"]["tracks"]
+    assert tracks["AU4"][0] > 0.5 and tracks["AU12"][-1] > 0.5  # the whole arc, anger to joy
+
+
 def test_expression_and_head_motion_scale_separately(tmp_path: Path, voice_wav: Path) -> None:
     still = _generate(tmp_path, voice_wav, head_motion=0, expression=0).metadata["talking_head"]
     assert max(abs(v) for v in still["tracks"]["yaw"]) == 0

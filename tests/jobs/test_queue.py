@@ -132,7 +132,7 @@ def test_progress_is_monotonic(make_queue, tmp_path: Path) -> None:
 
 
 def test_backwards_progress_is_clamped(tmp_path: Path) -> None:
-    job = Job(_request(tmp_path), ECHO, None, lambda _job: False)
+    job = Job(_request(tmp_path), ECHO, lambda _job: False)
     job.record(JobEvent(EventKind.QUEUED, job.id))
     assert job.record(JobEvent(EventKind.PROGRESS, job.id, 0.2)) is None  # not started yet
     job.record(JobEvent(EventKind.STARTED, job.id))
@@ -229,24 +229,6 @@ def test_spec_that_fails_to_import_fails_the_job(make_queue, tmp_path: Path) -> 
     assert job.error is not None
     assert job.error.startswith("failed to import studio.plugins.no_such_module:Gen: ")
     assert q.submit(_request(tmp_path, "ok.json"), ECHO).wait(WAIT) is JobState.FINISHED
-
-
-def test_supersede_lets_only_the_newest_preview_finish(make_queue, tmp_path: Path) -> None:
-    q = make_queue()
-    seen = Recorder()
-    q.subscribe(seen)
-    jobs = [
-        q.supersede(_request(tmp_path, f"p{i}.json", steps=20, step_seconds=0.01), ECHO)
-        for i in range(5)
-    ]
-    assert jobs[-1].wait(WAIT) is JobState.FINISHED
-    for job in jobs[:-1]:
-        assert job.wait(WAIT) is JobState.CANCELLED
-        assert seen.wait_end(job)[-1].message == "superseded"
-    assert seen.wait_end(jobs[-1])[-1].kind is EventKind.FINISHED
-    assert [p.name for p in tmp_path.glob("p*.json")] == ["p4.json"]
-    other = q.submit(_request(tmp_path, "other.json"), ECHO, key="thumbnail")
-    assert other.wait(WAIT) is JobState.FINISHED  # another key is untouched
 
 
 def test_subscribers_get_events_in_order_and_can_leave(make_queue, tmp_path: Path) -> None:

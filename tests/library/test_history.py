@@ -430,3 +430,16 @@ def test_name_search_also_finds_the_word_the_user_typed(hist: History, out: Path
     assert ids(hist.list(name="SERENE")) == [entry.id]
     assert ids(hist.list(name=serene.name)) == [entry.id]
     assert hist.count(name="serene") == 1
+
+
+def test_restore_puts_a_deleted_entry_back_as_it_was(
+    hist: History, out: Path, populated: dict[str, Entry]
+) -> None:
+    made = populated
+    sad = hist.delete(made["sad"].id, delete_files=False)
+    newer = hist.record(make_artifact(out, "later"))
+    back = hist.restore(sad)
+    assert back == sad  # the same id, time, state, files and request
+    assert ids(hist.list()) == [newer.id, made["arc"].id, made["calm"].id, sad.id, made["joy"].id]
+    with pytest.raises(HistoryError):
+        hist.restore(sad)  # its id is taken: never two rows for one

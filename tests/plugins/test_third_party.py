@@ -68,10 +68,11 @@ def test_command_options_help_generate_inspect_and_history(site: Path, tmp_path:
     assert "palette" in [g["id"] for g in json.loads(listed.stdout)["generators"]]
     helped = studio(site, "generate", "--help")
     assert "--swatches" in helped.stdout and "palette: how many colours" in helped.stdout
+    assert "--gaps, --no-gaps" in helped.stdout  # a bool option is a switch
 
     out = tmp_path / "joy.png"
     made = studio(
-        site, "generate", "palette", "--emotion", "joy", "--swatches", "7",
+        site, "generate", "palette", "--emotion", "joy", "--swatches", "7", "--gaps",
         "--caption", "morning", "-o", str(out), "--json",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
@@ -79,6 +80,7 @@ def test_command_options_help_generate_inspect_and_history(site: Path, tmp_path:
     assert record["condition"]["name"] == "joy" and len(record["features"]["colours"]) == 7
     state = read_state(out)  # embedded in the PNG, as for every generator
     assert state["generator"] == "palette" and state["params"]["swatches"] == 7
+    assert state["params"]["gaps"] is True
     assert state["palette"] == {"caption": "morning"}
     shown = studio(site, "inspect", str(out))
     assert shown.returncode == 0 and "generator: palette" in shown.stdout
@@ -97,7 +99,7 @@ def test_batch_lines_and_resume(site: Path, tmp_path: Path) -> None:
         "\n".join(
             json.dumps(line)
             for line in (
-                {"kind": "palette", "emotion": "anger", "swatches": 3},
+                {"kind": "palette", "emotion": "anger", "swatches": 3, "gaps": True},
                 {"kind": "palette", "word": "serene", "param": {"caption": "lake"}},
             )
         ),

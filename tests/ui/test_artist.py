@@ -245,11 +245,11 @@ def test_quitting_during_a_generation_asks(
     job = panel.generate()
     asked: list[str] = []
 
-    def answer(*args: Any, **kwargs: Any) -> Any:
-        asked.append(args[2])
-        return QMessageBox.StandardButton.No
+    def answer(box: QMessageBox) -> int:
+        asked.append(box.text())
+        return int(QMessageBox.StandardButton.No.value)  # no button clicked: not Yes
 
-    monkeypatch.setattr(QMessageBox, "question", answer)
+    monkeypatch.setattr(QMessageBox, "exec", answer)
     assert not window.close()
     assert asked and "1 generation is still running" in asked[0]
     assert not window.bridge.closed and not job.state.is_final
@@ -374,19 +374,24 @@ def test_delete_asks_counts_and_can_be_undone(
     assert not doomed.path.exists()
 
 
-def test_long_job_names_wrap_in_a_narrow_dock(make_window: Any, qtbot: Any) -> None:
+def test_long_job_names_are_elided_with_the_whole_name_as_tooltip(
+    make_window: Any, qtbot: Any
+) -> None:
     window = _manual(make_window())
     panel = window.panels["echo"]
-    title = "Audio for music-20261130-011330-4091f6.mid"
+    title = "Audio for music-20261130-011330-4091f6.mid · joy → sadness → calm → fury"
     row = window.jobs_panel.add(panel.generate(), title)
     window.docks["jobs"].raise_()
-    window.jobs_panel.resize(220, 400)
+    window.resize(1280, 720)
     window.show()
     qtbot.waitExposed(window)
-    assert row.title.text() == title and row.title.wordWrap()
+    qtbot.waitUntil(lambda: row.title.text() != title)
     fm = row.title.fontMetrics()
-    lines = row.title.heightForWidth(160) // fm.lineSpacing()
-    assert lines >= 2  # the whole name, on two lines
+    assert row.title.text().endswith("…") and row.title.toolTip() == title
+    assert fm.horizontalAdvance(row.title.text()) <= row.title.width()
+    assert row.title.height() >= fm.height()  # one whole line, not half of two
+    right = row.title.mapTo(window.jobs_panel.list.viewport(), row.title.rect().topRight()).x()
+    assert right <= window.jobs_panel.list.viewport().width()
     wait_final(qtbot, row.job)
 
 

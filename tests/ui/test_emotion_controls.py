@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -203,3 +204,28 @@ def test_model_refuses_non_finite_values_and_keeps_its_state(bad: float) -> None
     with pytest.raises(ValueError, match="finite"):
         model.set_intensity(bad)
     assert model.condition == before
+
+
+def test_the_headline_holds_still_while_a_drag_wobbles_over_a_boundary(qtbot: Any) -> None:
+    """A hand never drags in a straight line: a pointer wobbling a pixel across a region
+    boundary flips the plain name every time, the headline once at most."""
+    from studio.emotion import Condition
+    from studio.ui.condition_model import ConditionModel
+
+    model = ConditionModel()
+    arousal = 0.3
+    steps = [i / 400 for i in range(-400, 401)]
+    names = [Condition.from_vad(v, arousal, 0.0).name for v in steps]
+    edge = next(v for v, a, b in zip(steps[1:], names, names[1:], strict=False) if a != b)
+    model.begin_drag()
+    shown, plain = [], []
+    for k in range(40):  # ±0.004 around the boundary: about a pixel on a 500 px pad
+        model.set_vad(edge + (0.004 if k % 2 else -0.004), arousal)
+        shown.append(model.headline)
+        plain.append(model.condition.name)
+    model.end_drag()
+    changes = sum(a != b for a, b in itertools.pairwise(shown))
+    assert sum(a != b for a, b in itertools.pairwise(plain)) > 10
+    assert changes == 0
+    model.set_word("melancholy")  # any other way of changing it shows its own name
+    assert model.headline == model.condition.title

@@ -125,7 +125,7 @@ def test_live_drag_never_cancels_a_rendering_preview_and_the_newest_wins(
 
 
 def test_draft_previews_are_small_and_refined_at_rest() -> None:
-    from studio.ui.generator_panel import draft_size
+    from studio.ui.requests import draft_size
 
     assert draft_size("1024") == "256x256"
     assert draft_size("1024x512") == "256x128"

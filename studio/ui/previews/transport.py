@@ -37,6 +37,9 @@ class Transport(QWidget):
         self.slider.sliderMoved.connect(lambda ms: player.setPosition(ms))
         self.time = QLabel("0:00 / 0:00")
         self.time.setObjectName("muted")
+        # The label follows the handle at once (the player reports its new position later,
+        # and not at all while paused on some platforms).
+        self.slider.valueChanged.connect(self._show_time)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.play)
@@ -53,14 +56,17 @@ class Transport(QWidget):
         elif self.before_play is None or self.before_play():
             self.player.play()
 
+    def _show_time(self, ms: int) -> None:
+        self.time.setText(f"{clock(ms)} / {clock(self.player.duration())}")
+
     def _duration(self, ms: int) -> None:
         self.slider.setRange(0, ms)
-        self.time.setText(f"{clock(self.player.position())} / {clock(ms)}")
+        self.time.setText(f"{clock(self.slider.value())} / {clock(ms)}")
 
     def _position(self, ms: int) -> None:
-        if not self.slider.isSliderDown():
+        if not self.slider.isSliderDown():  # while dragging, the handle's time is shown
             self.slider.setValue(ms)
-        self.time.setText(f"{clock(ms)} / {clock(self.player.duration())}")
+            self._show_time(ms)
         self.position_changed.emit(ms / 1000.0)
 
     def _state(self, state: Any) -> None:

@@ -32,6 +32,7 @@ from studio.sdk import (
 
 class PaletteParams(Params):
     swatches: Annotated[int, Role.OPTION] = Field(5, ge=2, le=12, description="how many colours")
+    gaps: Annotated[bool, Role.OPTION] = Field(False, description="a dark line between swatches")
     caption: Annotated[str, Role.OPTION, Role.MULTILINE] = Field(
         "", max_length=200, description="words printed into the metadata beside the palette"
     )
@@ -69,6 +70,8 @@ class PaletteGenerator(Generator[PaletteParams]):
             check_cancel(cancel)
             rgb = colorsys.hsv_to_rgb(float(hue[i] % 1.0), float(sat[i]), float(val[i]))
             strip[:, 64 * i : 64 * (i + 1)] = np.round(np.array(rgb) * 255).astype(np.uint8)
+            if params.gaps and i:
+                strip[:, 64 * i : 64 * i + 2] = 24
             colours.append("#" + "".join(f"{int(v):02x}" for v in strip[0, 64 * i]))
             progress((i + 1) / params.swatches, "swatch")
         with atomic_path(request.output) as tmp:

@@ -1,0 +1,155 @@
+"""The portrait rig: the photo warped by one frame's controls, a drop-in for the drawn rig.
+
+Per frame: landmark offsets (expression, mouth, lids, gaze from ``face_model``; head pose
+as a small 3D rotation of the landmarks using the depth Face Mesh gives each, so the nose
+moves more than the cheeks; breathing as a slight rise) → the head ring follows the face
+as a similarity (roll about the neck, the face's mean shift), the outer ring and the frame
+border stay still → one sparse product gives the dense field → Newton-inverted → one
+``cv2.remap`` of the region that can move → the mouth interior painted where the lips part.
+Pixels outside the outer ring are the photo's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from generators.talking_head.portrait import face_model as fm
+from generators.talking_head.portrait import mesh as mesh_mod
+from generators.talking_head.portrait.landmarks import FACE_OVAL
+from generators.talking_head.portrait.mouth import Palette, paint, palette
+
+Array = NDArray[np.float64]
+# The head ring moves with the face (hair, ears, the top of the head); below the chin it
+# follows less (the neck bends, the shoulders stay).
+HEAD_FOLLOW: Final = 0.9
+NECK_FOLLOW: Final = 0.35
+BREATH_D: Final = 0.02  # head rise per unit of the breath track, in D (project calibration)
+NECK_BELOW_CHIN_D: Final = 0.5  # roll pivot: the neck, this far below the chin, in D
+REST: Final = {
+    **{k: 0.0 for k in ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU9", "AU10", "AU12")},
+    **{k: 0.0 for k in ("AU14", "AU15", "AU17", "AU20", "AU23", "AU24", "AU25", "AU26")},
+    **{k: 0.0 for k in ("AU41", "AU45", "jaw", "spread", "round", "press", "teeth", "tongue")},
+    **{k: 0.0 for k in ("gaze_x", "gaze_y", "yaw", "pitch", "roll", "breath", "relax")},
+}
+
+
+class PortraitRig:
+    """Draws the portrait at ``size``×``size`` (RGBA) for per-frame controls."""
+
+    def __init__(self, rgb: NDArray[np.uint8], points: Array) -> None:
+        import cv2
+
+        cv2.setNumThreads(1)  # the encoder has the other core; one remap is small
+        self.size = rgb.shape[0]
+        self.photo = np.ascontiguousarray(rgb)
+        self.points = points
+        self.face = fm.FaceModel(points)
+        skip = set(fm.IRIS_EDGES)
+        self.keep = np.array([i for i in range(len(points)) if i not in skip])
+        opened = points.copy()
+        opened[:, :2] += self.face.displacement({**REST, "jaw": 1.0, "AU5": 1.0, "AU25": 1.0})
+        self.mesh, self.head_ids, self.still_ids = mesh_mod.build(
+            points, opened, list(FACE_OVAL), skip, self.size
+        )
+        d = self.face.d
+        chin = points[fm.CHIN, :2]
+        ring = self.mesh.vertices[self.head_ids]
+        below = (ring - chin) @ self.face.ey > 0
+        self.head_follow = np.where(below, NECK_FOLLOW, HEAD_FOLLOW)
+        oval = points[list(FACE_OVAL)]
+        self.pivot = np.array(
+            [
+                oval[:, 0].mean(),
+                self.face.origin[1] + 0.4 * d,
+                0.5 * (points[234, 2] + points[454, 2]),
+            ]
+        )
+        self.neck = chin + NECK_BELOW_CHIN_D * d * self.face.ey
+        self.oval_rows = np.searchsorted(self.keep, np.array(FACE_OVAL))
+        upper_in, lower_in = list(fm.UPPER_INNER), list(fm.LOWER_INNER)
+        rest_poly = np.concatenate([points[upper_in, :2], points[lower_in[::-1][1:-1], :2]])
+        width = float(np.linalg.norm(points[308, :2] - points[78, :2]))
+        area = 0.5 * abs(
+            float(
+                np.dot(rest_poly[:, 0], np.roll(rest_poly[:, 1], 1))
+                - np.dot(rest_poly[:, 1], np.roll(rest_poly[:, 0], 1))
+            )
+        )
+        self.rest_gap = area / max(width, 1.0)
+        # Mid-lip points (half-way between the outer and inner contours): the lips' colour.
+        outer, inner = [0, 37, 267, 17, 84, 314], [13, 82, 312, 14, 87, 317]
+        lips = 0.5 * (points[outer, :2] + points[inner, :2])
+        self.palette: Palette = palette(self.photo, lips, rest_poly, self.rest_gap, d)
+        # RGBA once: the encoder takes RGBA, and only the movable region changes per frame
+        # (the mouth is inside it), so the rest of the buffer is written here only.
+        self.rgba = np.empty((self.size, self.size, 4), np.uint8)
+        self.rgba[..., :3] = self.photo
+        self.rgba[..., 3] = 255
+        self.frame = self.rgba.copy()
+        self.lip_rows = (
+            np.searchsorted(self.keep, np.array(upper_in)),
+            np.searchsorted(self.keep, np.array(lower_in)),
+        )
+
+    def offsets(self, s: Mapping[str, float]) -> Array:
+        """(V, 2) vertex offsets in pixels for one frame's controls."""
+        face = self.face.displacement(s)[self.keep]
+        pose = self._pose(s)
+        out = np.zeros((len(self.mesh.vertices), 2))
+        n = len(self.keep)
+        out[:n] = face + pose
+        # The head ring: the face's mean shift, and the roll about the neck.
+        shift = pose[self.oval_rows].mean(axis=0)
+        ring = self.mesh.vertices[self.head_ids]
+        rolled = self._roll(ring + shift, s["roll"]) - ring
+        out[self.head_ids] = rolled * self.head_follow[:, None]
+        return out
+
+    def _pose(self, s: Mapping[str, float]) -> Array:
+        p = self.points[self.keep]
+        cx, cy, cz = self.pivot
+        yaw, pitch = np.radians(s["yaw"]), np.radians(s["pitch"])
+        x = cx + (p[:, 0] - cx) * np.cos(yaw) - (p[:, 2] - cz) * np.sin(yaw)
+        z = cz + (p[:, 0] - cx) * np.sin(yaw) + (p[:, 2] - cz) * np.cos(yaw)
+        y = cy + (p[:, 1] - cy) * np.cos(pitch) + (z - cz) * np.sin(pitch)
+        moved = self._roll(np.stack([x, y], axis=1), s["roll"])
+        moved[:, 1] -= BREATH_D * self.face.d * s["breath"]
+        return moved - p[:, :2]
+
+    def _roll(self, xy: Array, degrees: float) -> Array:
+        a = np.radians(degrees)
+        c, sn = np.cos(a), np.sin(a)
+        rel = xy - self.neck
+        return self.neck + np.stack(
+            [rel[:, 0] * c - rel[:, 1] * sn, rel[:, 0] * sn + rel[:, 1] * c], axis=1
+        )
+
+    def draw(self, s: Mapping[str, float]) -> NDArray[np.uint8]:
+        """Render one frame; returns the (shared, overwritten next frame) RGBA buffer."""
+        import cv2
+
+        offsets = self.offsets(s)
+        forward = self.mesh.field(offsets)
+        sx, sy = self.mesh.backward(forward)
+        y0, y1, x0, x1 = self.mesh.roi
+        frame = self.frame
+        frame[y0:y1, x0:x1] = cv2.remap(
+            self.rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+        )
+        moved = self.mesh.vertices + offsets
+        upper, lower = self.lip_rows
+        paint(
+            frame,
+            moved[upper],
+            moved[lower],
+            self.rest_gap,
+            self.face.closed,
+            self.face.d,
+            self.palette,
+            s,
+        )
+        return frame

@@ -1,0 +1,85 @@
+"""Previews that keep up with the emotion: a preview at start, after a change made on
+another tab, and when "Follow the emotional arc" is ticked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from studio.emotion import Condition
+from studio.plugins import fakes
+from tests.ui.conftest import WAIT_MS
+
+
+def _shown(window: Any, name: str) -> Any:
+    window.show()
+    window.tabs.setCurrentWidget(window.panels[name])
+    return window.panels[name]
+
+
+def test_a_live_panel_shows_a_preview_at_start(make_window: Any, qtbot: Any) -> None:
+    window = make_window()
+    panel = _shown(window, "echo")
+    qtbot.waitUntil(lambda: panel.last_path is not None, timeout=WAIT_MS)
+    assert panel.shown_request is not None
+    assert panel.shown_request.condition == window.condition.condition
+
+
+def test_a_change_made_on_another_tab_is_previewed_on_return(make_window: Any, qtbot: Any) -> None:
+    window = make_window(fakes.registry("echo", "gated"))
+    echo, gated = window.panels["echo"], window.panels["gated"]
+    _shown(window, "gated")
+    qtbot.waitUntil(lambda: gated.last_path is not None, timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(echo)
+    window.condition.set_vad(-0.6, 0.7, source="pad")  # changed while Gated is hidden
+    window.condition.settle()
+    window.tabs.setCurrentWidget(gated)
+    qtbot.waitUntil(
+        lambda: (
+            gated.shown_request is not None
+            and gated.shown_request.condition == window.condition.condition
+        ),
+        timeout=WAIT_MS,
+    )
+    assert gated.shown_request.condition.valence == pytest.approx(-0.6)
+
+
+def test_ticking_follow_the_arc_previews_the_arc(make_window: Any, qtbot: Any) -> None:
+    window = make_window()
+    window.trajectory.put(0.0, Condition.from_vad(0.6, -0.5))
+    window.trajectory.put(window.trajectory.duration, Condition.from_vad(-0.6, 0.6))
+    window.trajectory.set_enabled(True)
+    panel = _shown(window, "echo")
+    qtbot.waitUntil(lambda: panel.last_path is not None, timeout=WAIT_MS)
+    assert panel.shown_request.trajectory is None
+    panel.follow.setChecked(True)
+    qtbot.waitUntil(
+        lambda: panel.shown_request is not None and panel.shown_request.trajectory is not None,
+        timeout=WAIT_MS,
+    )
+    first = panel.shown_request.trajectory
+    window.trajectory.put(window.trajectory.duration / 2, Condition.from_vad(0.0, 0.9))
+    qtbot.waitUntil(lambda: panel.shown_request.trajectory != first, timeout=WAIT_MS)
+
+
+def test_a_history_result_opened_on_another_tab_is_not_replaced(
+    make_window: Any, qtbot: Any
+) -> None:
+    from tests.ui.conftest import wait_final
+
+    window = make_window(fakes.registry("echo", "gated"))
+    echo, gated = window.panels["echo"], window.panels["gated"]
+    for panel in (echo, gated):
+        panel.mode.setCurrentIndex(panel.mode.findData("manual"))
+    gated.seed.setValue(3)
+    wait_final(qtbot, gated.generate())
+    qtbot.waitUntil(lambda: window.history_browser.list.count() == 1, timeout=WAIT_MS)
+    gated.mode.setCurrentIndex(gated.mode.findData("live"))
+    _shown(window, "echo")
+    window.condition.set_vad(0.4, 0.4, source="pad")  # now unlike the kept result
+    entry = window.history_browser.entry_of(window.history_browser.list.item(0))
+    window.show_entry(entry)  # brings the Gated tab up with the kept result
+    qtbot.wait(500)
+    assert window.current_panel() is gated
+    assert gated.last_entry_id == entry.id and gated.last_path == entry.path
