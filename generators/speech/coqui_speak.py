@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from generators.speech import assemble, breath, coqui, features, pipeline, shape, tags
-from generators.speech.analysis import ControlsAt
+from generators.speech import arc, assemble, breath, coqui, features, pipeline, shape, tags
 from generators.speech.params import SpeechParams
 from studio.sdk import CancelToken, InputError, ProgressCallback, Rendered, Request, check_cancel
 
@@ -41,29 +40,28 @@ def speak(
     ]
     _speakable(model, [g for _, groups in plan for g in groups], language)
     total = sum(len(g) for _, g in plan)
+    # An arc is stretched over the line as on the Piper path (arc.py), each breath group
+    # taking the share of it that its letters are of the line's (phonemes are known only
+    # once the model has spoken).
+    weights = [max(1, sum(ch.isalnum() for ch in g)) for _, groups in plan for g in groups]
+    clock = arc.ArcClock(request.trajectory, weights) if request.trajectory else None
     segments: list[dict[str, Any]] = []
     prosody_log: list[dict[str, Any]] = []
     done = 0
     with assemble.streamed(request.output, model.sample_rate, params.sample_rate) as take:
         for part, groups in plan:
-            controls_at = pipeline.controls_for(request, part)
-            seg_start = take.seconds
+            fixed = pipeline.controls_for(request, part)
+            seg_start, first = take.seconds, done
             for group in groups:
                 check_cancel(cancel)
-                _say(
-                    model,
-                    choice,
-                    language,
-                    group,
-                    controls_at,
-                    take,
-                    prosody_log,
-                    request.seed,
-                    done,
-                )
+                timing = pipeline.Timing(fixed, clock, done)
+                _say(model, choice, language, group, timing, take, prosody_log, request.seed)
                 done += 1
                 progress(0.05 + 0.9 * done / total, f"breath group {done} of {total}")
-            condition = part.condition or request.condition_at(seg_start)
+            if part.condition is not None or clock is None:
+                condition = part.condition or request.condition_at(seg_start)
+            else:  # where the arc stood when the part began
+                condition = clock.arc.at(clock.arc_time(min(first, len(weights) - 1)))
             segments.append(
                 {
                     "text": part.text,
@@ -104,6 +102,8 @@ def speak(
             "model_rate": model.sample_rate,
         },
     }
+    if clock is not None:
+        extra["arc_mapping"] = clock.metadata(take.seconds)
     return Rendered(files=[request.output], features=measured, extra=extra)
 
 
@@ -131,23 +131,24 @@ def _say(
     choice: coqui.Choice,
     language: str | None,
     text: str,
-    controls_at: ControlsAt,
+    timing: pipeline.Timing,
     take: assemble.Take,
     log: list[dict[str, Any]],
     seed: int,
-    index: int,
 ) -> None:
-    start = take.seconds
-    c0 = {k: float(v[0]) for k, v in controls_at(np.asarray([start])).items()}
+    start, index = take.seconds, timing.index
+    c0 = timing.at_start(start)
     rng = np.random.default_rng([seed, index])
     used = knobs(model.kind, c0)
     said = model.say(text, choice, language, used, int(rng.integers(2**31)))
-    shaped = shape.transform(
-        said.audio, model.sample_rate, said.alignments, controls_at, start, rng
-    )
-    # The group's last sound decides the pause after it, as for Piper's sentences.
+    fs = model.sample_rate
+    controls_at = timing.over(start, len(said.audio) / fs)
+    shaped = shape.transform(said.audio, fs, said.alignments, controls_at, start, rng)
+    # The group's last mark decides the pause after it, as for Piper's sentences.
     gap = assemble.gap_after([*said.alignments[:-1], (text.rstrip()[-1:], 0)], c0["pause"])
     take.add(shaped.audio, said.alignments, shaped.boundaries, gap)
+    if timing.clock is not None:
+        timing.clock.spoken(index, start, start + len(shaped.audio) / fs)
     log.append(
         {
             "start": round(start, 4),

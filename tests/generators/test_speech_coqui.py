@@ -143,6 +143,10 @@ def test_trajectory_and_inline_tags(tmp_path: Path) -> None:
         out, "--param", "model=tiny-vits", "--text", TEXT, "--trajectory", str(arc), "--no-history"
     )
     assert code == 0 and out.is_file()
+    meta = _record(out)
+    assert meta["arc_mapping"]["anchors"][0][1] == 0.0  # the arc stretched over the line
+    assert meta["arc_mapping"]["anchors"][-1][1] == pytest.approx(1.0)
+    assert len({round(r["f0_shift"], 3) for r in meta["prosody"]}) >= 2  # joy → sadness
     tagged = tmp_path / "tags.wav"
     text = "[joy] Good morning! [sadness:0.6] But it rained."
     assert _generate(tagged, "--param", "model=tiny-vits", "--text", text, "--no-history") == 0
