@@ -7,6 +7,22 @@ carry one readable line; the original exception is chained as ``__cause__``.
 
 from __future__ import annotations
 
+import re
+
+from studio.emotion.quoting import QUOTE_LIMIT, quote
+
+__all__ = [
+    "BadInput",
+    "GenerationFailed",
+    "Interrupted",
+    "StudioError",
+    "classify",
+    "one_line",
+    "printable",
+    "printable_json",
+    "quote",
+]
+
 
 class StudioError(Exception):
     """Base of the errors the session and option resolution raise."""
@@ -74,7 +90,17 @@ def one_line(exc: BaseException | str) -> str:
     text = " ".join(str(exc).split())
     if not text and isinstance(exc, BaseException):
         text = type(exc).__name__
-    return printable(text, 2 * MAX_QUOTE)
+    return printable(_LONG_QUOTE.sub(_shorten, text), 2 * MAX_QUOTE)
+
+
+# The net under every message that reaches the user: user text quoted with !r somewhere
+# below (an id, a value) is cut like quote() cuts it, so no line echoes a page of input.
+_LONG_QUOTE = re.compile(r"(['\"])([^'\"]{" + str(2 * QUOTE_LIMIT + 1) + r",})\1")
+
+
+def _shorten(match: re.Match[str]) -> str:
+    mark, inner = match.group(1), match.group(2)
+    return f"{mark}{inner[:QUOTE_LIMIT]}{mark}… ({len(inner)} characters)"
 
 
 def describe(exc: BaseException) -> str:

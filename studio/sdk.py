@@ -19,7 +19,7 @@ from typing import Any, TypedDict, cast
 from studio._paths import studio_home
 from studio.errors import BadInput, GenerationFailed, printable
 from studio.library.atomic import atomic_path, atomic_write
-from studio.library.inputs import check_regular, open_regular, read_bytes
+from studio.library.inputs import check_regular, not_a_file, open_regular, read_bytes
 from studio.library.metadata import embed, read_embedded  # the state a studio file carries
 from studio.plugins.contract import (
     METADATA_SCHEMA,
@@ -76,6 +76,7 @@ __all__ = [
     "compose",
     "embed",
     "no_progress",
+    "not_a_file",
     "open_regular",
     "printable",
     "read_bytes",

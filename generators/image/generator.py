@@ -148,13 +148,16 @@ class ImageGenerator(Generator[ImageParams]):
 
             motif = vocabulary.parse(params.prompt)
             rgb, extra = render.compose(
-                look, motif, params.style, width, height, request.seed, stage
+                look, motif, params.style, width, height, request.seed, stage, draft=params.draft
             )
+        # A draft (a live preview while the pointer moves) is shown, never kept or judged:
+        # measuring it would cost a fifth of its render, so only a full render is measured.
+        drafting = params.draft and backend.name != DIFFUSERS
         stage(0.92, "measuring")
-        measured = features.measure(rgb)
+        measured = {} if drafting else features.measure(rgb)
         stage(0.95, "writing")
         try:
-            output.write(request.output, rgb)
+            output.write(request.output, rgb, fast=drafting)
         except ValueError as exc:  # Pillow refuses odd encoder settings for the file
             raise InputError(f"output: {exc}") from None
         extra["look"] = look.to_dict()

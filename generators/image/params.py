@@ -14,7 +14,7 @@ from pydantic import Field, JsonValue, field_validator
 from pydantic.json_schema import JsonDict
 
 from generators.image.models import model_choices
-from studio.sdk import Params, Role
+from studio.sdk import Params, Role, not_a_file
 
 MIN_SIDE: Final = 64
 MAX_SIDE: Final = 2048
@@ -86,8 +86,10 @@ class ImageParams(Params):
     )
     draft: Annotated[bool, Role.DRAFT] = Field(
         False,
-        description="diffusers: draw with a few-step (Turbo/LCM) checkpoint from the models "
-        "folder when there is one — the window's live previews set this",
+        description="a quick draft, as the window's live previews ask while the pointer "
+        "moves: diffusers draws with a few-step (Turbo/LCM) checkpoint from the models "
+        "folder when there is one; the procedural renderer fits its tone on a smaller "
+        "thumbnail and skips measuring the picture",
     )
     steps: Annotated[int, Role.OPTION] = Field(
         25, ge=1, le=150, description="diffusers: denoising steps"
@@ -134,9 +136,11 @@ class ImageParams(Params):
         if value is None:
             return None
         path = Path(value).expanduser()
-        if not path.is_file():  # stat only: a pipe is never opened here
-            there = path.exists() or path.is_symlink()
-            raise ValueError("not a regular file (a pipe?)" if there else "no such file")
+        kind = not_a_file(path)  # stat only: a pipe is never opened here
+        if kind == "missing":
+            raise ValueError("no such file")
+        if kind is not None:
+            raise ValueError(f"{kind}, not a regular file")
         return str(path.resolve())  # absolute: a job or a re-open may run in another folder
 
     @field_validator("model")

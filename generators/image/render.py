@@ -36,6 +36,9 @@ STYLES: Final = {
 }
 Stage = Callable[[float, str], None]
 _THUMB = 96
+# A draft's tone fit: a quarter of the pixels (the solve evaluates the thumbnail 26 times);
+# mean L* and chroma of a 48² thumbnail stay within ~0.5 of the 96² one's on smooth art.
+_DRAFT_THUMB = 48
 
 
 def choose_styles(name: str, look: Look, motif: Motif, rng: np.random.Generator) -> list[str]:
@@ -216,8 +219,11 @@ def compose(
     height: int,
     seed: int,
     stage: Stage,
+    *,
+    draft: bool = False,
 ) -> tuple[NDArray[np.uint8], dict[str, object]]:
-    """Render one image (H, W, 3 uint8) and describe how it was made."""
+    """Render one image (H, W, 3 uint8) and describe how it was made. ``draft``: a live
+    preview while the pointer moves; the tone is fitted on a smaller thumbnail."""
     rng = np.random.default_rng(seed)
     s = _layout(look, motif, width, height, rng, seed)
     chosen = choose_styles(style, s.look, motif, rng)
@@ -249,10 +255,11 @@ def compose(
     _vignette(canvas, s)
     stage(0.8, "tone")
     snap = surface.makeImageSnapshot()
-    thumb_surface = skia.Surface(_THUMB, _THUMB)
+    side = _DRAFT_THUMB if draft else _THUMB
+    thumb_surface = skia.Surface(side, side)
     thumb_surface.getCanvas().drawImageRect(
         snap.withDefaultMipmaps(),
-        skia.Rect.MakeWH(_THUMB, _THUMB),
+        skia.Rect.MakeWH(side, side),
         skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear),
     )
     thumb = thumb_surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)[:, :, :3]

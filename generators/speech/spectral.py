@@ -36,11 +36,11 @@ def shape(
     x: np.ndarray, fs: int, controls_at: ControlsAt, start: float, rng: np.random.Generator
 ) -> np.ndarray:
     """``x`` with the gains of the controls applied (same length)."""
-    from scipy.signal import istft, stft
-
     n = int(2 ** np.ceil(np.log2(WINDOW_S * fs)))
     hop = n // OVERLAP
-    freqs, times, spec = stft(x, fs, window="hann", nperseg=n, noverlap=n - hop, boundary="even")
+    spec = stft(x, n, hop)
+    freqs = np.fft.rfftfreq(n, 1.0 / fs)
+    times = np.arange(spec.shape[1]) * hop / fs
     ctrl = controls_at(start + times)
     power = np.sum(np.abs(spec) ** 2, axis=0)
     frame_db = 10.0 * np.log10(power + 1e-20)
@@ -71,7 +71,7 @@ def shape(
         envelope = _smooth_freq(np.abs(out), 9)
         phase = np.exp(2j * np.pi * rng.random(out.shape))
         out = out * np.sqrt(1.0 - share) + envelope * np.sqrt(share) * phase
-    _t, y = istft(out, fs, window="hann", nperseg=n, noverlap=n - hop, boundary=True)
+    y = istft(out, n, hop)
     result = np.zeros_like(x)
     m = min(len(x), len(y))
     result[:m] = y[:m]
@@ -86,6 +86,51 @@ def _smooth(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def _smooth_freq(mag: np.ndarray, width: int) -> np.ndarray:
-    from scipy.ndimage import uniform_filter1d
+    """A centred moving average along frequency (odd ``width``), edges held."""
+    half = width // 2
+    padded = np.pad(mag, ((half, half), (0, 0)), mode="edge")
+    sums = np.cumsum(padded, axis=0)
+    sums = np.concatenate([np.zeros((1, mag.shape[1])), sums], axis=0)
+    return np.asarray((sums[width:] - sums[:-width]) / width)
 
-    return np.asarray(uniform_filter1d(mag, width, axis=0, mode="nearest"))
+
+# -- the STFT pair, in numpy ---------------------------------------------------------------
+# scipy.signal's stft/istft (window "hann", boundary "even", padded, "spectrum" scaling;
+# istft with boundary=True) computed the same way here: importing scipy.signal costs about
+# 0.5 s of a command's start-up, more than the whole prosody stage on a sentence.
+
+
+def _hann(n: int) -> np.ndarray:
+    """The periodic Hann window (scipy's ``get_window("hann", n)``)."""
+    return np.asarray(0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n))
+
+
+def stft(x: np.ndarray, n: int, hop: int) -> np.ndarray:
+    """One-sided spectra of Hann-windowed frames, shape (n // 2 + 1, frames); the signal
+    is extended by an even reflection of n // 2 samples at each end, then zero-padded to
+    a whole number of hops."""
+    half = n // 2
+    ext = np.concatenate([x[half:0:-1], x, x[-2 : -half - 2 : -1]])
+    extra = (-(len(ext) - n) % hop) % n
+    ext = np.concatenate([ext, np.zeros(extra, dtype=ext.dtype)])
+    frames = np.lib.stride_tricks.sliding_window_view(ext, n)[::hop]
+    win = _hann(n)
+    return np.asarray(np.fft.rfft(frames * win, n=n, axis=-1).T / win.sum())
+
+
+def istft(spec: np.ndarray, n: int, hop: int) -> np.ndarray:
+    """The signal back from :func:`stft`'s spectra: windowed overlap-add, normalised by
+    the summed squared window, the n // 2 extension at each end removed (``hop`` divides
+    ``n``)."""
+    win = _hann(n)
+    frames = np.fft.irfft(spec.T, n=n, axis=-1) * win.sum() * win
+    count, per = frames.shape[0], n // hop
+    length = n + hop * (count - 1)
+    y, norm = np.zeros(length), np.zeros(length)
+    for i in range(min(per, count)):  # frames i, i + per, … abut: add each run at once
+        run = frames[i::per]
+        start = i * hop
+        y[start : start + run.size] += run.reshape(-1)
+        norm[start : start + run.size] += np.tile(win**2, len(run))
+    y /= np.where(norm > 1e-10, norm, 1.0)
+    return y[n // 2 : length - n // 2]

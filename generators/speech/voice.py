@@ -6,11 +6,21 @@ twice. For "same request + seed ⇒ same samples" the graph is patched in memory
 noise node becomes a ``Gather`` from a noise table fed as an input, which we fill from a
 seeded numpy generator. The table wraps around after ``NOISE_SIZE`` values (about 63 s of
 one sentence for the 192-channel prior at hop 256), far beyond where a repeat is audible.
+
+Start-up: the patched graph is optimised once by onnxruntime (its "extended" fusions, which
+give the same samples as a session built at its default level) and kept in the user's
+cache folder; later loads read that file with graph optimisation off and never import the
+``onnx`` package, so a command's voice loads faster than Piper's own loader does
+(``benchmarks/speech_startup.py``). Without a writable cache the graph is patched and
+optimised in memory, as before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +32,12 @@ import numpy as np
 
 DEFAULT_VOICE: Final = "joe"
 NOISE_SIZE: Final = 2**20
+NOISE_PREFIX: Final = "seeded_noise_"
+CACHE_DIR: Final = Path("cache") / "voices"
+# Bump when _seed_noise or the alignment patch changes: old cached graphs are then unused.
+PATCH_VERSION: Final = 1
 _LOCK = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def builtin_voices() -> dict[str, Path]:
@@ -70,22 +85,14 @@ class Voice:
     """A loaded Piper voice whose noise comes from a seed."""
 
     def __init__(self, model: Path) -> None:
-        import onnx
-        import onnxruntime
         from piper import PiperVoice
         from piper.config import PiperConfig
 
-        proto = onnx.load(str(model))
-        self.noise_inputs = _seed_noise(proto, onnx)
-        _add_alignment_output(proto)
         config = PiperConfig.from_dict(_read_json(model.with_name(model.name + ".json")))
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        options.enable_cpu_mem_arena = False
-        options.enable_mem_pattern = False
-        session = onnxruntime.InferenceSession(
-            proto.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        session = _session(model)
+        # In graph order (seeded_noise_<node index>_table): the order noise is drawn in.
+        names = [i.name for i in session.get_inputs() if i.name.startswith(NOISE_PREFIX)]
+        self.noise_inputs = sorted(names, key=lambda n: int(n[len(NOISE_PREFIX) :].split("_")[0]))
         self.piper = PiperVoice(session=session, config=config)
         self.sample_rate = int(config.sample_rate)
         self.name = model.stem
@@ -144,6 +151,83 @@ def load(model: Path) -> Voice:
     return Voice(model)
 
 
+# -- the onnxruntime session ----------------------------------------------------------------
+
+
+def _options(level: str) -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    # No arena: a long-lived worker's memory returns to the system between sentences; with
+    # the arena on, load and run were no faster here (benchmarks/speech_startup.py).
+    options.enable_cpu_mem_arena = False
+    options.enable_mem_pattern = False
+    options.graph_optimization_level = getattr(onnxruntime.GraphOptimizationLevel, level)
+    return options
+
+
+def _new_session(model: Path | bytes, options: Any) -> Any:
+    import onnxruntime
+
+    source = str(model) if isinstance(model, Path) else model
+    return onnxruntime.InferenceSession(
+        source, sess_options=options, providers=["CPUExecutionProvider"]
+    )
+
+
+def cached_graph(model: Path) -> Path:
+    """Where the patched, optimised graph of ``model`` is kept: named by the model file
+    (path, size, time) and the patch and onnxruntime versions, so any change rebuilds it."""
+    import onnxruntime
+
+    from studio.sdk import studio_home
+
+    st = model.stat()
+    recipe = (
+        f"{model.resolve()}|{st.st_size}|{st.st_mtime_ns}|{PATCH_VERSION}|{onnxruntime.__version__}"
+    )
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
+    return studio_home() / CACHE_DIR / f"{model.stem}-{key}.onnx"
+
+
+def _session(model: Path) -> Any:
+    """An inference session of the patched graph: from the cache when it is there, else
+    built (and cached where the cache folder is writable)."""
+    cached = cached_graph(model)
+    if cached.is_file():
+        try:
+            return _new_session(cached, _options("ORT_DISABLE_ALL"))
+        except Exception as exc:  # a damaged cache file: rebuild it rather than fail
+            log.info("rebuilding the cached voice graph %s: %s", cached, exc)
+            cached.unlink(missing_ok=True)
+    patched = _patched(model)
+    part = cached.with_name(f".{cached.name}.{os.getpid()}.part")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        options = _options("ORT_ENABLE_EXTENDED")
+        options.optimized_model_filepath = str(part)
+        session = _new_session(patched, options)
+        os.replace(part, cached)
+    except Exception as exc:  # no writable cache: the session in memory still serves
+        log.info("voice graph not cached at %s: %s", cached, exc)
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        return _new_session(patched, _options("ORT_ENABLE_EXTENDED"))
+    return session
+
+
+def _patched(model: Path) -> bytes:
+    """The Piper graph with seeded noise inputs and the alignment output (needs onnx)."""
+    import onnx
+
+    proto = onnx.load(str(model))
+    _seed_noise(proto, onnx)
+    _add_alignment_output(proto)
+    data: bytes = proto.SerializeToString()
+    return data
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     import json
 
@@ -162,7 +246,7 @@ def _seed_noise(proto: Any, onnx: Any) -> list[str]:
     for k, node in enumerate(list(graph.node)):
         if node.op_type != "RandomNormalLike":
             continue
-        src, dst, tag = node.input[0], node.output[0], f"seeded_noise_{k}"
+        src, dst, tag = node.input[0], node.output[0], f"{NOISE_PREFIX}{k}"
         table = f"{tag}_table"
         graph.input.append(helper.make_tensor_value_info(table, onnx.TensorProto.FLOAT, [None]))
         consts = {

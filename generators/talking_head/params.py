@@ -13,7 +13,8 @@ from typing import Annotated, Final
 from pydantic import Field, field_validator, model_validator
 
 from generators.talking_head.character import character_ids
-from studio.sdk import Params, Role
+from studio.emotion.quoting import quote
+from studio.sdk import Params, Role, not_a_file
 
 MAX_TEXT: Final = 5000
 FPS_CHOICES: Final = (24, 25, 30)
@@ -67,10 +68,11 @@ class TalkingHeadParams(Params):
         if value is None:
             return None
         path = Path(value).expanduser()
-        if path.is_dir():
-            raise ValueError(f"audio {value!r} is a folder, not a file")
-        if not path.is_file():
-            raise ValueError(f"audio file {value!r} does not exist")
+        kind = not_a_file(path)  # stat only: a pipe is never opened here
+        if kind == "missing":
+            raise ValueError(f"audio file {quote(value)} does not exist")
+        if kind is not None:
+            raise ValueError(f"audio {quote(value)} is {kind}, not a file")
         return str(path.resolve())  # absolute: a job may run in another working folder
 
     @field_validator("portrait")

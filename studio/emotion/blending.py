@@ -63,6 +63,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from studio.emotion.primaries import PRIMARIES, PRIMARY_IDS, Primary
+from studio.emotion.quoting import quote
 
 VADTuple = tuple[float, float, float]
 
@@ -127,16 +128,17 @@ def check_mixture(weights: Mapping[str, float], *, normalise: bool = False) -> d
     still an error because it names no emotion. Zero weights are dropped.
     """
     if not isinstance(weights, Mapping):
-        raise ValueError(f"mixture must map emotion ids to weights, got {weights!r}")
+        raise ValueError(f"mixture must map emotion ids to weights, got {quote(weights)}")
     out: dict[str, float] = {}
     for key, raw in weights.items():
         if key not in _IDS:
             raise ValueError(
-                f"mixture: unknown emotion id {key!r}; expected one of {', '.join(PRIMARY_IDS)}"
+                f"mixture: unknown emotion id {quote(key)}; "
+                f"expected one of {', '.join(PRIMARY_IDS)}"
             )
         w = _finite_or_none(raw)
         if w is None:
-            raise ValueError(f"mixture.{key} must be a finite number, got {raw!r}")
+            raise ValueError(f"mixture.{key} must be a finite number, got {quote(raw)}")
         if w < 0:
             raise ValueError(f"mixture.{key} must be non-negative, got {raw!r}")
         if w > 0:

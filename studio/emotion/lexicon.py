@@ -24,6 +24,7 @@ from functools import cache
 from studio.emotion._assets import assets_dir
 from studio.emotion.condition import Condition
 from studio.emotion.primaries import PRIMARY_IDS
+from studio.emotion.quoting import quote
 from studio.emotion.tables import TableError, read_table
 
 COLUMNS = (
@@ -72,7 +73,7 @@ class UnknownWordError(ValueError):
 
     def __init__(self, word: str, suggestions: list[str]) -> None:
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"word: {word!r} is not in the emotion lexicon{hint}")
+        super().__init__(f"word: {quote(word)} is not in the emotion lexicon{hint}")
         self.word = word
         self.suggestions = suggestions
 

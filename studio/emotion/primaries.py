@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from studio.emotion._assets import assets_dir
+from studio.emotion.quoting import quote
 from studio.emotion.tables import read_table
 
 COLUMNS: Final = (
@@ -89,7 +90,7 @@ def primary(emotion_id: str) -> Primary:
         return BY_ID[emotion_id]
     except KeyError:
         raise ValueError(
-            f"unknown emotion id {emotion_id!r}; expected one of {', '.join(PRIMARY_IDS)}"
+            f"unknown emotion id {quote(emotion_id)}; expected one of {', '.join(PRIMARY_IDS)}"
         ) from None
 
 

@@ -90,6 +90,16 @@ def spawn_worker(ctx: BaseContext) -> WorkerSlot:
     return WorkerSlot(process=process, conn=parent_end, cancel=cancel)
 
 
+def stop_reason(exitcode: int | None) -> str:
+    """Why a worker that was not asked to stop has gone, in the user's words."""
+    if exitcode == -signal.SIGKILL:
+        # The kernel's OOM killer sends SIGKILL; so does `kill -9` or a task manager.
+        return "killed by SIGKILL (out of memory, or ended from outside)"
+    if exitcode is not None and exitcode < 0:
+        return f"ended by {exit_reason(exitcode).removeprefix('signal ')}"
+    return f"it exited ({exit_reason(exitcode)})"
+
+
 def exit_reason(exitcode: int | None) -> str:
     """``signal SIGKILL`` / ``exit code 3`` for a finished process."""
     if exitcode is None:

@@ -25,7 +25,7 @@ from studio.errors import describe
 from studio.jobs.events import EventKind, JobEvent, JobState
 from studio.jobs.job import Job
 from studio.jobs.messages import Ended, FromWorker, Progress, Ready, Run
-from studio.jobs.pool import KILL_AFTER, WorkerSlot, exit_reason, spawn_worker
+from studio.jobs.pool import KILL_AFTER, WorkerSlot, exit_reason, spawn_worker, stop_reason
 from studio.plugins.outcome import Broke, Made, Refused
 
 _log = logging.getLogger("studio.jobs")
@@ -49,6 +49,7 @@ class Supervisor:
         self._closing = False
         self._released = False
         self._broken: str | None = None
+        self._boot_broken = False  # broken because workers kept dying while starting
         self._boot_failures = 0
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
@@ -79,6 +80,8 @@ class Supervisor:
             self.active[job.id] = job
             self._pending.append(job)
             self._emit(job, JobEvent(EventKind.QUEUED, job.id))
+            if self._boot_broken and not self.slots:
+                self._restart()
             if self._broken is not None and not self.slots:
                 self._dispatch()  # no worker will ever take it: fail it now
         self.wake()
@@ -117,6 +120,17 @@ class Supervisor:
                 os.write(self._wake_w, b"\0")
 
     # -- bookkeeping (under the lock) ----------------------------------------------------
+    def _restart(self) -> None:
+        """A new job after workers kept dying at start-up (memory was short, say): try a
+        fresh pool once more instead of failing every job until the app restarts."""
+        for _ in range(self._size):
+            try:
+                self.slots.append(spawn_worker(self._ctx))
+            except OSError:
+                break  # cannot start processes at all: with none, the job fails as before
+        if self.slots:
+            self._broken, self._boot_broken, self._boot_failures = None, False, 0
+
     def _cancel(self, job: Job, reason: str) -> None:
         if job.state is JobState.QUEUED:
             self._pending.remove(job)
@@ -259,14 +273,18 @@ class Supervisor:
         if slot.reading:
             self._read(slot)  # its last words, e.g. a result sent just before exiting
         slot.process.join(KILL_AFTER)
-        reason = exit_reason(slot.process.exitcode)
+        code = slot.process.exitcode
+        reason = exit_reason(code)
         slot.conn.close()
         slot.process.close()
         self.slots.remove(slot)
         job = slot.job
         if job is not None:
-            crash = f"worker process crashed ({reason}) while running {job.request.generator}"
-            self._end(job, EventKind.FAILED, error=crash)
+            # One line for the job list; the pool goes on with a fresh worker (below).
+            again = "" if self._closing else "; a new worker was started"
+            stopped = stop_reason(code)
+            error = f"the worker stopped: {stopped} while running {job.request.generator}{again}"
+            self._end(job, EventKind.FAILED, error=error)
         if self._closing:
             return
         if not slot.doomed:  # not one we stopped or killed ourselves
@@ -275,6 +293,7 @@ class Supervisor:
                 self._boot_failures += 1
         if self._boot_failures >= MAX_BOOT_FAILURES:
             self._broken = f"worker processes fail to start ({reason})"
+            self._boot_broken = True
             self.changed.notify_all()  # wake wait_ready: it will never be ready
             return
         self.slots.append(spawn_worker(self._ctx))

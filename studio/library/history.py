@@ -23,15 +23,16 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 from studio._paths import studio_home
 from studio.emotion import Condition, Trajectory
+from studio.library.history_salvage import problem, salvage
 from studio.library.history_sql import (
     _MIGRATIONS,
     SCHEMA_VERSION,
@@ -55,6 +56,7 @@ ARTIFACTS_DIR: Final = "artifacts"
 BUSY_TIMEOUT_S: Final = 10.0
 
 StateKind = Literal["condition", "trajectory"]
+T = TypeVar("T")
 
 
 class HistoryError(RuntimeError):
@@ -174,7 +176,9 @@ class History:
         self._conn = self._open()
 
     # -- lifecycle ------------------------------------------------------------------------
-    def _open(self) -> sqlite3.Connection:
+    def _open(self, *, heal: bool = True) -> sqlite3.Connection:
+        """Connect, upgrade and check the database; a damaged one is salvaged (every
+        readable row copied into a rebuilt file) and the rebuilt one opened."""
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction spans
             # exactly what we say; check_same_thread=False: access is serialised by _lock.
@@ -186,16 +190,35 @@ class History:
         try:
             self._configure(conn)
             self._upgrade(conn)
+            damage = problem(conn) if heal else None
         except sqlite3.DatabaseError as exc:
             conn.close()
-            if _is_damage(exc) and self.notice is None:
-                self.notice = self._move_aside(exc)
-                return self._open()
+            if heal and _is_damage(exc):
+                return self._heal(str(exc))
             raise HistoryError(_open_failure(self.path, exc)) from None
         except HistoryError:
             conn.close()
             raise
+        if damage is not None:
+            conn.close()
+            return self._heal(damage)
         return conn
+
+    def _heal(self, reason: str) -> sqlite3.Connection:
+        """Salvage the damaged file, say once what was kept, and open the rebuilt one."""
+        try:
+            saved = salvage(self.path, self.root)
+        except OSError as err:
+            raise HistoryError(
+                f"history database {self.path} is damaged ({reason}) and could not be "
+                f"rebuilt: {err.strerror or err}"
+            ) from None
+        message = saved.describe(reason)
+        # Said once, by the front end that takes the notice (the command prints it as a
+        # warning, the window with the next result); the log only keeps a quiet record.
+        log.info("%s", message)
+        self.notice = message
+        return self._open(heal=False)
 
     @staticmethod
     def _configure(conn: sqlite3.Connection) -> None:
@@ -229,38 +252,6 @@ class History:
             except BaseException:
                 _rollback(conn)
                 raise
-
-    def _move_aside(self, exc: sqlite3.DatabaseError) -> str:
-        """Keep a damaged database under a dated name and say where it went.
-
-        Its WAL and shared-memory files go with it (they belong to that file). Every later
-        generation is then recorded in a fresh database instead of being lost.
-        """
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        n = 1
-        while aside.exists():
-            n += 1
-            aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
-        try:
-            os.replace(self.path, aside)
-        except OSError as err:
-            raise HistoryError(
-                f"{_open_failure(self.path, exc)}; moving it aside failed: {err.strerror}"
-            ) from None
-        for suffix in ("-wal", "-shm"):
-            extra = self.path.with_name(self.path.name + suffix)
-            if extra.exists():
-                try:
-                    os.replace(extra, aside.with_name(aside.name + suffix))
-                except OSError:
-                    extra.unlink(missing_ok=True)
-        message = (
-            f"the history database was damaged ({exc}); it was kept as {aside} "
-            "and a new history was started"
-        )
-        log.warning("%s", message)
-        return message
 
     def take_notice(self) -> str | None:
         """The damaged-database notice, once (``None`` afterwards)."""
@@ -324,20 +315,7 @@ class History:
         """
         row = self._row(artifact, request_dict)
         files = [(self._stored_path(p), _size(p)) for p in artifact.files]
-        try:
-            return self._insert(row, files)
-        except HistoryError as exc:
-            damage = exc.__cause__
-            if not (isinstance(damage, sqlite3.DatabaseError) and _is_damage(damage)):
-                raise
-            if self.notice is not None:  # already moved once in this session
-                raise
-        # Damage found while writing: keep the old file aside, record in a fresh one.
-        with self._lock:
-            self._conn.close()
-            self.notice = self._move_aside(damage)
-            self._conn = self._open()
-        return self._insert(row, files)
+        return self._healing(lambda: self._insert(row, files))
 
     def restore(self, entry: Entry) -> Entry:
         """Put a deleted entry back as it was: its id (so its place in the list) and its
@@ -345,7 +323,8 @@ class History:
         row = self._row(Artifact(files=entry.files, metadata=entry.metadata), entry.request)
         row["created_at"] = _iso(entry.created_at)
         row["id"] = entry.id
-        return self._insert(row, [(self._stored_path(p), _size(p)) for p in entry.files])
+        files = [(self._stored_path(p), _size(p)) for p in entry.files]
+        return self._healing(lambda: self._insert(row, files))
 
     def _row(self, artifact: Artifact, request_dict: Mapping[str, Any] | None) -> dict[str, Any]:
         meta = artifact.metadata
@@ -376,6 +355,31 @@ class History:
         }
         return row
 
+    def _healing(self, action: Callable[[], T]) -> T:
+        """Run ``action``; if it meets damage (a bad page, a dropped table) found only now,
+        mid-session, salvage the database and run it once more, so a generation is never
+        left unrecorded because of a database the studio can rebuild."""
+        with self._lock:
+            try:
+                return action()
+            except HistoryError as exc:
+                if not _damaged(exc):
+                    raise
+            # Reopen first: the check on open salvages the file, or finds that another
+            # window already rebuilt it (then only this connection was stale).
+            self._conn.close()
+            self._conn = self._open()
+            try:
+                return action()
+            except HistoryError as exc:
+                if not _damaged(exc):
+                    raise
+                reason = str(exc.__cause__)
+            # Damage the quick check does not see: rebuild anyway.
+            self._conn.close()
+            self._conn = self._heal(reason)
+            return action()
+
     def _insert(self, row: dict[str, Any], files: builtins.list[tuple[str, int | None]]) -> Entry:
         with self._transaction("record") as conn:
             entry_id = _insert_entry(conn, row)
@@ -403,6 +407,9 @@ class History:
     # -- reading ----------------------------------------------------------------------------
     def get(self, entry_id: int) -> Entry:
         """The entry with this id; ``KeyError`` if there is none."""
+        return self._healing(lambda: self._get(entry_id))
+
+    def _get(self, entry_id: int) -> Entry:
         with self._guard("get") as conn:
             return self._fetch(conn, entry_id)
 
@@ -426,6 +433,11 @@ class History:
         """
         limit, offset = _check_page(limit, offset)
         where, args = _where(generator, name, region, since)
+        return self._healing(lambda: self._list(where, args, limit, offset))
+
+    def _list(
+        self, where: str, args: Sequence[Any], limit: int, offset: int
+    ) -> builtins.list[Entry]:
         page = f"SELECT id FROM entries {where} ORDER BY id DESC LIMIT ? OFFSET ?"
         with self._guard("list") as conn:
             rows = conn.execute(
@@ -450,15 +462,24 @@ class History:
     ) -> int:
         """How many entries :meth:`list` would give without a limit."""
         where, args = _where(generator, name, region, since)
-        with self._guard("count") as conn:
-            return int(conn.execute(f"SELECT COUNT(*) FROM entries {where}", args).fetchone()[0])
+
+        def count() -> int:
+            with self._guard("count") as conn:
+                sql = f"SELECT COUNT(*) FROM entries {where}"
+                return int(conn.execute(sql, args).fetchone()[0])
+
+        return self._healing(count)
 
     def names(self) -> builtins.list[tuple[str, int]]:
         """Distinct emotion names with their counts, most used first (for a filter menu)."""
-        with self._guard("names") as conn:
-            rows = conn.execute(
-                "SELECT name, COUNT(*) AS n FROM entries GROUP BY name ORDER BY n DESC, name"
-            ).fetchall()
+
+        def names() -> builtins.list[Any]:
+            with self._guard("names") as conn:
+                return conn.execute(
+                    "SELECT name, COUNT(*) AS n FROM entries GROUP BY name ORDER BY n DESC, name"
+                ).fetchall()
+
+        rows = self._healing(names)
         return [(str(n), int(k)) for n, k in rows]
 
     def _fetch(self, conn: sqlite3.Connection, entry_id: int) -> Entry:
@@ -526,10 +547,19 @@ def _rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
+def _damaged(exc: HistoryError) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, sqlite3.DatabaseError) and _is_damage(cause)
+
+
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:
     """A file that is not a database or is corrupt (not a lock or a full disk)."""
     text = str(exc)
-    return "not a database" in text or "malformed" in text or "file is encrypted" in text
+    return any(sign in text for sign in _DAMAGE)
+
+
+# What SQLite says of a damaged file; "no such table" here means one of ours was dropped.
+_DAMAGE: Final = ("not a database", "malformed", "file is encrypted", "no such table")
 
 
 def _open_failure(path: Path, exc: sqlite3.DatabaseError) -> str:

@@ -25,6 +25,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "check_regular",
     "loads_json",
+    "not_a_file",
     "open_regular",
     "read_bytes",
     "read_json",
@@ -48,6 +49,19 @@ _KINDS: Final = (
 
 def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def not_a_file(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file ("a folder", "a pipe (FIFO)", "a
+    device", "a socket"; "missing" when nothing is there, even a dangling link), ``None``
+    for a regular file (links followed). Stats only: a pipe is never opened."""
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return (exc.strerror or "unreadable").lower()
+    return None if stat.S_ISREG(mode) else _kind(mode)
 
 
 def _refuse(exc: OSError, path: Path, what: str) -> BadInput:

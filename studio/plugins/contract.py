@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 import studio
 from studio.emotion import Condition, Trajectory
+from studio.emotion.quoting import quote
 
 MAX_SEED: Final = 2**32 - 1
 METADATA_SCHEMA: Final = "emotion-studio/artifact-1"
@@ -217,20 +218,15 @@ class Artifact:
         return features
 
 
-_ECHO_LIMIT = 60
-
-
 def _one_line(exc: ValidationError, prefix: str) -> str:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
     where = f"{prefix}.{loc}" if loc else prefix
-    if isinstance(got, str) and len(got) > _ECHO_LIMIT:
-        # A 100k-character text must not come back as a 100k-character error line.
-        return f"{where}: {msg}, got {len(got)} characters starting {got[:_ECHO_LIMIT]!r}…"
     if isinstance(got, str | int | float) and not isinstance(got, bool) and repr(got) not in msg:
-        return f"{where}: {msg}, got {got!r}"
+        # quote(): a 100k-character text must not come back as a 100k-character line.
+        return f"{where}: {msg}, got {quote(got)}"
     return f"{where}: {msg}"
 
 

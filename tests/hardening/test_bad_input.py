@@ -239,9 +239,9 @@ def test_generate_refuses_a_param_nested_too_deeply(cli: Any, tmp_path: Path, ki
 
 # -- generator inputs --------------------------------------------------------------------------
 PHOTO_CASES: list[tuple[str, Build, str]] = [
-    ("fifo", lambda d: [fifo(d / "p.png")], "not a regular file"),
-    ("dev-zero", lambda d: [zero_link(d / "p.png")], "not a regular file"),
-    ("folder", lambda d: [folder(d / "p.png")], ""),
+    ("fifo", lambda d: [fifo(d / "p.png")], "a pipe (FIFO), not a regular file"),
+    ("dev-zero", lambda d: [zero_link(d / "p.png")], "a device, not a regular file"),
+    ("folder", lambda d: [folder(d / "p.png")], "a folder, not a regular file"),
     ("missing", lambda d: [d / "nope.png"], "no such file"),
     ("locked", lambda d: [_write(d / "locked.png", b"x")], ""),
     ("not-an-image", lambda d: [_write(d / "p.png", b"hello, not pixels" * 10)], "not an image"),
@@ -272,8 +272,8 @@ def test_image_refuses_a_hostile_photo(
 
 
 AUDIO_CASES: list[tuple[str, Build, str]] = [
-    ("fifo", lambda d: fifo(d / "v.wav"), ""),
-    ("dev-zero", lambda d: zero_link(d / "v.wav"), ""),
+    ("fifo", lambda d: fifo(d / "v.wav"), "is a pipe (FIFO), not a file"),
+    ("dev-zero", lambda d: zero_link(d / "v.wav"), "is a device, not a file"),
     ("folder", lambda d: folder(d / "v.wav"), "folder"),
     ("missing", lambda d: d / "nope.wav", "does not exist"),
     ("three-hours", lambda d: wav_header(d / "v.wav", 3 * 3600), "too long"),
@@ -282,7 +282,7 @@ AUDIO_CASES: list[tuple[str, Build, str]] = [
     ("hundred-channels", lambda d: wav_header(d / "v.wav", 1, 16000, 100), "channels"),
     ("garbage", lambda d: _write(d / "v.wav", os.urandom(4096)), "cannot read audio"),
     ("long-name", lambda d: d / ("v" * 300 + ".wav"), "too long"),
-    ("dev-zero-long", lambda d: zero_link(d / "v.flac"), ""),
+    ("dev-zero-long", lambda d: zero_link(d / "v.flac"), "device"),
 ]
 
 
@@ -422,3 +422,33 @@ def test_other_commands_refuse_bad_input(
 ) -> None:
     _refused(cli(*build(tmp_path)), words)
     assert leftovers(tmp_path) == []
+
+
+# -- echoed user text is bounded ---------------------------------------------------------------
+HUGE = "a" * 100_000
+ECHO_CASES: list[tuple[str, list[str], str]] = [
+    ("emotion-id", ["--emotion", HUGE], "unknown emotion id"),
+    ("emotion-weight", ["--emotion", f"joy:{HUGE}"], "not a number"),
+    ("word", ["--word", HUGE], "not in the emotion lexicon"),
+    ("param-key", ["--param", f"{HUGE}=1"], "has no parameter"),
+    ("param-value", ["--param", f"key={HUGE}"], "key"),
+]
+
+
+@pytest.mark.parametrize(("case", "args", "words"), ECHO_CASES, ids=[c[0] for c in ECHO_CASES])
+def test_a_huge_input_is_echoed_bounded(
+    cli: Any, tmp_path: Path, case: str, args: list[str], words: str
+) -> None:
+    outcome = cli("generate", "music", "-o", tmp_path / "a.mid", *args)
+    _refused(outcome, words)
+    assert len(outcome.err) < 240, outcome.err
+    assert "aaaa" in outcome.err  # still shows what was given, cut
+
+
+def test_quote_and_the_error_funnel_bound_user_text() -> None:
+    from studio.errors import one_line, quote
+
+    assert quote("joy") == "'joy'" and quote(3) == "3"
+    assert quote(HUGE) == f"'{'a' * 60}'… (100000 characters)"
+    line = one_line(ValueError(f"no such thing {HUGE!r}, nor {'b' * 30!r}"))
+    assert line == f"no such thing '{'a' * 60}'… (100000 characters), nor '{'b' * 30}'"

@@ -191,9 +191,67 @@ def test_crashing_worker_fails_its_job_and_is_replaced(make_queue, tmp_path: Pat
     pid = q.worker_pids[0]
     job = q.submit(_request(tmp_path, generator="crash"), CRASH)
     assert job.wait(WAIT) is JobState.FAILED
-    assert job.error == "worker process crashed (signal SIGKILL) while running crash"
+    assert job.error == (
+        "the worker stopped: killed by SIGKILL (out of memory, or ended from outside) "
+        "while running crash; a new worker was started"
+    )
     assert q.submit(_request(tmp_path, "after.json"), ECHO).wait(WAIT) is JobState.FINISHED
     assert q.worker_pids != [pid]
+
+
+def test_workers_killed_from_outside_fail_their_jobs_and_the_pool_restarts(
+    make_queue, tmp_path: Path
+) -> None:
+    """kill -9 (as the OOM killer does) on both busy workers of a pool: each job fails in
+    one line, both workers are replaced, and the next jobs run."""
+    import signal
+
+    q = make_queue(workers=2)
+    jobs = [
+        q.submit(_request(tmp_path, f"slow{i}.json", steps=500, step_seconds=0.02), ECHO)
+        for i in range(2)
+    ]
+    for job in jobs:
+        _wait_progress(job, 0.002)
+    victims = q.worker_pids
+    for pid in victims:
+        os.kill(pid, signal.SIGKILL)
+    for job in jobs:
+        assert job.wait(WAIT) is JobState.FAILED
+        assert job.error is not None and "\n" not in job.error
+        assert job.error.startswith("the worker stopped: killed by SIGKILL")
+        assert job.error.endswith("while running echo; a new worker was started")
+        assert not (tmp_path / job.request.output.name).exists()
+    assert q.wait_ready(WAIT)
+    assert len(q.worker_pids) == 2 and not set(q.worker_pids) & set(victims)
+    after = [q.submit(_request(tmp_path, f"after{i}.json"), ECHO) for i in range(2)]
+    assert all(job.wait(WAIT) is JobState.FINISHED for job in after)
+
+
+def test_a_pool_whose_workers_kept_dying_at_start_tries_again_for_the_next_job(
+    tmp_path: Path,
+) -> None:
+    """Workers killed while still starting (memory short, say) until the pool gives up:
+    the next job starts a fresh pool instead of failing until the app restarts."""
+    import signal
+
+    q = JobQueue(workers=1)
+    try:
+        q.start()
+        killed: set[int] = set()
+        deadline = time.monotonic() + 60
+        while q._sup is not None and q._sup.broken is None:
+            assert time.monotonic() < deadline, "the pool never gave up"
+            for pid in set(q.worker_pids) - killed:
+                os.kill(pid, signal.SIGKILL)  # long before its imports are done
+                killed.add(pid)
+            time.sleep(0.002)
+        assert not q.wait_ready(0.1)  # broken: workers fail to start
+        job = q.submit(_request(tmp_path, "after.json"), ECHO)
+        assert job.wait(WAIT) is JobState.FINISHED
+        assert q.wait_ready(WAIT) and not set(q.worker_pids) & killed
+    finally:
+        q.close()
 
 
 def test_generator_exception_fails_with_a_readable_message(make_queue, tmp_path: Path) -> None:
