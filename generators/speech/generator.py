@@ -8,6 +8,7 @@ scaling and pause) go into the metadata for lip sync.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from generators.speech import coqui
@@ -46,6 +47,28 @@ class SpeechGenerator(Generator[SpeechParams]):
             coqui.backend(),
         ]
 
+    def check_request(self, request: Request) -> tuple[SpeechParams, Backend]:
+        """As the base class, but a ``model`` param picks the coqui backend when no backend
+        is named (a Coqui model folder means nothing to Piper)."""
+        if request.backend is None and request.params.get("model"):
+            request = dataclasses.replace(request, backend=coqui.NAME)
+        params, backend = super().check_request(request)
+        assert isinstance(params, SpeechParams)
+        return params, backend
+
+    def check_params(self, params: SpeechParams, request: Request) -> None:
+        fields = ("model", "speaker", "speaker_wav", "language", "vocoder")
+        if request.backend == coqui.NAME:
+            if params.voice != self.params_model.model_fields["voice"].default:
+                raise ValueError("voice: the coqui backend speaks with --param model=NAME")
+            coqui.check(
+                params.model, params.speaker, params.speaker_wav, params.language, params.vocoder
+            )
+            return
+        given = [f for f in fields if getattr(params, f) is not None]
+        if given:
+            raise ValueError(f"{given[0]}: only the coqui backend takes it (--backend coqui)")
+
     def render(
         self,
         request: Request,
@@ -55,6 +78,10 @@ class SpeechGenerator(Generator[SpeechParams]):
         cancel: CancelToken,
     ) -> Rendered:
         check_cancel(cancel)
+        if backend.name == coqui.NAME:
+            from generators.speech import coqui_speak
+
+            return coqui_speak.speak(request, params, progress, cancel)
         from generators.speech.pipeline import speak
 
         progress(0.02, "loading the voice")

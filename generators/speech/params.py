@@ -10,7 +10,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from generators.speech import script, tags
+from generators.speech import coqui_models, script, tags
 from generators.speech.voice import DEFAULT_VOICE, resolve_voice
 from studio.sdk import Params, Role
 
@@ -51,6 +51,29 @@ class SpeechParams(Params):
     sample_rate: Annotated[Literal[22050, 48000], Role.OPTION] = Field(
         22050, description="output sample rate: 22050 or 48000 Hz"
     )
+    # The coqui backend's own fields (generators/speech/coqui.py checks them).
+    model: str | None = Field(
+        None,
+        max_length=500,
+        description="coqui: a Coqui model folder's name (Coqui's model folder or the studio's "
+        "models folder) or a path to one",
+        json_schema_extra=coqui_models.model_menu,
+    )
+    speaker: str | None = Field(
+        None, max_length=200, description="coqui: a speaker of a multi-speaker model"
+    )
+    speaker_wav: Annotated[str | None, Role.INPUT_FILE] = Field(
+        None, max_length=1000, description="coqui: a recording of the voice to clone (XTTS)"
+    )
+    language: str | None = Field(
+        None, max_length=20, description="coqui: the language of a multilingual model (e.g. en)"
+    )
+    vocoder: str | None = Field(
+        None,
+        max_length=500,
+        description="coqui: a vocoder folder for a spectrogram model such as Tacotron2 "
+        "(without one, Griffin-Lim)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -69,6 +92,8 @@ class SpeechParams(Params):
     @model_validator(mode="after")
     def _speakable(self) -> SpeechParams:
         # SSML and letters the voice has no sounds for: refused before any synthesis.
+        if self.model is not None:  # a Coqui model: its own languages (checked at load)
+            return self
         try:
             script.check(tags.spoken_text(self.text), self.voice, resolve_voice(self.voice))
         except ValueError as exc:
