@@ -14,10 +14,11 @@ without breaking a plugin. What is here:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TypedDict, cast
 
 from studio._paths import studio_home
-from studio.errors import BadInput, GenerationFailed, printable
+from studio.errors import BadInput, GenerationFailed, printable, quote
 from studio.library.atomic import atomic_path, atomic_write
 from studio.library.inputs import check_regular, not_a_file, open_regular, read_bytes
 from studio.library.metadata import embed, read_embedded  # the state a studio file carries
@@ -75,6 +76,7 @@ __all__ = [
     "check_regular",
     "compose",
     "embed",
+    "input_file",
     "no_progress",
     "not_a_file",
     "open_regular",
@@ -153,3 +155,18 @@ def compose(
 
     result = session.generate(registry, request, history=None, progress=progress, cancel=cancel)
     return result.artifact
+
+
+def input_file(value: str | None, what: str) -> str | None:
+    """A params field naming a file the generation reads, checked without opening it (a
+    pipe is never opened): the absolute path, since a job may run in another working
+    folder; ``ValueError`` saying what it is instead (missing, a folder, a device …)."""
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    kind = not_a_file(path)
+    if kind == "missing":
+        raise ValueError(f"{what} file {quote(value)} does not exist")
+    if kind is not None:
+        raise ValueError(f"{what} {quote(value)} is {kind}, not a file")
+    return str(path.resolve())

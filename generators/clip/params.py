@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from studio.sdk import Params, Role
+from studio.sdk import Params, Role, input_file
 
 MAX_TEXT: Final = 5000
 PRESETS: Final = {
@@ -103,14 +103,7 @@ class ClipParams(Params):
     @field_validator("audio")
     @classmethod
     def _audio(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        path = Path(value).expanduser()
-        if path.is_dir():
-            raise ValueError(f"audio {value!r} is a folder, not a file")
-        if not path.is_file():
-            raise ValueError(f"audio file {value!r} does not exist")
-        return str(path.resolve())  # absolute: a job may run in another working folder
+        return input_file(value, "audio")
 
     @field_validator("preset", mode="before")
     @classmethod

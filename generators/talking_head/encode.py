@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,32 +47,7 @@ def write_mp4(
         sound.layout = "mono"
         sound.bit_rate = AAC_BITRATE
         samples = np.ascontiguousarray(audio, dtype=np.float32)
-        sent = 0
-        for i, rgba in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(rgba, format="rgba")
-            frame.pts = i
-            container.mux(video.encode(frame))
-            # Interleave: send audio up to the end of this frame.
-            upto = min(len(samples), round((i + 1) * rate / fps))
-            while sent < upto:
-                block = samples[sent : min(upto, sent + AUDIO_BLOCK)]
-                chunk = av.AudioFrame.from_ndarray(block[None, :], format="flt", layout="mono")
-                chunk.sample_rate = rate
-                chunk.pts = sent
-                container.mux(sound.encode(chunk))
-                sent += len(block)
-            on_frame(i)
-            if i + 1 >= n_frames:
-                break
-        while sent < len(samples):
-            block = samples[sent : sent + AUDIO_BLOCK]
-            chunk = av.AudioFrame.from_ndarray(block[None, :], format="flt", layout="mono")
-            chunk.sample_rate = rate
-            chunk.pts = sent
-            container.mux(sound.encode(chunk))
-            sent += len(block)
-        container.mux(video.encode(None))
-        container.mux(sound.encode(None))
+        _interleave(container, video, sound, frames, n_frames, fps, samples, "flt", on_frame)
 
 
 def unpremultiply(rgba: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -112,28 +87,46 @@ def write_alpha_mov(
         sound.layout = "mono"
         pcm = np.clip(np.round(np.asarray(audio, dtype=np.float64) * 32767.0), -32768, 32767)
         samples = pcm.astype(np.int16)
-        sent = 0
-        for i, rgba in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(unpremultiply(rgba), format="rgba")
-            frame.pts = i
-            container.mux(video.encode(frame))
-            upto = min(len(samples), round((i + 1) * rate / fps))
-            while sent < upto:
-                block = samples[sent : min(upto, sent + AUDIO_BLOCK)]
-                chunk = av.AudioFrame.from_ndarray(block[None, :], format="s16", layout="mono")
-                chunk.sample_rate = rate
-                chunk.pts = sent
-                container.mux(sound.encode(chunk))
-                sent += len(block)
-            on_frame(i)
-            if i + 1 >= n_frames:
-                break
-        while sent < len(samples):
-            block = samples[sent : sent + AUDIO_BLOCK]
-            chunk = av.AudioFrame.from_ndarray(block[None, :], format="s16", layout="mono")
+        straight = (unpremultiply(rgba) for rgba in frames)
+        _interleave(container, video, sound, straight, n_frames, fps, samples, "s16", on_frame)
+
+
+def _interleave(
+    container: Any,
+    video: Any,
+    sound: Any,
+    frames: Iterator[NDArray[np.uint8]],
+    n_frames: int,
+    fps: int,
+    samples: NDArray[Any],
+    sample_format: str,
+    on_frame: Callable[[int], None],
+) -> None:
+    """Mux RGBA ``frames`` and mono ``samples``, audio sent up to the end of each frame
+    (players buffer little), then the rest of the audio and both encoders' tails."""
+    import av
+
+    rate = sound.codec_context.sample_rate
+    sent = 0
+
+    def send(upto: int) -> None:
+        nonlocal sent
+        while sent < upto:
+            block = samples[sent : min(upto, sent + AUDIO_BLOCK)]
+            chunk = av.AudioFrame.from_ndarray(block[None, :], format=sample_format, layout="mono")
             chunk.sample_rate = rate
             chunk.pts = sent
             container.mux(sound.encode(chunk))
             sent += len(block)
-        container.mux(video.encode(None))
-        container.mux(sound.encode(None))
+
+    for i, rgba in enumerate(frames):
+        frame = av.VideoFrame.from_ndarray(rgba, format="rgba")
+        frame.pts = i
+        container.mux(video.encode(frame))
+        send(min(len(samples), round((i + 1) * rate / fps)))
+        on_frame(i)
+        if i + 1 >= n_frames:
+            break
+    send(len(samples))
+    container.mux(video.encode(None))
+    container.mux(sound.encode(None))

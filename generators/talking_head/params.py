@@ -13,8 +13,7 @@ from typing import Annotated, Final
 from pydantic import Field, field_validator, model_validator
 
 from generators.talking_head.character import character_ids
-from studio.emotion.quoting import quote
-from studio.sdk import Params, Role, not_a_file
+from studio.sdk import Params, Role, input_file
 
 MAX_TEXT: Final = 5000
 FPS_CHOICES: Final = (24, 25, 30)
@@ -65,15 +64,7 @@ class TalkingHeadParams(Params):
     @field_validator("audio")
     @classmethod
     def _audio(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        path = Path(value).expanduser()
-        kind = not_a_file(path)  # stat only: a pipe is never opened here
-        if kind == "missing":
-            raise ValueError(f"audio file {quote(value)} does not exist")
-        if kind is not None:
-            raise ValueError(f"audio {quote(value)} is {kind}, not a file")
-        return str(path.resolve())  # absolute: a job may run in another working folder
+        return input_file(value, "audio")
 
     @field_validator("portrait")
     @classmethod
