@@ -6,12 +6,11 @@ address-space limit, its own peak memory, or a signal.
 
 from __future__ import annotations
 
+import json
 import os
-import resource
 import struct
 import subprocess
 import sys
-import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -167,43 +166,55 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
+# A small launcher between the test process and the capped command. Linux keeps a process's
+# RSS high-water mark across fork and exec, so a command forked straight from a test process
+# that has grown (in-process tests load models) would report that process's peak as its own.
+# The launcher starts small; the command forked from it reports only what it used itself.
+_LAUNCH = """
+import json, os, resource, sys
+cap, report, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    os.execv(argv[0], argv)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as fh:
+    json.dump([os.waitstatus_to_exitcode(status), usage.ru_maxrss], fh)
+"""
+
+
 def run_capped(
     args: list[str | Path], home: Path, timeout: float = 120.0, *, python: str | None = None
 ) -> Capped:
     """``studio ARGS`` (or ``python -c PYTHON ARGS``) in a subprocess limited to 1.5 GB of
     address space; its output and peak RSS."""
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (CAP_BYTES, CAP_BYTES))
-
+    report = home.parent / "capped.json"
+    report.unlink(missing_ok=True)
     with (
         (home.parent / "capped.out").open("w+") as out,
         (home.parent / "capped.err").open("w+") as err,
     ):
         head = ["-c", python] if python is not None else ["-m", "studio.cli"]
+        command = [sys.executable, *head, *map(str, args)]
         proc = subprocess.Popen(
-            [sys.executable, *head, *map(str, args)],
+            [sys.executable, "-c", _LAUNCH, str(CAP_BYTES), str(report), *command],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
-            preexec_fn=limit,
             env=_env(home),
             cwd=REPO,
+            start_new_session=True,  # a hang is killed with its launcher
         )
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                raise AssertionError(f"studio {args} did not finish in {timeout} s (a hang)")
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+            raise AssertionError(f"studio {args} did not finish in {timeout} s (a hang)") from None
+        code, maxrss_kib = json.loads(report.read_text())
         out.seek(0)
         err.seek(0)
-        return Capped(proc.returncode, out.read(), err.read(), usage.ru_maxrss * 1024)
+        return Capped(code, out.read(), err.read(), maxrss_kib * 1024)
 
 
 @pytest.fixture

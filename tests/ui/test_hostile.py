@@ -237,7 +237,7 @@ def test_opening_a_fifo_as_an_arc_reports_it_and_does_not_hang(
 def test_an_arc_too_large_or_too_deep_is_refused_in_one_line(
     make_window: Any, tmp_path: Path
 ) -> None:
-    from studio.ui.main_window import MAX_ARC_BYTES
+    from studio.ui.arc_files import MAX_ARC_BYTES
 
     window = make_window()
     big = tmp_path / "big.json"
