@@ -248,8 +248,8 @@ class GeneratorPanel(QWidget):
         top.addRow("Seed", seed_row)
         top.addRow("Preview", self.mode)
         self.form = ParamsForm(g.params_model)
-        said = first_with(g.params_model, Role.MULTILINE)
-        text_editor = self.form.editors.get(said) if said and self._required(said) else None
+        said = self._script_field()  # the words a generator speaks (not an image prompt)
+        text_editor = self.form.editors.get(said) if said else None
         if text_editor is not None and not text_editor.get():
             # A first Generate should just work: a neutral sentence the artist replaces.
             text_editor.put(SAMPLE_TEXT)
@@ -443,10 +443,6 @@ class GeneratorPanel(QWidget):
         self.trajectory.load(script_arc.trajectory(proposed))
         self.follow.setChecked(True)
         return True
-
-    def _required(self, name: str) -> bool:
-        """Whether the params model needs a value for ``name`` (no default)."""
-        return self.generator.params_model.model_fields[name].is_required()
 
     def _role(self, role: Role) -> str | None:
         """The params field carrying ``role`` (the plugin declares it), if the form has it."""

@@ -34,3 +34,13 @@ def test_an_empty_or_tagged_script_says_why(make_window: Callable[..., Any]) -> 
     assert not panel.suggest_arc()
     assert "tagged already" in panel.problem.text()
     assert window.trajectory.keyframes == []
+
+
+def test_a_first_generate_has_words_to_speak(make_window: Callable[..., Any]) -> None:
+    """The panels of generators that speak a script start with a sample sentence (the
+    talking head's text is optional: it may speak a recording instead), never an image
+    prompt."""
+    window = make_window(fakes.registry("speech", "talking-head", "image"))
+    for gid in ("speech", "talking-head"):
+        assert window.panels[gid].form.editors["text"].get(), gid
+    assert window.panels["image"].form.editors["prompt"].get() is None
