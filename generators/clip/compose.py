@@ -26,6 +26,7 @@ CROSSFADE_S: Final = 1.5
 # A vertical frame is as wide as the face's square: scale the character up so head and
 # shoulders fill the frame's lower part instead of sitting small in it.
 VERTICAL_FACE_SCALE: Final = 1.4
+FEATHER: Final = 0.08  # an opaque face's soft edge, as a share of its square's side
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,23 @@ def framing(width: int, height: int, face: int) -> Framing:
 def face_size(width: int, height: int, largest: int = 1080) -> int:
     """The size to ask the face for: the frame's short side (even, at most ``largest``)."""
     return min(largest, min(width, height)) // 2 * 2
+
+
+def soft_edges(width: int, height: int, at: Framing) -> Picture:
+    """An alpha matte for an opaque face (a portrait has its own background, no matte):
+    its square fades into the backdrop over ``FEATHER`` of its side on each edge that lies
+    inside the frame; edges on or past the frame's border stay hard (no backdrop seeps in
+    at the frame's edge)."""
+    from PIL import Image
+
+    side = at.side
+    ramp = max(1, round(side * FEATHER))
+    # A raised-cosine ramp: no visible band where the fade starts or ends.
+    edge = 0.5 - 0.5 * np.cos(np.pi * np.clip((np.arange(side) + 0.5) / ramp, 0.0, 1.0))
+    ones = np.ones(side)
+    cols = (edge if at.x > 0 else ones) * (edge[::-1] if at.x + side < width else ones)
+    rows = (edge if at.y > 0 else ones) * (edge[::-1] if at.y + side < height else ones)
+    return Image.fromarray(np.round(255 * np.outer(rows, cols)).astype(np.uint8), "L")
 
 
 def plain_backdrop(width: int, height: int) -> Picture:
@@ -115,6 +133,11 @@ def composite(back: Picture, face: Picture, at: Framing) -> Picture:
     return out
 
 
+def _with_alpha(face: Picture, matte: Picture) -> Picture:
+    face.putalpha(matte)
+    return face
+
+
 def write(
     path: Path,
     size: tuple[int, int],
@@ -127,12 +150,17 @@ def write(
     audio: NDArray[np.float32],
     rate: int,
     on_frame: Callable[[int], None],
+    opaque: bool = False,
 ) -> None:
-    """Encode ``n_frames`` frames and the stereo mix into one MP4 at ``path``."""
+    """Encode ``n_frames`` frames and the stereo mix into one MP4 at ``path``; an
+    ``opaque`` face (a portrait, no matte of its own) gets :func:`soft_edges`."""
     import av
 
     width, height = size
     faces = face_frames(face, at.side) if face is not None else None
+    if faces is not None and opaque:
+        matte = soft_edges(width, height, at)
+        faces = (_with_alpha(f, matte) for f in faces)
     last_face: Picture | None = None
     samples = np.ascontiguousarray(audio.T, dtype=np.float32)  # (2, n) planar
     total = samples.shape[1]

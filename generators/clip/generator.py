@@ -3,7 +3,8 @@ finished MP4 — voice, face, music bed and backdrop — made by the other gener
 the registry and the session (:mod:`generators.clip.parts`), never their modules.
 
 Order of work: voice (its length sets the clip's) → the arc on the clip's clock → face
-(over the padded voice, with an alpha matte) → music bed (the clip's length, the arc) →
+(over the padded voice, with an alpha matte; the artist's portrait keeps its own background
+and fades into the backdrop at its edges) → music bed (the clip's length, the arc) →
 backdrops (one per arc section) → mix (ducking, fades, loudness, true peak) → encode.
 """
 
@@ -93,15 +94,16 @@ class ClipGenerator(Generator[ClipParams]):
         if params.arc == "auto" and params.text is not None and has_tags(params.text):
             raise ValueError("arc: the script already has tags; drop --arc auto or the tags")
         parts = Parts(self.registry, Path(tempfile.gettempdir()), request.seed, _quiet, _never)
-        width, height = params.frame
         if params.text is not None:
             blocks = paragraphs(script(params, request))
             if not blocks:
                 raise ValueError("text: there is nothing to speak in the script")
             for paragraph in blocks:
                 parts.check("voice", "speech", _speech_params(params, paragraph))
-        face = {"text": "-", "character": params.character, "fps": params.fps}
-        parts.check("face", "talking-head", {**face, "size": compose.face_size(width, height)})
+        face = _face_params(params)
+        parts.check("face", "talking-head", {**face, "text": "-"})
+        if params.portrait is not None:  # a bad portrait fails before any part is made
+            parts.check_file("face", "talking-head", "portrait", params.portrait)
         if params.music:
             parts.check("music", "music", {"duration": 30.0})
         if params.backdrop:
@@ -110,6 +112,13 @@ class ClipGenerator(Generator[ClipParams]):
             seconds = voices.probe(Path(params.audio))
             voices.check_length(seconds, f"audio {Path(params.audio).name}")
             _check_trajectory(request.trajectory, seconds)
+
+    def check_file(self, field: str, path: str) -> str:
+        """A portrait is the face's: the talking-head plugin checks it."""
+        if field != "portrait":
+            return super().check_file(field, path)
+        parts = Parts(self.registry, Path(tempfile.gettempdir()), 0, _quiet, _never)
+        return parts.check_file("face", "talking-head", field, path)
 
     def _speak(
         self, params: ClipParams, request: Request, parts: Parts
@@ -214,17 +223,13 @@ class ClipGenerator(Generator[ClipParams]):
                         clip_arc if tagged else request.trajectory or request.condition
                     )
                     assert face_state is not None
+                    # A portrait keeps its own background (no matte): MP4, soft edges.
                     face = parts.make(
                         "face",
                         "talking-head",
-                        "face.mov",
+                        "face.mov" if params.portrait is None else "face.mp4",
                         face_state,
-                        {
-                            "audio": str(padded),
-                            "size": side,
-                            "fps": fps,
-                            "character": params.character,
-                        },
+                        {**_face_params(params), "audio": str(padded)},
                         SHARES["face"],
                     )
                 except BaseException:
@@ -261,9 +266,10 @@ class ClipGenerator(Generator[ClipParams]):
                 mixed.audio,
                 mix.RATE,
                 on_frame,
+                opaque=params.portrait is not None,
             )
             stems = (
-                _write_stems(Path(params.stems), made, mixed, payload, request)
+                _write_stems(Path(params.stems), made, mixed, payload, request, params.portrait)
                 if params.stems is not None
                 else []
             )
@@ -296,6 +302,12 @@ class ClipGenerator(Generator[ClipParams]):
                 "stems": [str(p) for p in stems],
             },
         }
+        if params.portrait is not None:  # who speaks: the artist's portrait, as the face saw it
+            face_features = face.metadata.get("features", {})
+            extra["clip"]["portrait"] = {
+                "file": Path(params.portrait).name,
+                "faces": face_features.get("portrait_faces"),
+            }
         if segments:
             extra["speech"] = {"segments": segments}
         return Rendered(files=[request.output], features=features, extra=extra)
@@ -354,6 +366,19 @@ def script(params: ClipParams, request: Request) -> str:
     if auto and not has_tags(params.text):
         return tagged_script(params.text)
     return params.text
+
+
+def _face_params(params: ClipParams) -> dict[str, Any]:
+    """The face part's params (without what it says): the character or the portrait."""
+    width, height = params.frame
+    out: dict[str, Any] = {
+        "size": compose.face_size(width, height),
+        "fps": int(params.fps),
+        "character": params.character,
+    }
+    if params.portrait is not None:
+        out["portrait"] = params.portrait
+    return out
 
 
 def _speech_params(params: ClipParams, text: str) -> dict[str, Any]:
@@ -417,9 +442,11 @@ def _write_stems(
     mixed: mix.Mix,
     voice_payload: Mapping[str, Any] | None,
     request: Request,
+    portrait: str | None = None,
 ) -> list[Path]:
     """The parts beside the clip, each tagged: the voice and the bed as they sit in the
-    mix (WAV), the bed's MIDI, the backdrops (PNG) and the face with alpha (MOV)."""
+    mix (WAV), the bed's MIDI, the backdrops (PNG), the face (with alpha: MOV; a portrait:
+    MP4) and the portrait it animates (as given: the clip did not make it)."""
     from studio.sdk import atomic_path, embed
 
     folder.mkdir(exist_ok=True)
@@ -448,6 +475,11 @@ def _write_stems(
         with atomic_path(target) as tmp:
             shutil.copyfile(part.path, tmp)
         embed(target, _stem_payload(part.clean_metadata(), part.role, request))
+        written.append(target)
+    if portrait is not None:
+        target = folder / f"portrait{Path(portrait).suffix.lower()}"
+        with atomic_path(target) as tmp:
+            shutil.copyfile(portrait, tmp)
         written.append(target)
     return written
 

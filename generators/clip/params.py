@@ -18,6 +18,8 @@ PRESETS: Final = {
     "1080x1920": (1080, 1920),
 }
 FPS_CHOICES: Final = (25, 30)
+# The portrait's picker offers what the talking head decodes (its check says the rest).
+PORTRAIT_TYPES: Final = (".jpg", ".jpeg", ".png", ".webp")
 
 
 def _character_menu(schema: dict[str, Any]) -> None:
@@ -51,6 +53,12 @@ class ClipParams(Params):
     )
     fps: Annotated[int, Role.OPTION] = Field(
         25, description="frames per second: 25 or 30", json_schema_extra={"choices": [25, 30]}
+    )
+    portrait: Annotated[str | None, Role.OPTION, Role.INPUT_FILE, Role.CHOICE_FILE] = Field(
+        None,
+        description="a photo or painted portrait to animate instead of the drawn character "
+        "(JPEG, PNG or WebP with one face; passed to `talking-head`)",
+        json_schema_extra={"choice_of": "character", "extensions": list(PORTRAIT_TYPES)},
     )
     character: Annotated[str, Role.OPTION] = Field(
         "ava",
@@ -104,6 +112,11 @@ class ClipParams(Params):
     @classmethod
     def _audio(cls, value: str | None) -> str | None:
         return input_file(value, "audio")
+
+    @field_validator("portrait")
+    @classmethod
+    def _portrait(cls, value: str | None) -> str | None:
+        return input_file(value, "portrait")
 
     @field_validator("preset", mode="before")
     @classmethod

@@ -100,6 +100,12 @@ class Parts:
             msg = str(err["msg"]).removeprefix("Value error, ")
             raise ValueError(f"{role}: {msg}") from None
 
+    def check_file(self, role: str, generator: str, field: str, path: str) -> str:
+        """The part's plugin's own check of a file the clip hands it (a face in a
+        portrait), before any part is made: its one-line ``ValueError`` as it is, since
+        it names the file; else its note."""
+        return str(self._plugin(role, generator).check_file(field, path))
+
     def backend(self, role: str, generator: str, preferred: tuple[str, ...]) -> str | None:
         """The first of ``preferred`` backends the plugin can run now, else its default."""
         usable = {b.name for b in self._plugin(role, generator).backends() if b.available}

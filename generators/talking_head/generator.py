@@ -17,9 +17,11 @@ from studio.sdk import (
     Rendered,
     Request,
     check_cancel,
+    input_file,
 )
 
 SPEECH_SHARE: Final = 0.3  # progress share of voice synthesis in --text mode
+CHECK_SIZE: Final = 256  # frame size of a portrait's check (the face is found at any size)
 
 
 class TalkingHeadGenerator(Generator[TalkingHeadParams]):
@@ -44,6 +46,24 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
             ),
         ]
 
+    def check_params(self, params: TalkingHeadParams, request: Request) -> None:
+        if params.portrait is not None:  # a bad photo fails before any voice is made
+            self.check_file("portrait", params.portrait)
+
+    def check_file(self, field: str, path: str) -> str:
+        """A portrait must hold a usable face (found once, cached with the photo's hash);
+        ``InputError`` in one line when it does not."""
+        if field != "portrait":
+            return super().check_file(field, path)
+        from generators.talking_head.portrait.landmarks import require_model
+        from generators.talking_head.portrait.load import load
+
+        checked = input_file(path, "portrait")  # missing, a folder, a device …
+        assert checked is not None
+        require_model()  # says how to install the face-landmark model when it is missing
+        found = load(checked, CHECK_SIZE)
+        return found.note or f"portrait: face found in {found.name}"
+
     def render(
         self,
         request: Request,
@@ -55,7 +75,7 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
         from generators.talking_head import clip
 
         portrait = None
-        if params.portrait is not None:  # a bad photo fails before any voice is made
+        if params.portrait is not None:
             from generators.talking_head.portrait.load import load
 
             portrait = load(params.portrait, int(params.size))

@@ -17,6 +17,7 @@ from studio.sdk import Params, Role, input_file
 
 MAX_TEXT: Final = 5000
 FPS_CHOICES: Final = (24, 25, 30)
+PORTRAIT_TYPES: Final = (".jpg", ".jpeg", ".png", ".webp")  # what photo.read decodes
 
 
 class TalkingHeadParams(Params):
@@ -34,10 +35,13 @@ class TalkingHeadParams(Params):
         description="frames per second: 24, 25 or 30",
         json_schema_extra={"choices": list(FPS_CHOICES)},
     )
-    portrait: Annotated[str | None, Role.OPTION, Role.INPUT_FILE] = Field(
+    # The window offers portraits in the Character menu ("Use a portrait…"): a portrait
+    # stands in for a drawn character.
+    portrait: Annotated[str | None, Role.OPTION, Role.INPUT_FILE, Role.CHOICE_FILE] = Field(
         None,
         description="a photo or painted portrait to animate instead of the drawn character "
         "(JPEG, PNG or WebP with one face, at least 64 px from forehead to chin)",
+        json_schema_extra={"choice_of": "character", "extensions": list(PORTRAIT_TYPES)},
     )
     character: Annotated[str, Role.OPTION] = Field(
         "ava",

@@ -313,6 +313,16 @@ class Generator(ABC, Generic[P]):
     def check_params(self, params: P, request: Request) -> None:
         """Cross-field checks a params model cannot express (override when needed)."""
 
+    def check_file(self, field: str, path: str) -> str:
+        """The generator's own check of a file picked for ``field`` before it is used (a
+        face in a portrait, say): ``ValueError`` with one line when it cannot be used, else
+        a short note for the artist (may be ""). The window runs it off the UI thread when
+        a file is picked; a generator also calls it from ``check_params``. By default a
+        file is usable when it is a regular file (the params model checks the rest)."""
+        if not Path(path).expanduser().is_file():
+            raise ValueError(f"{field}: {quote(path)} is not a file")
+        return ""
+
     def _pick_backend(self, name: str | None) -> Backend:
         if name is None:
             return self.default_backend()

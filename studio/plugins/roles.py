@@ -15,7 +15,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Iterator
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any, Final, Literal, Union, get_args, get_origin
 
@@ -35,6 +35,12 @@ class Role(StrEnum):
     DRAFT = "draft"  # the generator's own quick mode; live drafts switch it on
     SCRIPT = "script"  # the words spoken: `--arc auto` tags it with an emotion per sentence
     ARC_MODE = "arc-mode"  # the generator proposes its own arc: `--arc auto|given` goes here
+    # A file that stands in for a choice field's entries (a portrait instead of a drawn
+    # character): the window merges both into one menu of choices and remembered files,
+    # each file shown by its picture. The field names its choice field in its schema
+    # extra: ``json_schema_extra={"choice_of": "character"}`` (and may list the file
+    # types its picker offers: ``"extensions": [".png", …]``).
+    CHOICE_FILE = "choice-file"
 
 
 # The value types each role accepts (``None`` is always allowed beside them).
@@ -48,6 +54,7 @@ _TYPES: Final[dict[Role, tuple[type, ...]]] = {
     Role.DRAFT: (bool,),
     Role.SCRIPT: (str,),
     Role.ARC_MODE: (str,),
+    Role.CHOICE_FILE: (str, Path),
 }
 
 
@@ -71,6 +78,58 @@ def first_with(model: type[BaseModel], role: Role) -> str | None:
     """The first field carrying ``role``, or ``None``."""
     found = fields_with(model, role)
     return found[0] if found else None
+
+
+def _extra(field: FieldInfo) -> dict[str, Any]:
+    """A field's ``json_schema_extra`` when the plugin gave it as a dict (else empty)."""
+    extra = field.json_schema_extra
+    return dict(extra) if isinstance(extra, dict) else {}
+
+
+def choice_of(field: FieldInfo) -> str | None:
+    """The choice field a ``Role.CHOICE_FILE`` field stands in for, as it declares it."""
+    target = _extra(field).get("choice_of")
+    return target if isinstance(target, str) else None
+
+
+def file_extensions(field: FieldInfo) -> tuple[str, ...]:
+    """The file types a file field's picker offers (``"extensions"``; empty: any file)."""
+    listed = _extra(field).get("extensions")
+    if not isinstance(listed, list | tuple):
+        return ()
+    return tuple(str(e).lower() for e in listed if isinstance(e, str) and e.startswith("."))
+
+
+def choice_files(model: type[BaseModel]) -> dict[str, str]:
+    """Each choice field with the ``Role.CHOICE_FILE`` field that stands in for it
+    (choice field name → file field name), for the fields whose pairing checks out."""
+    out = {}
+    for name in fields_with(model, Role.CHOICE_FILE):
+        target = choice_of(model.model_fields[name])
+        if target in model.model_fields and target != name and target not in out:
+            out[target] = name
+    return out
+
+
+def _offers_choices(field: FieldInfo) -> bool:
+    """A field whose values are a menu: a Literal, an Enum or listed ``choices``."""
+    annotation = field.annotation
+    for t in _value_types(annotation):
+        if isinstance(t, type) and issubclass(t, Enum):
+            return True
+    if any(get_origin(a) is Literal for a in _annotations(annotation)):
+        return True
+    extra = field.json_schema_extra
+    return callable(extra) or isinstance(_extra(field).get("choices"), list)
+
+
+def _annotations(annotation: Any) -> Iterator[Any]:
+    """The annotation and the members of a union it is."""
+    yield annotation
+    origin = get_origin(annotation)
+    if origin is Union or origin is types.UnionType:
+        for arg in get_args(annotation):
+            yield from _annotations(arg)
 
 
 def _value_types(annotation: Any) -> Iterator[Any]:
@@ -108,4 +167,23 @@ def check_roles(model: type[BaseModel]) -> list[str]:
                 shown = " | ".join(getattr(t, "__name__", str(t)) for t in admitted) or "None"
                 expect = " or ".join(t.__name__ for t in wanted)
                 problems.append(f"{name}: role {role.value!r} needs {expect}, field is {shown}")
+        if Role.CHOICE_FILE in roles:
+            problems.extend(_choice_file_problems(model, name))
     return problems
+
+
+def _choice_file_problems(model: type[BaseModel], name: str) -> list[str]:
+    """A ``Role.CHOICE_FILE`` field must be optional (no file: the choice holds) and name
+    another field that offers choices."""
+    field = model.model_fields[name]
+    out = []
+    if field.is_required() or field.default is not None:
+        out.append(f"{name}: role 'choice-file' needs an optional field that defaults to None")
+    target = choice_of(field)
+    if target is None:
+        out.append(f"{name}: role 'choice-file' needs json_schema_extra={{'choice_of': FIELD}}")
+    elif target == name or target not in model.model_fields:
+        out.append(f"{name}: role 'choice-file' names {target!r}, not another field of the model")
+    elif not _offers_choices(model.model_fields[target]):
+        out.append(f"{name}: role 'choice-file' names {target!r}, which offers no choices")
+    return out

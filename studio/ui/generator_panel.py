@@ -30,6 +30,7 @@ from studio.jobs.live import LiveScheduler
 from studio.library.history import HistoryError
 from studio.plugins.contract import MAX_SEED, AnyGenerator, Artifact, PreviewMode, Request
 from studio.plugins.roles import Role, first_with
+from studio.ui.choice_files import RecentFiles
 from studio.ui.condition_model import ConditionModel, display_name
 from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.midi_audio import MidiAudio
@@ -95,9 +96,12 @@ class GeneratorPanel(QWidget):
         trajectory: TrajectoryModel,
         bridge: JobBridge,
         parent: QWidget | None = None,
+        recent: RecentFiles | None = None,
     ) -> None:
+        """``recent``: the files the window's forms remember (portraits used before …)."""
         super().__init__(parent)
         self.generator = generator
+        self.recent = recent
         self.spec = spec
         self.condition = condition
         self.trajectory = trajectory
@@ -247,7 +251,7 @@ class GeneratorPanel(QWidget):
         top.addRow("Format", self.format)
         top.addRow("Seed", seed_row)
         top.addRow("Preview", self.mode)
-        self.form = ParamsForm(g.params_model)
+        self.form = ParamsForm(g.params_model, recent=self.recent, check_file=g.check_file)
         said = self._script_field()  # the words a generator speaks (not an image prompt)
         text_editor = self.form.editors.get(said) if said else None
         if text_editor is not None and not text_editor.get():

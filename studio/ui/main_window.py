@@ -31,6 +31,7 @@ from studio.plugins.contract import AnyGenerator
 from studio.session import embedded_payload
 from studio.ui import theme
 from studio.ui.arc_files import ArcDocuments
+from studio.ui.choice_files import RecentFiles
 from studio.ui.condition_model import ConditionModel
 from studio.ui.emotion_panel import QtEmotionPanel
 from studio.ui.export_dialog import ExportDialog
@@ -98,6 +99,9 @@ class MainWindow(ArcDocuments):
         self._retitle(self.condition.condition)
         self.trajectory = TrajectoryModel(self)
         self.panels: dict[str, GeneratorPanel] = {}
+        # Files the forms remember across restarts (portraits used before), one list per
+        # field shared by every panel.
+        self.recent_files = RecentFiles(settings, self)
         self.specs: dict[str, str] = {}
         self.load_errors: dict[str, str] = {}
 
@@ -171,7 +175,12 @@ class MainWindow(ArcDocuments):
         for name in names:
             gen = generators[name]
             panel = GeneratorPanel(
-                gen, self.specs[name], self.condition, self.trajectory, self.bridge
+                gen,
+                self.specs[name],
+                self.condition,
+                self.trajectory,
+                self.bridge,
+                recent=self.recent_files,
             )
             panel.job_submitted.connect(self.jobs_panel.add)
             panel.export_requested.connect(self.export_panel_result)

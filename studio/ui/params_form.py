@@ -2,7 +2,8 @@
 
 Literal / Enum → combo; int / float with ge/le → spin boxes; bool → check box; str → line
 edit (a text area for a field marked ``Role.MULTILINE``); ``Path`` and fields marked
-``Role.INPUT_FILE`` / ``Role.MODEL_REF`` → file picker;
+``Role.INPUT_FILE`` / ``Role.MODEL_REF`` → file picker; a ``Role.CHOICE_FILE`` field joins
+the menu of the choice field it stands in for (``studio.ui.choice_files``);
 anything else → a line edit parsed as JSON. Optional fields get an "auto" state meaning
 "leave it to the generator". Descriptions become tooltips. Only values that differ from
 the model's defaults are returned, so a generator can tell what the artist chose.
@@ -40,7 +41,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.plugins.roles import Role, roles_of
+from studio.plugins.roles import Role, choice_files, file_extensions, roles_of
+from studio.ui.choice_files import ChoiceFileMenu, RecentFiles
 from studio.ui.qt_util import BoundedDoubleSpinBox, BoundedSpinBox, combo_data
 
 AUTO: Final = "auto"
@@ -111,6 +113,64 @@ def _listed_choices(info: FieldInfo) -> list[Any] | None:
     return list(listed) if isinstance(listed, list) else None
 
 
+def field_choices(info: FieldInfo) -> list[Any] | None:
+    """The values a field offers as a menu: a Literal's, an Enum's, or the plugin's list."""
+    annotation, _ = _unwrap_optional(info.annotation)
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return [m.value for m in annotation]
+    # A plugin's open-ended field with known values today (e.g. character ids read from
+    # data files): offer them as a menu; the model still validates.
+    return _listed_choices(info)
+
+
+def _default_of(info: FieldInfo) -> tuple[Any, bool]:
+    """The field's default (None when it has none) and whether it may be left unset."""
+    _, optional = _unwrap_optional(info.annotation)
+    default = None if info.default is PydanticUndefined else info.default
+    return default, optional or default is None
+
+
+def choice_file_editors(
+    choice: str,
+    file: str,
+    model: type[BaseModel],
+    notify: Callable[[], None],
+    recent: RecentFiles,
+    check: Callable[[str, str], str],
+) -> tuple[ChoiceFileMenu, FieldEditor, FieldEditor] | None:
+    """One menu for a choice field and the ``Role.CHOICE_FILE`` field standing in for it
+    (None when the choice field offers no choices after all: each keeps its own editor)."""
+    info = model.model_fields[choice]
+    choices = field_choices(info)
+    if choices is None:
+        return None
+    default, optional = _default_of(info)
+    menu = ChoiceFileMenu(
+        file,
+        label_for(file).lower(),
+        choices,
+        default,
+        recent,
+        check,
+        file_extensions(model.model_fields[file]),
+        (f"{AUTO} (generator decides)", AUTO_DATA) if optional else None,
+    )
+    menu.changed.connect(notify)
+    return (
+        menu,
+        FieldEditor(menu, menu.choice, menu.put_choice),
+        FieldEditor(menu, menu.file, menu.put_file),
+    )
+
+
+def _plain_check(field: str, path: str) -> str:
+    if not Path(path).is_file():
+        raise ValueError(f"{label_for(field)}: {Path(path).name} is not a file")
+    return ""
+
+
 def build_editor(
     name: str,
     info: FieldInfo,
@@ -121,17 +181,8 @@ def build_editor(
     annotation, optional = _unwrap_optional(info.annotation)
     default = None if info.default is PydanticUndefined else info.default
     optional = optional or default is None
-    origin = typing.get_origin(annotation)
 
-    choices: list[Any] | None = None
-    if origin is typing.Literal:
-        choices = list(typing.get_args(annotation))
-    elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        choices = [m.value for m in annotation]
-    elif isinstance(listed := _listed_choices(info), list):
-        # A plugin's open-ended field with known values today (e.g. character ids read
-        # from data files): offer them as a menu; the model still validates.
-        choices = listed
+    choices = field_choices(info)
     if choices is not None:
         combo = QComboBox()
         if optional:
@@ -278,9 +329,20 @@ class ParamsForm(QWidget):
 
     changed = Signal()
 
-    def __init__(self, model: type[BaseModel], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: type[BaseModel],
+        parent: QWidget | None = None,
+        *,
+        recent: RecentFiles | None = None,
+        check_file: Callable[[str, str], str] | None = None,
+    ) -> None:
+        """``recent`` keeps the files picked for ``Role.CHOICE_FILE`` fields (shared by the
+        window's forms, remembered in its settings); ``check_file(field, path)`` is the
+        generator's own check of such a file (``ValueError`` in one line)."""
         super().__init__(parent)
         self.model = model
+        self.recent = recent or RecentFiles(parent=self)
         self.editors: dict[str, FieldEditor] = {}
         self.defaults: dict[str, Any] = {}
         layout = QFormLayout(self)
@@ -292,9 +354,31 @@ class ParamsForm(QWidget):
         self.notice.setWordWrap(True)
         self.notice.hide()
         self.changed.connect(lambda: self.notice.hide())
+        pairs = choice_files(model)  # choice field → the file that may stand in for it
+        self.menus: dict[str, ChoiceFileMenu] = {}  # by file field
         for name, info in model.model_fields.items():
-            editor = build_editor(name, info, self.changed.emit, self._say)
-            tip = info.description or ""
+            if name in pairs.values() and pairs.get(name) is None:
+                continue  # a file standing in for a choice: it lives in that choice's menu
+            merged = None
+            if name in pairs:
+                merged = choice_file_editors(
+                    name,
+                    pairs[name],
+                    model,
+                    self.changed.emit,
+                    self.recent,
+                    check_file or _plain_check,
+                )
+            if merged is not None:
+                menu, editor, file_editor = merged
+                self.menus[pairs[name]] = menu
+                self.editors[pairs[name]] = file_editor
+                tip = info.description or ""
+                file_tip = model.model_fields[pairs[name]].description or ""
+                menu.combo.setToolTip(f"{tip}\nOr: {file_tip}" if file_tip else tip)
+            else:
+                editor = build_editor(name, info, self.changed.emit, self._say)
+                tip = info.description or ""
             editor.widget.setToolTip(tip)
             editor.widget.setAccessibleName(label_for(name))
             label = QLabel(label_for(name))
@@ -302,7 +386,16 @@ class ParamsForm(QWidget):
             label.setBuddy(editor.widget)
             layout.addRow(label, editor.widget)
             self.editors[name] = editor
-            self.defaults[name] = editor.get()
+        # A file field whose choice field offered no menu after all keeps a file picker.
+        for name in pairs.values():
+            if name not in self.editors:
+                info = model.model_fields[name]
+                editor = build_editor(name, info, self.changed.emit, self._say)
+                editor.widget.setToolTip(info.description or "")
+                layout.addRow(QLabel(label_for(name)), editor.widget)
+                self.editors[name] = editor
+        self.editors = {n: self.editors[n] for n in model.model_fields if n in self.editors}
+        self.defaults = {name: editor.get() for name, editor in self.editors.items()}
         if not model.model_fields:
             note = QLabel("This generator has no options.")
             note.setObjectName("muted")
@@ -327,7 +420,11 @@ class ParamsForm(QWidget):
 
     def set_values(self, values: dict[str, Any]) -> None:
         """Fill the form (e.g. from a past generation's params); unknown keys are ignored."""
-        for name, editor in self.editors.items():
+        # A file standing in for a choice goes last: putting the choice clears the file.
+        last = set(self.menus)
+        order = [n for n in self.editors if n not in last] + [n for n in self.editors if n in last]
+        for name in order:
+            editor = self.editors[name]
             if name in values:
                 try:
                     editor.put(values[name])
@@ -335,8 +432,7 @@ class ParamsForm(QWidget):
                     continue  # a value this editor cannot hold (damaged settings): keep it
 
     def reset(self) -> None:
-        for name, editor in self.editors.items():
-            editor.put(self.defaults[name])
+        self.set_values(self.defaults)
 
     def problem_field(self) -> str | None:
         """The field the validation error is about (None: valid, or not one field's)."""
