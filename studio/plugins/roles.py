@@ -103,11 +103,13 @@ def file_extensions(field: FieldInfo) -> tuple[str, ...]:
 def choice_files(model: type[BaseModel]) -> dict[str, str]:
     """Each choice field with the ``Role.CHOICE_FILE`` field that stands in for it
     (choice field name → file field name), for the fields whose pairing checks out."""
-    out = {}
+    problems = check_roles(model)
+    out: dict[str, str] = {}
     for name in fields_with(model, Role.CHOICE_FILE):
         target = choice_of(model.model_fields[name])
-        if target in model.model_fields and target != name and target not in out:
-            out[target] = name
+        if target is None or target in out or any(p.startswith(f"{name}:") for p in problems):
+            continue  # a field whose roles do not fit keeps an editor of its own
+        out[target] = name
     return out
 
 

@@ -79,7 +79,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 def _png(image: QImage) -> str:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, b"PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stub says bytes; str works
     return base64.b64encode(bytes(buffer.data().data())).decode("ascii")
 
 

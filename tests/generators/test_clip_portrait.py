@@ -199,5 +199,5 @@ def test_batches_take_a_portrait_beside_the_batch_file_and_check_it_first(
     assert face_line.request.params["portrait"] == me
     bad = {"kind": "clip", "audio": str(voice), "portrait": "faces/wall.png", "out": "c.mp4"}
     src.write_text("\n".join(json.dumps(x) for x in [*lines, bad]), encoding="utf-8")
-    with pytest.raises(BadLines, match="no face found in wall.png"):
+    with pytest.raises(BadLines, match=r"no face found in wall\.png"):
         read_lines(registry, src, tmp_path / "out")
