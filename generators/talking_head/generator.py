@@ -22,6 +22,8 @@ from studio.sdk import (
 
 SPEECH_SHARE: Final = 0.3  # progress share of voice synthesis in --text mode
 CHECK_SIZE: Final = 256  # frame size of a portrait's check (the face is found at any size)
+PASSED_KEPT: Final = 64
+_PASSED: dict[tuple[str, int, int], str] = {}  # portraits that passed check_file, by stamp
 
 
 class TalkingHeadGenerator(Generator[TalkingHeadParams]):
@@ -61,8 +63,18 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
         checked = input_file(path, "portrait")  # missing, a folder, a device …
         assert checked is not None
         require_model()  # says how to install the face-landmark model when it is missing
+        # A batch or a clip checks the same photo again and again: a file unchanged since
+        # it passed passes (its stamp: path, size, modification time).
+        st = Path(checked).stat()
+        stamp = (checked, st.st_size, st.st_mtime_ns)
+        if stamp in _PASSED:
+            return _PASSED[stamp]
         found = load(checked, CHECK_SIZE)
-        return found.note or f"portrait: face found in {found.name}"
+        note = found.note or f"portrait: face found in {found.name}"
+        if len(_PASSED) >= PASSED_KEPT:
+            _PASSED.pop(next(iter(_PASSED)))
+        _PASSED[stamp] = note
+        return note
 
     def render(
         self,

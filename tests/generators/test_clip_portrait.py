@@ -201,3 +201,41 @@ def test_batches_take_a_portrait_beside_the_batch_file_and_check_it_first(
     src.write_text("\n".join(json.dumps(x) for x in [*lines, bad]), encoding="utf-8")
     with pytest.raises(BadLines, match=r"no face found in wall\.png"):
         read_lines(registry, src, tmp_path / "out")
+
+
+def test_a_portrait_that_passed_is_not_decoded_again_until_it_changes(
+    tmp_path: Path, astronaut: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from generators.talking_head import TalkingHeadGenerator
+    from generators.talking_head.portrait import load as portrait_load
+
+    photo = tmp_path / "me.png"
+    photo.write_bytes(astronaut.read_bytes())
+    loads: list[str] = []
+    real = portrait_load.load
+    monkeypatch.setattr(portrait_load, "load", lambda p, s: loads.append(p) or real(p, s))
+    face = TalkingHeadGenerator()
+    first = face.check_file("portrait", str(photo))
+    assert face.check_file("portrait", str(photo)) == first and len(loads) == 1
+    Image.fromarray(np.full((300, 300, 3), 128, np.uint8)).save(photo)  # now a wall
+    os.utime(photo, ns=(1, 1))
+    with pytest.raises(ValueError, match="no face found"):
+        face.check_file("portrait", str(photo))
+    assert len(loads) == 2
+
+
+def test_a_portraits_square_fades_into_the_backdrop_only_inside_the_frame() -> None:
+    from generators.clip import compose
+
+    wide = compose.framing(1280, 720, 720)  # centred, as tall as the frame
+    matte = np.asarray(compose.soft_edges(1280, 720, wide), dtype=np.float64)
+    assert matte.shape == (720, 720)
+    assert matte[360, 0] < 5 and matte[360, -1] < 5  # the sides fade into the backdrop
+    assert matte[0, 360] == 255 and matte[-1, 360] == 255  # top and bottom: the frame's edge
+    assert matte[360, 360] == 255 and np.all(np.diff(matte[360, :60]) >= 0)
+    tall = compose.framing(1080, 1920, 1080)  # wider than the frame, shoulders at the bottom
+    matte = np.asarray(compose.soft_edges(1080, 1920, tall), dtype=np.float64)
+    assert matte[0, tall.side // 2] < 5  # the top fades into the backdrop above the head
+    assert matte[tall.side // 2, 0] == 255 and matte[-1, tall.side // 2] == 255

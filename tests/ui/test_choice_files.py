@@ -113,6 +113,21 @@ def test_choosing_a_drawn_character_clears_the_file(qtbot: Any, tmp_path: Path) 
     assert form.values() == {} and menu.combo.currentText() == "ava"
 
 
+def test_a_past_recipe_with_a_portrait_selects_it_whatever_the_key_order(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """A history entry's params hold both fields (the file first in the model); the file
+    wins, and it joins the remembered list."""
+    form = ParamsForm(Cast, check_file=quick_check)
+    qtbot.addWidget(form)
+    me = picture(tmp_path / "me.png")
+    form.set_values({"portrait": str(me), "character": "ben", "size": 128})
+    menu = menu_of(form)
+    assert menu.combo.currentText() == "me.png"
+    assert form.values() == {"portrait": str(me), "character": "ben", "size": 128}
+    assert [r.path for r in form.recent.files("portrait")] == [me]
+
+
 def test_a_bad_file_says_why_and_leaves_the_menu_as_it_was(qtbot: Any, tmp_path: Path) -> None:
     form = ParamsForm(Cast, check_file=quick_check)
     qtbot.addWidget(form)
