@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 KEEP: Final = 8  # files remembered per field, newest first
 THUMB: Final = 64  # stored thumbnail side in pixels (shown at ICON)
-ICON: Final = QSize(32, 32)
+ICON: Final = QSize(24, 24)  # in the closed menu, beside the name
+LIST_ICON: Final = QSize(40, 40)  # in the open list: big enough to tell faces apart
 MAX_PIXELS_MB: Final = 256  # QImageReader's allocation cap for a thumbnail's decode
 # Item data of the menu's own entries (never None: see params_form.AUTO_DATA).
 USE_DATA: Final = "\x00use-file"
@@ -206,6 +207,7 @@ class ChoiceFileMenu(QWidget):
         self.extensions = tuple(extensions)
         self.combo = QComboBox()
         self.combo.setIconSize(ICON)
+        self.combo.view().setIconSize(LIST_ICON)
         self.message = QLabel()  # the check's error, or its note
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -269,9 +271,12 @@ class ChoiceFileMenu(QWidget):
         files = self.recent.files(self.field)
         if files or self.missing is not None:
             combo.insertSeparator(combo.count())
+        stems = [r.path.stem for r in files]
         for r in files:
             icon = QIcon(QPixmap.fromImage(r.image)) if not r.image.isNull() else QIcon()
-            combo.addItem(icon, r.path.name, FILE_PREFIX + str(r.path))
+            # The name without its extension, unless two files would read the same.
+            shown = r.path.stem if stems.count(r.path.stem) == 1 else r.path.name
+            combo.addItem(icon, shown, FILE_PREFIX + str(r.path))
             combo.setItemData(combo.count() - 1, str(r.path), Qt.ItemDataRole.ToolTipRole)
         if self.missing is not None and self.missing not in {r.path for r in files}:
             combo.addItem(f"{self.missing.name} (missing)", FILE_PREFIX + str(self.missing))

@@ -90,13 +90,16 @@ def test_a_checked_file_is_added_with_its_thumbnail_and_selected(
     with qtbot.waitSignal(form.changed, timeout=WAIT_MS):
         menu.use_file(str(picture(tmp_path / "me.png")))
     (row,) = file_rows(menu.combo)
-    assert menu.combo.currentIndex() == row and menu.combo.itemText(row) == "me.png"
+    assert menu.combo.currentIndex() == row and menu.combo.itemText(row) == "me"
     icon = menu.combo.itemIcon(row)
     assert not icon.isNull()
-    thumb = icon.pixmap(32, 32).toImage()
-    assert thumb.pixelColor(16, 16).red() > 150  # the picture's own colour
+    thumb = icon.pixmap(24, 24).toImage()
+    assert thumb.pixelColor(12, 12).red() > 150  # the picture's own colour
     assert form.values() == {"portrait": str(tmp_path / "me.png")}
     assert form.problem() == ""
+    # Two files that would read the same keep their extensions; the newest comes first.
+    use(qtbot, menu, picture(tmp_path / "me.jpg", (40, 90, 200)))
+    assert [menu.combo.itemText(i) for i in file_rows(menu.combo)] == ["me.jpg", "me.png"]
 
 
 def test_choosing_a_drawn_character_clears_the_file(qtbot: Any, tmp_path: Path) -> None:
@@ -123,7 +126,7 @@ def test_a_past_recipe_with_a_portrait_selects_it_whatever_the_key_order(
     me = picture(tmp_path / "me.png")
     form.set_values({"portrait": str(me), "character": "ben", "size": 128})
     menu = menu_of(form)
-    assert menu.combo.currentText() == "me.png"
+    assert menu.combo.currentText() == "me"
     assert form.values() == {"portrait": str(me), "character": "ben", "size": 128}
     assert [r.path for r in form.recent.files("portrait")] == [me]
 
@@ -176,7 +179,7 @@ def test_remembered_files_that_went_missing_are_left_out_quietly(
     form = ParamsForm(Cast, recent=RecentFiles(make_settings()), check_file=quick_check)
     qtbot.addWidget(form)
     combo = menu_of(form).combo
-    assert [combo.itemText(i) for i in file_rows(combo)] == ["kept.png"]
+    assert [combo.itemText(i) for i in file_rows(combo)] == ["kept"]
     # A past recipe naming the missing file shows it as missing; the form says why.
     form.set_values({"portrait": str(gone)})
     assert combo.currentText() == "gone.png (missing)"
@@ -229,6 +232,6 @@ def test_portraits_are_remembered_across_windows_and_shared_by_panels(
     again = make_window(registry)
     combo = again.panels["talking-head"].form.menus["portrait"].combo
     (row,) = file_rows(combo)
-    assert combo.itemText(row) == "astronaut.png" and not combo.itemIcon(row).isNull()
+    assert combo.itemText(row) == "astronaut" and not combo.itemIcon(row).isNull()
     # The last state comes back too: the portrait is still the one chosen.
     assert again.panels["talking-head"].form.values().get("portrait") == str(astronaut)
