@@ -114,7 +114,8 @@ class RecentFiles(QObject):
             return []  # a damaged settings file: start a new list
         if not isinstance(data, list):
             return []
-        return [d for d in data if isinstance(d, dict) and isinstance(d.get("path"), str)]
+        rows = [d for d in data if isinstance(d, dict) and isinstance(d.get("path"), str)]
+        return rows[:KEEP]  # a hand-edited list is read no further than the studio keeps
 
     def _store(self, field: str, rows: list[dict[str, Any]]) -> None:
         if self.settings is None:
