@@ -10,10 +10,8 @@ backdrops (one per arc section) â†’ mix (ducking, fades, loudness, true peak) â†
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import threading
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar, Final
@@ -25,10 +23,10 @@ from generators.clip import compose, mix
 from generators.clip import voice as voices
 from generators.clip.params import ClipParams
 from generators.clip.parts import Part, Parts
+from generators.clip.stems import write_stems
 from studio.emotion import Condition, Trajectory
 from studio.emotion.script_arc import has_tags, paragraphs, tagged_script
 from studio.sdk import (
-    METADATA_SCHEMA,
     Backend,
     CancelToken,
     Generator,
@@ -269,7 +267,7 @@ class ClipGenerator(Generator[ClipParams]):
                 opaque=params.portrait is not None,
             )
             stems = (
-                _write_stems(Path(params.stems), made, mixed, payload, request, params.portrait)
+                write_stems(Path(params.stems), made, mixed, payload, request, params.portrait)
                 if params.stems is not None
                 else []
             )
@@ -425,63 +423,6 @@ def _read_rgb(path: Path, width: int, height: int) -> compose.Picture:
         if rgb.size != (width, height):
             rgb = rgb.resize((width, height), Image.Resampling.LANCZOS)
         return rgb
-
-
-def _stem_payload(base: Mapping[str, Any] | None, role: str, request: Request) -> dict[str, Any]:
-    """A stem's embedded state: what made the part, plus which clip it belongs to."""
-    out = {k: v for k, v in (base or {}).items() if k != "timings"}
-    if "schema" not in out:
-        out.update({"schema": METADATA_SCHEMA, "generator": "clip", **request.state_dict()})
-    out["stem"] = {"role": role, "clip": request.output.name}
-    return out
-
-
-def _write_stems(
-    folder: Path,
-    made: list[Part],
-    mixed: mix.Mix,
-    voice_payload: Mapping[str, Any] | None,
-    request: Request,
-    portrait: str | None = None,
-) -> list[Path]:
-    """The parts beside the clip, each tagged: the voice and the bed as they sit in the
-    mix (WAV), the bed's MIDI, the backdrops (PNG), the face (with alpha: MOV; a portrait:
-    MP4) and the portrait it animates (as given: the clip did not make it)."""
-    from studio.sdk import atomic_path, embed
-
-    folder.mkdir(exist_ok=True)
-    written: list[Path] = []
-    spoken = next((p for p in made if p.role == "voice"), None)
-    voice_base = voice_payload if spoken is not None else None
-    voices.write(
-        folder / "voice.wav", mixed.voice, mix.RATE, _stem_payload(voice_base, "voice", request)
-    )
-    written.append(folder / "voice.wav")
-    music = next((p for p in made if p.role == "music" and p.path.suffix == ".wav"), None)
-    if music is not None:
-        import soundfile
-
-        target = folder / "music.wav"
-        with atomic_path(target) as tmp:
-            soundfile.write(
-                str(tmp), np.clip(mixed.bed, -1, 1), mix.RATE, format="WAV", subtype="PCM_16"
-            )
-        embed(target, _stem_payload(music.clean_metadata(), "music", request))
-        written.append(target)
-    for part in made:
-        if part.role == "voice" or (part.role == "music" and part.path.suffix == ".wav"):
-            continue
-        target = folder / part.path.name
-        with atomic_path(target) as tmp:
-            shutil.copyfile(part.path, tmp)
-        embed(target, _stem_payload(part.clean_metadata(), part.role, request))
-        written.append(target)
-    if portrait is not None:
-        target = folder / f"portrait{Path(portrait).suffix.lower()}"
-        with atomic_path(target) as tmp:
-            shutil.copyfile(portrait, tmp)
-        written.append(target)
-    return written
 
 
 class _Stop:
