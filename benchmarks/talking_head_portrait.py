@@ -51,7 +51,7 @@ from talking_head_fidelity import FPS, TEXT, condition, decode, frame_rms
 from talking_head_judge import CLASS_OF, LABELS, FaceJudge, crop
 
 from generators.talking_head import TalkingHeadGenerator
-from generators.talking_head.portrait.landmarks import FACE_OVAL, _protobuf_compat, _quiet_stderr
+from generators.talking_head.portrait.landmarks import FACE_OVAL, _quiet_stderr, import_face_mesh
 from generators.talking_head.portrait.load import load
 from studio.plugins.contract import Request
 
@@ -84,10 +84,8 @@ def face_box(points: np.ndarray) -> tuple[int, int, int]:
 
 def mouth_openings(frames: list[np.ndarray]) -> np.ndarray:
     """Inner-lip gap / pupil distance per frame, by Face Mesh in video mode."""
-    _protobuf_compat()
     with _quiet_stderr():
-        from mediapipe.python.solutions import face_mesh
-
+        face_mesh = import_face_mesh()
         out = np.full(len(frames), np.nan)
         with face_mesh.FaceMesh(
             static_image_mode=False, max_num_faces=1, refine_landmarks=True
