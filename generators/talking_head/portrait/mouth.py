@@ -113,9 +113,9 @@ def paint(
             def taper(line: Array) -> Array:
                 return np.sqrt(np.clip(1.0 - ((line[:, 0] - xc) / half) ** 2, 0.0, 1.0))
 
-            pad = 0.02 * d * closed
-            upper = upper - np.stack([0.0 * upper[:, 0], pad * taper(upper)], axis=1)
-            lower = lower + np.stack([0.0 * lower[:, 0], 0.5 * pad * taper(lower)], axis=1)
+            reach = 0.02 * d * closed
+            upper = upper - np.stack([0.0 * upper[:, 0], reach * taper(upper)], axis=1)
+            lower = lower + np.stack([0.0 * lower[:, 0], 0.5 * reach * taper(lower)], axis=1)
             poly = np.concatenate([upper, lower[::-1][1:-1]])
     h, w = frame.shape[:2]
     x0 = max(0, int(np.floor(poly[:, 0].min())) - 2)
