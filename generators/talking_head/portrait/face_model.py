@@ -59,6 +59,8 @@ REST_LIFT: Final = 0.02
 # A full broad smile (AU12 at E): the corners this far above a relaxed mouth's (D).
 FULL_SMILE_LIFT: Final = 0.12
 REST_WIDTH: Final = 0.85
+MAX_LOWER_LID_RISE: Final = 0.06  # in D: the lower lid stays below the iris centre
+MAX_BROW_PUSH: Final = 0.26  # inner brows down at AU4 = AU9 = 1 (0.18 + 0.08), in D
 
 
 def smoothstep(x: Array, lo: float, hi: float) -> Array:
@@ -89,9 +91,19 @@ class FaceModel:
         # which the brow overhangs (FACS AU4: the upper-lid fold narrows): a zone reaching
         # lower, the crease rows at half weight, so the skin bunches rather than folds.
         crease_pts = [i for eye in EYES for i in eye[2]]
-        lower_zone = smoothstep(-self.v, 0.02, 0.26)
+        lower_zone = smoothstep(-self.v, -0.08, 0.3)
         self.brow_push = lower_zone * self.not_eye
         self.brow_push[crease_pts] = 0.5 * lower_zone[crease_pts]
+        # Nothing above an eye is pushed further than 60% of its height above the upper
+        # lid (the full push, AU4 and AU9 together, is MAX_BROW_PUSH): skin compresses
+        # towards the lid rather than passing it.
+        for upper, *_ in EYES:
+            up = np.array(upper)
+            order = np.argsort(self.u[up])
+            lid_v = np.interp(self.u, self.u[up][order], self.v[up][order])
+            over = (self.u > self.u[up].min()) & (self.u < self.u[up].max()) & (self.v < lid_v)
+            room = 0.6 * (lid_v - self.v) / MAX_BROW_PUSH
+            self.brow_push = np.where(over, np.minimum(self.brow_push, room), self.brow_push)
 
     # -- precomputed geometry ----------------------------------------------------------
     def _lids(self) -> None:
@@ -216,6 +228,7 @@ class FaceModel:
             dv[lo[cross]] = mid[cross] - self.v[lo[cross]]
 
     def _brows(self, s: Mapping[str, float], du: Array, dv: Array) -> None:
+        p_in, p_mid = np.zeros_like(self.u), np.zeros_like(self.u)
         for sign, (upper, lower) in zip((-1.0, 1.0), BROWS, strict=True):
             inner = (
                 0.5 * (self.u[upper[0]] + self.u[lower[0]]),
@@ -232,12 +245,14 @@ class FaceModel:
             # brows too (FACS AU9 appearance changes). Both push the skin down to the lid
             # crease (``brow_push``); how far is project calibration, set so the knitted
             # brow of anger and disgust reads on a 512 px frame where D is ~43 px.
-            p_in = self._bump(*inner, 0.3) * self.brow_push
-            p_mid = self._bump(0.5 * (inner[0] + outer[0]), 0.5 * (inner[1] + outer[1]), 0.4)
-            p_mid = p_mid * self.brow_push
-            dv += s["AU4"] * (0.18 * p_in + 0.08 * p_mid)
-            du -= sign * 0.1 * s["AU4"] * w_in
-            dv += 0.08 * s["AU9"] * p_in  # the nose wrinkle pulls the inner brows down
+            # The two brows' pushes meet between them: the larger, not their sum, moves the
+            # skin there (a sum would drop the glabella past the nose root).
+            p_in = np.maximum(p_in, self._bump(*inner, 0.3) * self.brow_push)
+            mid = self._bump(0.5 * (inner[0] + outer[0]), 0.5 * (inner[1] + outer[1]), 0.4)
+            p_mid = np.maximum(p_mid, mid * self.brow_push)
+            du -= sign * 0.06 * s["AU4"] * w_in * smoothstep(np.abs(self.u), 0.0, 0.12)
+        dv += s["AU4"] * (0.18 * p_in + 0.08 * p_mid)
+        dv += 0.08 * s["AU9"] * p_in  # the nose wrinkle pulls the inner brows down
 
     def _eyes(self, s: Mapping[str, float], du: Array, dv: Array) -> None:
         blink = s["AU45"]
@@ -250,9 +265,9 @@ class FaceModel:
             # Lower lid: pushed up by the cheeks (AU6) and tightened (AU7).
             # AU9 raises the infraorbital triangle, which pushes the lower lid up and narrows
             # the eye (FACS AU9 appearance changes).
-            dv[lo] -= (
-                prof_lo * (0.02 * s["AU6"] + 0.045 * s["AU7"] + 0.05 * s["AU9"]) * (1.0 - blink)
-            )
+            # Together they stop short of the iris centre (MAX_LOWER_LID_RISE).
+            rise = min(MAX_LOWER_LID_RISE, 0.02 * s["AU6"] + 0.045 * s["AU7"] + 0.05 * s["AU9"])
+            dv[lo] -= prof_lo * rise * (1.0 - blink)
             # ... and a photo's smiling squint relaxes with its smile.
             dv[lo] += prof_lo * 0.02 * self.smile0 * min(1.0, self.smile_change(s)[1])
         for rows, near in self.crease:
