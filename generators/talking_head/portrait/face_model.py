@@ -94,7 +94,7 @@ class FaceModel:
         lower_zone = smoothstep(-self.v, -0.08, 0.3)
         self.brow_push = lower_zone * self.not_eye
         self.brow_push[crease_pts] = 0.5 * lower_zone[crease_pts]
-        # Nothing above an eye is pushed further than 60% of its height above the upper
+        # Nothing above an eye is pushed further than 85% of its height above the upper
         # lid (the full push, AU4 and AU9 together, is MAX_BROW_PUSH): skin compresses
         # towards the lid rather than passing it.
         for upper, *_ in EYES:
@@ -102,7 +102,7 @@ class FaceModel:
             order = np.argsort(self.u[up])
             lid_v = np.interp(self.u, self.u[up][order], self.v[up][order])
             over = (self.u > self.u[up].min()) & (self.u < self.u[up].max()) & (self.v < lid_v)
-            room = 0.6 * (lid_v - self.v) / MAX_BROW_PUSH
+            room = 0.85 * (lid_v - self.v) / MAX_BROW_PUSH
             self.brow_push = np.where(over, np.minimum(self.brow_push, room), self.brow_push)
 
     # -- precomputed geometry ----------------------------------------------------------
