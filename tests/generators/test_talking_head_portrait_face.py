@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -161,3 +162,46 @@ def test_a_let_go_smile_closes_over_the_photos_teeth(rig: PortraitRig) -> None:
     # A neutral face takes its mouth from that source entirely.
     rig.draw(state())
     assert rig.face.closed == 1.0
+
+
+def test_voice_and_portrait_run_alongside_with_progress_on_the_calling_thread() -> None:
+    import threading
+
+    from generators.talking_head.generator import alongside
+    from studio.plugins.contract import NeverCancel
+
+    seen: list[tuple[float, str, str]] = []
+
+    def progress(fraction: float, message: str = "", preview: Path | None = None) -> None:
+        seen.append((fraction, message, threading.current_thread().name))
+
+    def there(prog: Any, stop: Any) -> str:
+        prog(0.1, "voice")
+        return "spoken"
+
+    assert alongside(lambda: "loaded", there, progress, NeverCancel()) == ("loaded", "spoken")
+    assert seen == [(0.1, "voice", threading.current_thread().name)]
+
+
+def test_a_failing_portrait_stops_the_voice_and_raises() -> None:
+    import threading
+
+    from generators.talking_head.generator import alongside
+    from studio.plugins.contract import InputError, NeverCancel
+
+    started, stopped = threading.Event(), threading.Event()
+
+    def there(prog: Any, stop: Any) -> str:
+        started.set()
+        while not stop.is_set():
+            threading.Event().wait(0.01)
+        stopped.set()
+        return "cut short"
+
+    def here() -> str:
+        started.wait(5)
+        raise InputError("portrait: no face found in x.png")
+
+    with pytest.raises(InputError, match="no face"):
+        alongside(here, there, lambda *a, **k: None, NeverCancel())
+    assert stopped.is_set()  # the worker was told to stop and waited for
