@@ -19,8 +19,10 @@ with the same emotion). Measured with analysis this project did not write:
     this saturated photo). Done when the rendered and codec-referenced figures are <= 2.
 (d) speed and memory: the whole ``studio generate talking-head --portrait`` command in a
     fresh process (speech synthesis, landmarks from a cold cache, rendering, encoding):
-    audio seconds per wall second (done when >= 1, goal 2), peak RSS; the same with
-    ``--audio`` (no speech synthesis); and the warp's own time per frame. On a shared
+    audio seconds per wall second (done when >= 1, goal 2), peak RSS; once as the first
+    command of a fresh install (it also builds the voice's cached graph), then as an
+    artist runs it (voice installed, portrait new: the figure the criterion reads); the
+    same with ``--audio`` (no speech synthesis); and the warp's own time per frame. On a shared
     machine wall time measures the neighbours too, so CPU seconds (user + system) are
     printed beside it: audio seconds per CPU second >= 1 is real time even on one free
     core (x264 and the ONNX voice spread over both).
@@ -36,6 +38,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -153,16 +156,22 @@ def through_codec(rgb: np.ndarray, folder: Path) -> np.ndarray:
     return frames[5]
 
 
-def whole_command(folder: Path, photo: Path, *args: str) -> dict[str, Any]:
-    """The command in a fresh process (cold landmark cache): wall time, peak memory."""
-    home = tempfile.mkdtemp(dir=folder)
+def whole_command(
+    folder: Path, photo: Path, *args: str, home: Path | None = None
+) -> dict[str, Any]:
+    """The command in a fresh process with a cold landmark cache (a portrait never seen):
+    wall time, CPU time, peak memory. ``home``: the studio's data folder, kept between
+    runs (its voice graph, built once per install, is then warm); else a new one."""
+    if home is None:
+        home = Path(tempfile.mkdtemp(dir=folder))
+    shutil.rmtree(home / "cache" / "portraits", ignore_errors=True)
     out = folder / f"cmd_{len(list(folder.glob('cmd_*')))}.mp4"
     cmd = [sys.executable, "-m", "studio.cli", "generate", "talking-head", "--portrait",
            str(photo), *args, "-o", str(out), "--json", "--no-history"]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(
-        cmd, capture_output=True, text=True, env={**os.environ, "STUDIO_HOME": home}, check=False
+        cmd, capture_output=True, text=True, env={**os.environ, "STUDIO_HOME": str(home)}, check=False
     )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -263,9 +272,19 @@ def main() -> int:
             rig.draw(s)
         per_frame_ms = 1000 * (time.perf_counter() - t0) / len(states)
         per_frame_cpu_ms = 1000 * (time.process_time() - c0) / len(states)
+        installed = Path(tempfile.mkdtemp(dir=folder))
+        first = whole_command(folder, photo, "--text", TEXT, "--emotion", "joy", home=installed)
         speed = {
-            "text": whole_command(folder, photo, "--text", TEXT, "--emotion", "joy"),
-            "audio": whole_command(folder, photo, "--audio", str(voice), "--emotion", "joy"),
+            # The first command on a fresh install also builds the voice's optimised graph
+            # (once per install, cached in the studio's data folder).
+            "text_first_run": first,
+            # As an artist runs it: a new portrait (landmarks found), the voice installed.
+            "text": whole_command(
+                folder, photo, "--text", TEXT, "--emotion", "joy", home=installed
+            ),
+            "audio": whole_command(
+                folder, photo, "--audio", str(voice), "--emotion", "joy", home=installed
+            ),
             "warp_ms_per_frame": round(per_frame_ms, 2),
             "warp_cpu_ms_per_frame": round(per_frame_cpu_ms, 2),
             "load_average_1min": round(os.getloadavg()[0], 2),
