@@ -4,7 +4,7 @@ Per frame: landmark offsets (expression, mouth, lids, gaze from ``face_model``; 
 as a small 3D rotation of the landmarks using the depth Face Mesh gives each, so the nose
 moves more than the cheeks; breathing as a slight rise) → the head ring follows the face
 as a similarity (roll about the neck, the face's mean shift), the outer ring and the frame
-border stay still → one sparse product gives the dense field → Newton-inverted → one
+border stay still → three gathers give the dense field → Newton-inverted → one
 ``cv2.remap`` of the region that can move → the mouth interior painted where the lips part.
 Pixels outside the outer ring are the photo's own.
 """
