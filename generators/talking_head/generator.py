@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final, TypeVar
 
 from generators.talking_head.params import TalkingHeadParams
 from studio.sdk import (
@@ -24,6 +25,54 @@ SPEECH_SHARE: Final = 0.3  # progress share of voice synthesis in --text mode
 CHECK_SIZE: Final = 256  # frame size of a portrait's check (the face is found at any size)
 PASSED_KEPT: Final = 64
 _PASSED: dict[tuple[str, int, int], str] = {}  # portraits that passed check_file, by stamp
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+def alongside(
+    here: Callable[[], A],
+    there: Callable[[ProgressCallback, CancelToken], B],
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> tuple[A, B]:
+    """Run ``there`` in a worker thread while ``here`` runs in this one; return both
+    results. The worker's progress reaches ``progress`` from this thread (callers need not
+    be thread-safe); if ``here`` raises, the worker is told to stop (its cancel token is
+    set), waited for, and the error propagates; the worker's own error propagates too."""
+    import queue
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    notes: queue.SimpleQueue[tuple[float, str, Path | None]] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    class Either:
+        def is_set(self) -> bool:
+            return stop.is_set() or cancel.is_set()
+
+    def relay(fraction: float, message: str = "", preview: Path | None = None) -> None:
+        notes.put((fraction, message, preview))
+
+    def forward() -> None:
+        while not notes.empty():
+            progress(*notes.get())
+
+    with ThreadPoolExecutor(1, thread_name_prefix="talking-head-speech") as pool:
+        future = pool.submit(there, relay, Either())
+        try:
+            first = here()
+        except BaseException:
+            stop.set()
+            raise
+        forward()
+        while True:
+            try:
+                second = future.result(timeout=0.05)
+                break
+            except TimeoutError:
+                forward()
+        forward()
+    return first, second
 
 
 class TalkingHeadGenerator(Generator[TalkingHeadParams]):
@@ -87,18 +136,33 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
         from generators.talking_head import clip
 
         portrait = None
-        if params.portrait is not None:
+
+        def load_portrait() -> Any:
             from generators.talking_head.portrait.load import load
 
-            portrait = load(params.portrait, int(params.size))
-            progress(0.0, portrait.note or f"portrait: face found in {portrait.name}")
+            loaded = load(str(params.portrait), int(params.size))
+            progress(0.0, loaded.note or f"portrait: face found in {loaded.name}")
+            return loaded
+
+        if params.portrait is not None and params.text is None:
+            portrait = load_portrait()  # a bad photo fails before the audio is read
         with tempfile.TemporaryDirectory(prefix="talking-head-") as tmp:
             if params.text is not None:
                 from generators.talking_head.speech import synthesize
 
-                wav, phonemes, tagged, anchors = synthesize(
-                    params.text, params.voice, request, Path(tmp), progress, cancel, SPEECH_SHARE
-                )
+                text, voice = params.text, params.voice
+
+                def speak(prog: ProgressCallback, stop: CancelToken) -> Any:
+                    return synthesize(text, voice, request, Path(tmp), prog, stop, SPEECH_SHARE)
+
+                if params.portrait is not None:
+                    # The voice is made while the portrait loads (landmarks, mesh): the
+                    # synthesiser spends most of its time outside the interpreter lock. A
+                    # bad photo stops the voice and fails as it would alone.
+                    portrait, spoken = alongside(load_portrait, speak, progress, cancel)
+                else:
+                    spoken = speak(progress, cancel)
+                wav, phonemes, tagged, anchors = spoken
                 source = clip.load_source(wav, phonemes, tagged, anchors)
                 start = SPEECH_SHARE
             else:

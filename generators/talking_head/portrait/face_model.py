@@ -59,6 +59,8 @@ REST_LIFT: Final = 0.02
 # A full broad smile (AU12 at E): the corners this far above a relaxed mouth's (D).
 FULL_SMILE_LIFT: Final = 0.12
 REST_WIDTH: Final = 0.85
+MAX_LOWER_LID_RISE: Final = 0.06  # in D: the lower lid stays below the iris centre
+MAX_BROW_PUSH: Final = 0.26  # inner brows down at AU4 = AU9 = 1 (0.18 + 0.08), in D
 
 
 def smoothstep(x: Array, lo: float, hi: float) -> Array:
@@ -85,6 +87,23 @@ class FaceModel:
         self._lids()
         self._mouth()
         self.brow_zone = smoothstep(-self.v, 0.16, 0.3) * self.not_eye
+        # Lowered brows (AU4, AU9) push the skin below them down towards the lid crease,
+        # which the brow overhangs (FACS AU4: the upper-lid fold narrows): a zone reaching
+        # lower, the crease rows at half weight, so the skin bunches rather than folds.
+        crease_pts = [i for eye in EYES for i in eye[2]]
+        lower_zone = smoothstep(-self.v, -0.08, 0.3)
+        self.brow_push = lower_zone * self.not_eye
+        self.brow_push[crease_pts] = 0.5 * lower_zone[crease_pts]
+        # Nothing above an eye is pushed further than 85% of its height above the upper
+        # lid (the full push, AU4 and AU9 together, is MAX_BROW_PUSH): skin compresses
+        # towards the lid rather than passing it.
+        for upper, *_ in EYES:
+            up = np.array(upper)
+            order = np.argsort(self.u[up])
+            lid_v = np.interp(self.u, self.u[up][order], self.v[up][order])
+            over = (self.u > self.u[up].min()) & (self.u < self.u[up].max()) & (self.v < lid_v)
+            room = 0.85 * (lid_v - self.v) / MAX_BROW_PUSH
+            self.brow_push = np.where(over, np.minimum(self.brow_push, room), self.brow_push)
 
     # -- precomputed geometry ----------------------------------------------------------
     def _lids(self) -> None:
@@ -141,8 +160,14 @@ class FaceModel:
         jaw = below * lateral
         for i in (*UPPER_OUTER, *UPPER_INNER):
             jaw[i] = 0.0
+        # The lower lip drops most in the middle: towards the corners it stays against the
+        # upper lip (the modiolus holds the corners; they follow the jaw at 0.4), so an
+        # opening tapers to the corners as a real one does, rather than a lens cut to them.
+        profile = np.clip(
+            1.0 - ((u - 0.5 * (u[61] + u[291])) / (0.5 * abs(u[291] - u[61]))) ** 2, 0, 1
+        )
         for i in (*LOWER_OUTER, *LOWER_INNER):
-            jaw[i] = 1.0
+            jaw[i] = 0.3 + 0.7 * float(profile[i])
         for i in CORNERS:
             jaw[i] = 0.4
         depth = np.clip((v - v_lip) / max(1e-6, v_chin - v_lip), 0.0, 1.0)
@@ -203,6 +228,7 @@ class FaceModel:
             dv[lo[cross]] = mid[cross] - self.v[lo[cross]]
 
     def _brows(self, s: Mapping[str, float], du: Array, dv: Array) -> None:
+        p_in, p_mid = np.zeros_like(self.u), np.zeros_like(self.u)
         for sign, (upper, lower) in zip((-1.0, 1.0), BROWS, strict=True):
             inner = (
                 0.5 * (self.u[upper[0]] + self.u[lower[0]]),
@@ -214,26 +240,34 @@ class FaceModel:
             )
             w_in = self._bump(*inner, 0.3) * self.brow_zone
             w_out = self._bump(*outer, 0.32) * self.brow_zone
-            w_mid = (
-                self._bump(0.5 * (inner[0] + outer[0]), 0.5 * (inner[1] + outer[1]), 0.4)
-                * self.brow_zone
-            )
             dv -= 0.15 * s["AU1"] * w_in + 0.13 * s["AU2"] * w_out
-            # AU4: brows down and drawn together (inner part most).
-            dv += s["AU4"] * (0.1 * w_in + 0.05 * w_mid)
-            du -= sign * 0.06 * s["AU4"] * w_in
-            dv += 0.03 * s["AU9"] * w_in  # the nose wrinkle pulls the inner brows down
+            # AU4: brows down and drawn together (inner part most). AU9 lowers the inner
+            # brows too (FACS AU9 appearance changes). Both push the skin down to the lid
+            # crease (``brow_push``); how far is project calibration, set so the knitted
+            # brow of anger and disgust reads on a 512 px frame where D is ~43 px.
+            # The two brows' pushes meet between them: the larger, not their sum, moves the
+            # skin there (a sum would drop the glabella past the nose root).
+            p_in = np.maximum(p_in, self._bump(*inner, 0.3) * self.brow_push)
+            mid = self._bump(0.5 * (inner[0] + outer[0]), 0.5 * (inner[1] + outer[1]), 0.4)
+            p_mid = np.maximum(p_mid, mid * self.brow_push)
+            du -= sign * 0.06 * s["AU4"] * w_in * smoothstep(np.abs(self.u), 0.0, 0.12)
+        dv += s["AU4"] * (0.18 * p_in + 0.08 * p_mid)
+        dv += 0.08 * s["AU9"] * p_in  # the nose wrinkle pulls the inner brows down
 
     def _eyes(self, s: Mapping[str, float], du: Array, dv: Array) -> None:
         blink = s["AU45"]
         for (up, to_low, prof), (lo, prof_lo) in zip(self.lid_moves, self.low_moves, strict=True):
             # Upper lid: up with AU5, down with AU7 a little, AU41 (droop) more, and all the
             # way to the lower lid in a blink (whatever else it was doing).
-            lid = prof * (-0.055 * s["AU5"] + 0.02 * s["AU7"] + 0.035 * s["AU41"])
+            lid = prof * (-0.055 * s["AU5"] + 0.03 * s["AU7"] + 0.035 * s["AU41"])
             lid = lid * (1.0 - blink) + 0.97 * to_low * blink
             dv[up] += lid
             # Lower lid: pushed up by the cheeks (AU6) and tightened (AU7).
-            dv[lo] -= prof_lo * (0.02 * s["AU6"] + 0.03 * s["AU7"]) * (1.0 - blink)
+            # AU9 raises the infraorbital triangle, which pushes the lower lid up and narrows
+            # the eye (FACS AU9 appearance changes).
+            # Together they stop short of the iris centre (MAX_LOWER_LID_RISE).
+            rise = min(MAX_LOWER_LID_RISE, 0.02 * s["AU6"] + 0.045 * s["AU7"] + 0.05 * s["AU9"])
+            dv[lo] -= prof_lo * rise * (1.0 - blink)
             # ... and a photo's smiling squint relaxes with its smile.
             dv[lo] += prof_lo * 0.02 * self.smile0 * min(1.0, self.smile_change(s)[1])
         for rows, near in self.crease:
@@ -252,7 +286,7 @@ class FaceModel:
         for sign in (-1.0, 1.0):
             cheek = self._bump(sign * 0.55, 0.5, 0.32) * lower
             # Letting a smile go drops the cheeks it raised, as far as it raised them.
-            dv -= (0.055 * s["AU6"] - 0.07 * min(1.0, less) * self.smile0) * cheek
+            dv -= (0.055 * s["AU6"] + 0.08 * s["AU9"] - 0.07 * min(1.0, less) * self.smile0) * cheek
             du += sign * 0.012 * s["AU6"] * cheek
             wing = self._bump(sign * 0.2, 0.6, 0.2) * lower
             dv -= (0.08 * s["AU9"] + 0.03 * s["AU10"]) * wing
@@ -283,21 +317,23 @@ class FaceModel:
             SMILE_LIFT * more
             - self.unsmile_lift * less
             - 0.1 * s["AU15"]
-            - 0.035 * s["AU20"]
+            - 0.06 * s["AU20"]
             + 0.012 * s["AU14"]
         )
         du += csign * out * corner
         dv -= rise * corner
         # Upper lip: raised by AU10 (middle most), a little by AU9 and for /f v/ (teeth);
         # thinned by AU23/24 and spread; pushed out a little by rounding.
-        dv -= up_lip * (0.1 * s["AU10"] * (0.4 + 0.6 * centre) + 0.02 * s["AU9"])
+        dv -= up_lip * (0.07 * s["AU10"] * (0.15 + 0.85 * centre) + 0.02 * s["AU9"])
         dv -= up_lip * 0.025 * s["teeth"]
         dv += up_lip * (0.012 * s["AU23"] + 0.015 * s["AU24"] + 0.008 * s["spread"])
         dv -= up_lip * 0.012 * s["round"] * centre
         # Lower lip and chin: AU17 pushes both up, AU25 parts the lips, pressing thins.
         chin = self._bump(float(self.u[17]), float(self.v[17]) + 0.35, 0.35) * self.jaw_weight
-        dv -= 0.05 * s["AU17"] * chin + 0.03 * s["AU17"] * lo_lip
+        dv -= 0.05 * s["AU17"] * chin + 0.06 * s["AU17"] * lo_lip
         dv += lo_lip * centre * 0.045 * s["AU25"]
+        # AU20 stretches the lips flat: the lower lip's middle is drawn down with them.
+        dv += lo_lip * centre * 0.035 * s["AU20"]
         dv -= lo_lip * (0.012 * s["AU23"] + 0.02 * s["AU24"] + 0.008 * s["spread"])
         dv += lo_lip * 0.012 * s["round"] * centre
         # A closure (p b m, pressed lips) closes a rest gap between parted lips.

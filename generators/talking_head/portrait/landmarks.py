@@ -103,11 +103,36 @@ def _protobuf_compat() -> None:
         factory.GetPrototype = lambda self, descriptor: message_factory.GetMessageClass(descriptor)
 
 
+def import_face_mesh() -> Any:
+    """``mediapipe.python.solutions.face_mesh``, without matplotlib.
+
+    Importing any mediapipe solution runs ``solutions/__init__``, which imports its drawing
+    helpers, and they import ``matplotlib.pyplot`` at module level: about a second of
+    start-up (most of the landmark step on a cold cache) for plotting code the landmark
+    model never calls. While mediapipe loads, placeholders stand in for the matplotlib
+    modules not already loaded; they are removed right after, so a later real import of
+    matplotlib is unaffected (only mediapipe's own plotting helper would see the stand-in).
+    """
+    import types
+
+    _protobuf_compat()
+    if "mediapipe.python.solutions.face_mesh" in sys.modules:
+        return sys.modules["mediapipe.python.solutions.face_mesh"]
+    stand_ins = [n for n in ("matplotlib", "matplotlib.pyplot") if n not in sys.modules]
+    for name in stand_ins:
+        sys.modules[name] = types.ModuleType(name)
+    try:
+        from mediapipe.python.solutions import face_mesh
+    finally:
+        for name in stand_ins:
+            sys.modules.pop(name, None)
+    return face_mesh
+
+
 def _detect_quietly(rgb: NDArray[np.uint8]) -> list[NDArray[np.float64]]:
     os.environ.setdefault("GLOG_minloglevel", "2")
     try:
-        _protobuf_compat()
-        from mediapipe.python.solutions import face_mesh
+        face_mesh = import_face_mesh()
     except ImportError as exc:
         raise InputError(f"{INSTALL} ({exc})") from None
     from PIL import Image

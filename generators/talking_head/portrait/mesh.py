@@ -5,9 +5,10 @@ Vertices: the face landmarks (the iris centres, not the iris rims, which lie und
 lids), two rings of anchors around the face oval (one on the head: hair, ears; one well
 outside it, held still) and points along the frame's border (held still). The triangles are
 a Delaunay triangulation of the face with the mouth and eyes opened, so no triangle spans
-the lips or the lids. Every pixel of the region the warp can reach is expressed once, as a
-sparse barycentric matrix, so a frame's dense field is one sparse product of the vertex
-offsets; the backward map is found by Newton steps on that piecewise-linear field.
+the lips or the lids. Every pixel of the region the warp can reach is expressed once, as
+its triangle's three vertices and barycentric weights, so a frame's dense field is three
+gathers of the vertex offsets (as fast as a sparse product, without importing scipy at
+start-up); the backward map is found by Newton steps on that piecewise-linear field.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from scipy.spatial import Delaunay
 
 Array = NDArray[np.float64]
 HEAD_RING: Final = 1.3  # the head's anchors: the face oval scaled about its centre
@@ -33,7 +32,8 @@ class Mesh:
     vertices: Array  # (V, 2) rest positions in frame pixels
     triangles: NDArray[np.int64]  # (T, 3)
     roi: tuple[int, int, int, int]  # y0, y1, x0, x1: the only pixels the warp can move
-    weights: sparse.csr_matrix  # (roi pixels, V) barycentric weights
+    corners: NDArray[np.int64]  # (3, roi pixels): each pixel's triangle's vertex ids
+    weights: NDArray[np.float32]  # (3, roi pixels): its barycentric weights
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -50,7 +50,12 @@ class Mesh:
     def field(self, offsets: Array) -> NDArray[np.float32]:
         """The dense forward field (roi h, w, 2) in pixels (x, y) for vertex offsets."""
         h, w = self.shape
-        return np.asarray(self.weights @ offsets, dtype=np.float32).reshape(h, w, 2)
+        out = np.empty((h * w, 2), np.float32)
+        for c in range(2):
+            o = offsets[:, c].astype(np.float32)
+            k, wt = self.corners, self.weights
+            out[:, c] = wt[0] * o.take(k[0]) + wt[1] * o.take(k[1]) + wt[2] * o.take(k[2])
+        return out.reshape(h, w, 2)
 
     def backward(self, forward: NDArray[np.float32]) -> tuple[NDArray[np.float32], ...]:
         """Where each roi pixel p of the output comes from: s with s + F(s) = p.
@@ -90,6 +95,27 @@ def _ring(oval: Array, centre: Array, scale: float, size: int) -> Array:
     return np.clip(pts, 0.0, size - 1.0)
 
 
+def delaunay(points: Array) -> NDArray[np.int64]:
+    """Delaunay triangles (T, 3) of ``points`` as vertex ids, by OpenCV's Subdiv2D: the
+    warp needs OpenCV anyway, and scipy.spatial would add ~0.3 s to every command's
+    start-up. Subdiv2D keeps float32 coordinates and leaves out triangles that touch its
+    virtual outer vertices; a point on top of an earlier one is merged into it."""
+    import cv2
+
+    pts = points.astype(np.float32)
+    lo = np.floor(pts.min(axis=0)) - 8
+    hi = np.ceil(pts.max(axis=0)) + 8
+    subdiv = cv2.Subdiv2D((int(lo[0]), int(lo[1]), int(hi[0] - lo[0]), int(hi[1] - lo[1])))
+    subdiv.insert([(float(x), float(y)) for x, y in pts])
+    index: dict[tuple[float, float], int] = {}
+    for i, (x, y) in enumerate(pts.tolist()):
+        index.setdefault((x, y), i)
+    corners = np.asarray(subdiv.getTriangleList(), np.float32).reshape(-1, 3, 2)
+    out = [[index.get((float(x), float(y)), -1) for x, y in tri.tolist()] for tri in corners]
+    tris = np.array(out, np.int64).reshape(-1, 3)
+    return tris[(tris >= 0).all(axis=1)]
+
+
 def build(
     points: Array, opened: Array, oval: list[int], skip: set[int], size: int
 ) -> tuple[Mesh, NDArray[np.int64], NDArray[np.int64]]:
@@ -124,31 +150,30 @@ def build(
     head_ids = len(keep) + np.flatnonzero(kind == 0)
     still_ids = len(keep) + np.flatnonzero(kind == 1)
     rest = np.concatenate([face_rest, anchors])
-    tri = Delaunay(np.concatenate([face_open, anchors]))
-    triangles = tri.simplices.astype(np.int64)
+    triangles = delaunay(np.concatenate([face_open, anchors]))
     # The region the warp can move: the still ring's box.
     ring = rest[still_ids] if len(still_ids) else rest
     x0, y0 = np.floor(ring.min(axis=0)).astype(int)
     x1, y1 = np.ceil(ring.max(axis=0)).astype(int) + 1
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(size, x1), min(size, y1)
-    weights = _barycentric(rest, triangles, (y0, y1, x0, x1))
-    mesh = Mesh(rest, triangles, (y0, y1, x0, x1), weights)
+    corners, weights = _barycentric(rest, triangles, (y0, y1, x0, x1))
+    mesh = Mesh(rest, triangles, (y0, y1, x0, x1), corners, weights)
     return mesh, head_ids, still_ids
 
 
 def _barycentric(
     rest: Array, triangles: NDArray[np.int64], roi: tuple[int, int, int, int]
-) -> sparse.csr_matrix:
-    """Sparse (pixels, V) weights of each roi pixel in the rest triangle that holds it.
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """Each roi pixel's rest triangle (its vertex ids, (3, pixels)) and barycentric
+    weights in it (3, pixels).
 
-    Done once per portrait, not per frame: each triangle tests the pixels of its bounding
+    Done once per portrait, not per frame: every triangle tests the pixels of its bounding
     box (a Delaunay point location on the rest positions would not keep the opened
-    topology). Where triangles touch, a pixel goes to the one it is deepest inside."""
+    topology), all (triangle, pixel) pairs at once. Where triangles touch or, around the
+    closed lips and lids, overlap, a pixel goes to the one it is deepest inside."""
     y0, y1, x0, x1 = roi
-    gy, gx = np.mgrid[y0:y1, x0:x1]
-    px = np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float64)
-    n = len(px)
+    w = x1 - x0
     a, b, c = (rest[triangles[:, k]] for k in range(3))
     # Each triangle's affine map pixel → (l1, l2); l0 = 1 - l1 - l2.
     m = np.stack([b - a, c - a], axis=2)  # (T, 2, 2), columns b-a, c-a
@@ -159,33 +184,35 @@ def _barycentric(
     inv[ok, 0, 1] = -m[ok, 0, 1] / det[ok]
     inv[ok, 1, 0] = -m[ok, 1, 0] / det[ok]
     inv[ok, 1, 1] = m[ok, 0, 0] / det[ok]
-    best = np.full(n, -np.inf)
-    owner = np.zeros(n, np.int64)
-    lam = np.zeros((n, 3))
-    # Candidate triangles per pixel by bounding box, in blocks of triangles.
     lo = np.minimum(np.minimum(a, b), c) - 0.5
     hi = np.maximum(np.maximum(a, b), c) + 0.5
-    w = x1 - x0
-    for t in np.flatnonzero(ok).tolist():
-        bx0, by0 = max(x0, int(np.floor(lo[t, 0]))), max(y0, int(np.floor(lo[t, 1])))
-        bx1, by1 = min(x1, int(np.ceil(hi[t, 0])) + 1), min(y1, int(np.ceil(hi[t, 1])) + 1)
-        if bx0 >= bx1 or by0 >= by1:
-            continue
-        yy, xx = np.mgrid[by0:by1, bx0:bx1]
-        idx = ((yy - y0) * w + (xx - x0)).ravel()
-        l12 = (px[idx] - a[t]) @ inv[t].T
-        l0 = 1.0 - l12.sum(axis=1)
-        worst = np.minimum(l0, l12.min(axis=1))
-        better = worst > best[idx]
-        if better.any():
-            sel = idx[better]
-            best[sel] = worst[better]
-            owner[sel] = t
-            lam[sel, 0] = l0[better]
-            lam[sel, 1:] = l12[better]
+    bx0 = np.maximum(x0, np.floor(lo[:, 0]).astype(np.int64))
+    by0 = np.maximum(y0, np.floor(lo[:, 1]).astype(np.int64))
+    bx1 = np.minimum(x1, np.ceil(hi[:, 0]).astype(np.int64) + 1)
+    by1 = np.minimum(y1, np.ceil(hi[:, 1]).astype(np.int64) + 1)
+    bw, bh = np.maximum(bx1 - bx0, 0), np.maximum(by1 - by0, 0)
+    count = np.where(ok, bw * bh, 0)
+    # Every (triangle, pixel of its box) pair, flattened.
+    tri = np.repeat(np.arange(len(triangles)), count)
+    k = np.arange(len(tri)) - np.repeat(np.cumsum(count) - count, count)
+    px = bx0[tri] + k % bw[tri]
+    py = by0[tri] + k // bw[tri]
+    rel = np.stack([px, py], axis=1).astype(np.float64) - a[tri]
+    l12 = np.einsum("nij,nj->ni", inv[tri], rel)
+    lam = np.concatenate([1.0 - l12.sum(axis=1, keepdims=True), l12], axis=1)
+    worst = lam.min(axis=1)
+    pix = (py - y0) * w + (px - x0)
+    # Per pixel, the pair it is deepest in (the first triangle on a tie).
+    order = np.lexsort((-tri, worst, pix))
+    last = np.ones(len(order), bool)
+    last[:-1] = pix[order][1:] != pix[order][:-1]
+    pick = order[last]
+    n = (y1 - y0) * w
+    weights = np.zeros((n, 3))
+    owner = np.zeros(n, np.int64)
+    weights[pix[pick]] = np.clip(lam[pick], 0.0, None)
+    owner[pix[pick]] = tri[pick]
     # A pixel just outside every triangle (rounding at shared edges) takes its nearest.
-    lam = np.clip(lam, 0.0, None)
-    lam /= np.maximum(lam.sum(axis=1, keepdims=True), 1e-12)
-    rows = np.repeat(np.arange(n), 3)
-    cols = triangles[owner].ravel()
-    return sparse.csr_matrix((lam.ravel(), (rows, cols)), shape=(n, len(rest)))
+    weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
+    corners = np.ascontiguousarray(triangles[owner].T)
+    return corners, np.ascontiguousarray(weights.T, dtype=np.float32)

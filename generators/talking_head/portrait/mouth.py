@@ -101,6 +101,22 @@ def paint(
     if alpha <= 0.0 and closing <= 0.0:
         return
     alpha = alpha * alpha * (3 - 2 * alpha)
+    if closed > 0.0 and rest_gap > 0.5:
+        # Once the photo's teeth are hidden, lips parting again (speech, AU25) show the
+        # painted mouth at once: fading it in would let the squeezed photo teeth show
+        # through as a bright jagged line. The painting reaches a little past the inner
+        # lip contour (the photo's teeth do too), tapered to nothing at the corners.
+        alpha = max(alpha, closed * float(np.clip(gap / (0.01 * d), 0.0, 1.0)))
+        if alpha > 0.0:
+            xc, half = 0.5 * (upper[0, 0] + upper[-1, 0]), 0.5 * width
+
+            def taper(line: Array) -> Array:
+                return np.sqrt(np.clip(1.0 - ((line[:, 0] - xc) / half) ** 2, 0.0, 1.0))
+
+            reach = 0.02 * d * closed
+            upper = upper - np.stack([0.0 * upper[:, 0], reach * taper(upper)], axis=1)
+            lower = lower + np.stack([0.0 * lower[:, 0], 0.5 * reach * taper(lower)], axis=1)
+            poly = np.concatenate([upper, lower[::-1][1:-1]])
     h, w = frame.shape[:2]
     x0 = max(0, int(np.floor(poly[:, 0].min())) - 2)
     x1 = min(w, int(np.ceil(poly[:, 0].max())) + 3)
@@ -169,6 +185,11 @@ def paint(
     img = img * (1 - lower_t[..., None]) + col * 0.45 * lower_t[..., None]
     # The upper lip's shadow on what is right below it.
     img *= (1.0 - 0.35 * np.exp(-(ys - y_up) / (0.02 * d + 0.5)))[..., None].astype(np.float32)
+    # Where the lips are barely apart (towards the corners, a nearly closed mouth) the
+    # slit shows the lips' moist inner edges in shadow rather than the dark cavity: a
+    # one-pixel black line reads as a crack, not a mouth.
+    slit = np.clip(open_px / (0.05 * d), 0.0, 1.0)[..., None].astype(np.float32)
+    img = pal.seam[None, None, :] * (1.0 - slit) + img * slit
     patch = frame[y0:y1, x0:x1, :3].astype(np.float32)
     out = patch * (1 - m[..., None]) + img * m[..., None]
     frame[y0:y1, x0:x1, :3] = np.clip(out + 0.5, 0, 255).astype(np.uint8)

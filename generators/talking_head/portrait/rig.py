@@ -4,7 +4,7 @@ Per frame: landmark offsets (expression, mouth, lids, gaze from ``face_model``; 
 as a small 3D rotation of the landmarks using the depth Face Mesh gives each, so the nose
 moves more than the cheeks; breathing as a slight rise) → the head ring follows the face
 as a similarity (roll about the neck, the face's mean shift), the outer ring and the frame
-border stay still → one sparse product gives the dense field → Newton-inverted → one
+border stay still → three gathers give the dense field → Newton-inverted → one
 ``cv2.remap`` of the region that can move → the mouth interior painted where the lips part.
 Pixels outside the outer ring are the photo's own.
 """
@@ -90,10 +90,32 @@ class PortraitRig:
         self.rgba[..., :3] = self.photo
         self.rgba[..., 3] = 255
         self.frame = self.rgba.copy()
+        self.closed_rgba = self._closed_mouth(rest_poly, d) if self.rest_gap > 0.5 else None
+        outer_rows = np.searchsorted(self.keep, np.array(fm.UPPER_OUTER + fm.LOWER_OUTER))
+        self.outer_lip_rows = outer_rows
         self.lip_rows = (
             np.searchsorted(self.keep, np.array(upper_in)),
             np.searchsorted(self.keep, np.array(lower_in)),
         )
+
+    def _closed_mouth(self, inner: Array, d: float) -> NDArray[np.uint8]:
+        """The photo with what shows between its parted lips (teeth, the dark corners of a
+        smile) filled from the lips around it (Telea inpainting), as RGBA: the source of
+        the mouth region once the controls close the lips. Squeezing the photo's own teeth
+        and dark mouth corners into a closed mouth leaves bright specks and a black,
+        broken line; closed lips have neither."""
+        import cv2
+
+        mask = np.zeros((self.size, self.size), np.uint8)
+        cv2.fillPoly(mask, [np.round(inner * 16).astype(np.int32)], 255, cv2.LINE_8, 4)
+        grow = max(1, round(0.025 * d))
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+        grown = cv2.dilate(mask, kernel)
+        filled = cv2.inpaint(self.photo, grown, max(3.0, 0.08 * d), cv2.INPAINT_TELEA)
+        out = np.empty_like(self.rgba)
+        out[..., :3] = filled
+        out[..., 3] = 255
+        return out
 
     def offsets(self, s: Mapping[str, float]) -> Array:
         """(V, 2) vertex offsets in pixels for one frame's controls."""
@@ -141,6 +163,8 @@ class PortraitRig:
             self.rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
         )
         moved = self.mesh.vertices + offsets
+        if self.closed_rgba is not None and self.face.closed > 0.0:
+            self._close_mouth(frame, moved, sx, sy, self.face.closed)
         upper, lower = self.lip_rows
         paint(
             frame,
@@ -153,3 +177,36 @@ class PortraitRig:
             s,
         )
         return frame
+
+    def _close_mouth(
+        self,
+        frame: NDArray[np.uint8],
+        moved: Array,
+        sx: NDArray[np.float32],
+        sy: NDArray[np.float32],
+        closed: float,
+    ) -> None:
+        """Blend the lips-closed photo into the mouth's box, as far as the controls closed
+        the photo's parted lips (one small remap of that box)."""
+        import cv2
+
+        assert self.closed_rgba is not None
+        lips = moved[self.outer_lip_rows]
+        margin = 0.12 * self.face.d
+        y0, y1, x0, x1 = self.mesh.roi
+        bx0 = max(x0, int(np.floor(lips[:, 0].min() - margin)))
+        bx1 = min(x1, int(np.ceil(lips[:, 0].max() + margin)))
+        by0 = max(y0, int(np.floor(lips[:, 1].min() - margin)))
+        by1 = min(y1, int(np.ceil(lips[:, 1].max() + margin)))
+        if bx1 <= bx0 or by1 <= by0:
+            return
+        win = (slice(by0 - y0, by1 - y0), slice(bx0 - x0, bx1 - x0))
+        shut = cv2.remap(
+            self.closed_rgba, sx[win], sy[win], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+        )
+        box = frame[by0:by1, bx0:bx1]
+        if closed >= 1.0:
+            box[:] = shut
+        else:
+            mixed = box.astype(np.float32) * (1.0 - closed) + shut.astype(np.float32) * closed
+            box[:] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)

