@@ -36,9 +36,11 @@ STYLES: Final = {
 }
 Stage = Callable[[float, str], None]
 _THUMB = 96
-# A draft's tone fit: a quarter of the pixels (the solve evaluates the thumbnail 26 times);
-# mean L* and chroma of a 48² thumbnail stay within ~0.5 of the 96² one's on smooth art.
-_DRAFT_THUMB = 48
+# A draft's tone fit: a ninth of the pixels and 8 bisection steps instead of 12 (the solve
+# evaluates the thumbnail 2 × (steps + 1) times); the draft's mean L* and chroma stay within
+# ~0.5 of the full render's (benchmarks/image_draft_stages.py prints the gaps).
+_DRAFT_THUMB = 32
+_DRAFT_TONE_STEPS = 8
 
 
 def choose_styles(name: str, look: Look, motif: Motif, rng: np.random.Generator) -> list[str]:
@@ -211,6 +213,25 @@ def _grain_tile(rng: np.random.Generator, size: int) -> skia.Image:
     return skia.Image.fromarray(rgba)
 
 
+_GRAIN_CACHE: Final = 8  # tiles kept (256² RGBA: 256 KB each)
+_grains: dict[tuple[str, int], skia.Image] = {}
+
+
+def _grain(rng: np.random.Generator, side: int) -> skia.Image:
+    """The grain tile, the last thing drawn from the scene's stream: a function of the
+    stream's state, so a worker keeps the last few and reuses them while the pointer
+    moves (the state repeats as long as no style's count of elements changes; ~2 ms a
+    draft). The stream is not used after it."""
+    key = (str(rng.bit_generator.state), side)
+    tile = _grains.pop(key, None)
+    if tile is None:
+        tile = _grain_tile(rng, side)
+    _grains[key] = tile  # newest last
+    while len(_grains) > _GRAIN_CACHE:
+        del _grains[next(iter(_grains))]
+    return tile
+
+
 def compose(
     look: Look,
     motif: Motif,
@@ -263,7 +284,8 @@ def compose(
         skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear),
     )
     thumb = thumb_surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)[:, :, :3]
-    lut, sat = tone.solve(thumb, look.lightness, look.chroma, look.contrast)
+    steps = _DRAFT_TONE_STEPS if draft else 12
+    lut, sat = tone.solve(thumb, look.lightness, look.chroma, look.contrast, steps)
     table = skia.TableColorFilter.MakeARGB(None, lut, lut, lut)
     matrix = skia.ColorFilters.Matrix(_saturation(sat))
     out = skia.Surface(width, height)
@@ -276,7 +298,7 @@ def compose(
         skia.Paint(ColorFilter=skia.ColorFilters.Compose(matrix, table)),
     )
     if look.grain > 0.005:
-        tile = _grain_tile(rng, 256 if max(width, height) <= 512 else 512)
+        tile = _grain(rng, 256 if max(width, height) <= 512 else 512)
         # Shader passed to the constructor: skia-python's Paint.setShader takes ~6 ms for
         # an image shader (measured), a sixth of a preview's budget; the constructor ~1 µs.
         shader = tile.makeShader(

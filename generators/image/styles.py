@@ -105,8 +105,8 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
         base = np.vstack([np.stack([xs, top], 1), np.stack([xs[::-1], bottom[::-1]], 1)])
         base = d.deform(rng, base, wobble * (1.6 - lk.curvature), 2)
         paint = d.fill(hues[b % len(hues)], 0.08 * (1.3 - 0.5 * lk.density) * fade)
-        for _ in range(copies):
-            lc.drawPath(d.polygon(d.deform(rng, base, wobble * 0.7, depth), True, 0.0), paint)
+        for shape in d.deform_copies(rng, base, wobble * 0.7, depth, copies):
+            lc.drawPath(d.polygon(shape, True, 0.0), paint)
         # Pigment pools at the edge of a wash: a thin darker outline.
         edge = d.stroke(s.palette.shadow, s.px * 2.0, 0.12 * fade, True)
         lc.drawPath(d.polygon(base, True, 0.0), edge)
@@ -117,8 +117,8 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
         r = s.unit * rng.uniform(0.03, 0.12) * (1.3 - 0.6 * lk.density)
         shape = d.blob(rng, c, r, 0.2 + 0.5 * lk.turbulence, 16)
         paint = d.fill(hues[int(rng.integers(len(hues)))], 0.1 * min(1.0, pools_f - i))
-        for _ in range(4):
-            lc.drawPath(d.polygon(d.deform(rng, shape, wobble, 2), True, 0.0), paint)
+        for copy in d.deform_copies(rng, shape, wobble, 2, 4):
+            lc.drawPath(d.polygon(copy, True, 0.0), paint)
     sigma = 0.6 + 2.0 * lk.curvature * s.px
     paint = skia.Paint(ImageFilter=skia.ImageFilters.Blur(sigma, sigma))
     paint.setAlphaf(float(amount))

@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -65,6 +66,10 @@ class QtWheel(QWidget):
         self.levels = levels_for(model.condition)
         self.selected = 0
         self._dragging: str | None = None
+        # Per size, font and theme: the radius (measures eight names) and the empty petals'
+        # silhouettes, which a drag on the pad would otherwise redo at pointer rate.
+        self._radius: tuple[object, float] | None = None
+        self._cache: tuple[object, QPixmap] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -98,13 +103,17 @@ class QtWheel(QWidget):
     def radius(self) -> float:
         """As large as the widget allows with the petal names around it: the names beside
         the wheel need their width, the ones above and below only a line."""
+        key = (self.width(), self.height(), self.font().key())
+        if self._radius is not None and self._radius[0] == key:
+            return self._radius[1]
         f = self._label_font()
         f.setBold(True)
         fm = QFontMetricsF(f)
         widest = max(fm.horizontalAdvance(p.display_name) for p in PRIMARIES)
         across = self.width() / 2 - widest - LABEL_GAP - 2
         down = self.height() / 2 - fm.height() - LABEL_GAP - 2
-        return max(20.0, min(across, down))
+        self._radius = (key, max(20.0, min(across, down)))
+        return self._radius[1]
 
     def centre(self) -> QPointF:
         return QPointF(self.width() / 2, self.height() / 2)
@@ -211,17 +220,34 @@ class QtWheel(QWidget):
         path.closeSubpath()
         return path
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def _background(self) -> QPixmap:
+        """The empty petals, a faint silhouette: the same for every mixture."""
+        ratio = self.devicePixelRatioF()
+        key = (self.width(), self.height(), ratio, theme.current().name, self.font().key())
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
         t = theme.current()
-        p = QPainter(self)
+        p = QPainter(pixmap)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        c, big = self.centre(), self.radius()
-        for i, prim in enumerate(PRIMARIES):  # the empty petals: a faint silhouette
+        for i, prim in enumerate(PRIMARIES):
             colour = theme.emotion_colour(prim.id)
             colour.setAlphaF(0.13)
             p.setPen(QPen(QColor(t.border), 1))
             p.setBrush(colour)
             p.drawPath(self._petal(i, 1.0))
+        p.end()
+        self._cache = (key, pixmap)
+        return pixmap
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        t = theme.current()
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._background())
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        c, big = self.centre(), self.radius()
         for i, prim in enumerate(PRIMARIES):
             level = self.levels.get(prim.id, 0.0)
             if level > 0:
