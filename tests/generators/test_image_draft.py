@@ -41,8 +41,11 @@ def test_a_draft_looks_like_the_full_render_and_skips_the_measuring(
     assert abs(lab_d[..., 0].mean() - lab_f[..., 0].mean()) < 1.0  # the same brightness
     chroma = [float(np.hypot(x[..., 1], x[..., 2]).mean()) for x in (lab_d, lab_f)]
     assert abs(chroma[0] - chroma[1]) < 1.0  # and colourfulness
-    # the same drawing: only the tone fit differs, by a hair
-    assert float(np.abs(draft.astype(int) - full.astype(int)).mean()) < 3.0
+    # the same drawing: drawn at 3/4 of the side and scaled up, every form in its place
+    # (the same elements from the same random numbers), the fine detail a little softer
+    assert float(np.abs(draft.astype(int) - full.astype(int)).mean()) < 4.5
+    coarse = [x.reshape(64, 4, 64, 4, 3).mean(axis=(1, 3)) for x in (draft, full)]
+    assert float(np.abs(coarse[0] - coarse[1]).mean()) < 2.0
     # the draft's PNG is stored uncompressed (quicker to write and to read)
     assert (tmp_path / "draft.png").stat().st_size >= (tmp_path / "full.png").stat().st_size
     assert sorted(p.name for p in tmp_path.iterdir()) == ["draft.png", "full.png"]
