@@ -747,6 +747,8 @@ class GeneratorPanel(QWidget):
         show, started = (
             self.live.ended(job, finished) if preview and event.is_final else (True, None)
         )
+        if preview and event.kind is EventKind.PROGRESS:
+            started = self.live.progressed(job, event.fraction)  # queue the next behind it
         if finished and event.artifact is not None:
             if show:
                 entry_id = update.entry.id if update.entry else None

@@ -426,12 +426,16 @@ class QtPad(QWidget):
         g2.setAlphaF(0.0)
         glow.setColorAt(1, g2)
         p.save()
-        clip = QPainterPath()
-        clip.addRoundedRect(self.square(), 8, 8)
-        p.setClipPath(clip)  # the glow fades at the frame, never spills over it
+        reach = radius * 2.2
+        if not self.square().adjusted(8, 8, -8, -8).contains(
+            QRectF(pt.x() - reach, pt.y() - reach, 2 * reach, 2 * reach)
+        ):  # near the frame: the glow fades at it, never spills over it (a clip path
+            clip = QPainterPath()  # costs a mask of the whole pad: only where needed)
+            clip.addRoundedRect(self.square(), 8, 8)
+            p.setClipPath(clip)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(glow)
-        p.drawEllipse(pt, radius * 2.2, radius * 2.2)
+        p.drawEllipse(pt, reach, reach)
         p.restore()
         p.setPen(QPen(QColor(t.text), 2))
         p.setBrush(colour)
