@@ -427,10 +427,11 @@ class QtPad(QWidget):
         glow.setColorAt(1, g2)
         p.save()
         reach = radius * 2.2
-        if not self.square().adjusted(8, 8, -8, -8).contains(
-            QRectF(pt.x() - reach, pt.y() - reach, 2 * reach, 2 * reach)
-        ):  # near the frame: the glow fades at it, never spills over it (a clip path
-            clip = QPainterPath()  # costs a mask of the whole pad: only where needed)
+        glow_box = QRectF(pt.x() - reach, pt.y() - reach, 2 * reach, 2 * reach)
+        # Near the frame the glow fades at it, never spills over it; a clip path costs a
+        # mask of the whole pad, so it is set only there.
+        if not self.square().adjusted(8, 8, -8, -8).contains(glow_box):
+            clip = QPainterPath()
             clip.addRoundedRect(self.square(), 8, 8)
             p.setClipPath(clip)
         p.setPen(Qt.PenStyle.NoPen)
