@@ -118,10 +118,21 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
         for copy in d.deform_copies(rng, shape, wobble, 2, 4):
             lc.drawPath(d.polygon(copy, True, 0.0), paint)
     sigma = 0.6 + 2.0 * lk.curvature * s.px
-    paint = skia.Paint(ImageFilter=skia.ImageFilters.Blur(sigma, sigma))
+    wash_image = layer.makeImageSnapshot()
+    if s.draw_scale < 1.0:
+        # A live draft blurs the half-size layer upright, then scales it up: a blur in the
+        # tilted frame at full size was a fifth of a wash draft; the pigment looks the same.
+        soft = skia.Surface(lw, lh)
+        half = sigma * lw / s.width
+        soft.getCanvas().drawImage(
+            wash_image, 0, 0, skia.SamplingOptions(), skia.Paint(ImageFilter=skia.ImageFilters.Blur(half, half))
+        )
+        wash_image, paint = soft.makeImageSnapshot(), skia.Paint()
+    else:
+        paint = skia.Paint(ImageFilter=skia.ImageFilters.Blur(sigma, sigma))
     paint.setAlphaf(float(amount))
     canvas.drawImageRect(
-        layer.makeImageSnapshot(),
+        wash_image,
         skia.Rect.MakeWH(s.width, s.height),
         skia.SamplingOptions(skia.FilterMode.kLinear),
         paint,
