@@ -124,9 +124,8 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
         # tilted frame at full size was a fifth of a wash draft; the pigment looks the same.
         soft = skia.Surface(lw, lh)
         half = sigma * lw / s.width
-        soft.getCanvas().drawImage(
-            wash_image, 0, 0, skia.SamplingOptions(), skia.Paint(ImageFilter=skia.ImageFilters.Blur(half, half))
-        )
+        blur = skia.Paint(ImageFilter=skia.ImageFilters.Blur(half, half))
+        soft.getCanvas().drawImage(wash_image, 0, 0, skia.SamplingOptions(), blur)
         wash_image, paint = soft.makeImageSnapshot(), skia.Paint()
     else:
         paint = skia.Paint(ImageFilter=skia.ImageFilters.Blur(sigma, sigma))
