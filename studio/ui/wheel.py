@@ -38,6 +38,10 @@ LABEL_GAP: Final = 6.0  # between a petal's tip and its name
 SPAN: Final = math.radians(40)  # angular width of a petal (45° apart, a small gap)
 
 
+# The plain and bold label fonts, and each primary's name box in either.
+_Labels = tuple[tuple[QFont, QFont], list[tuple[QRectF, QRectF]]]
+
+
 def levels_for(condition: Condition) -> dict[str, float]:
     """Petal levels that reproduce a condition: lᵢ = I·wᵢ / Σw² (inverse of the rule above)."""
     mix = dict(condition.mixture)
@@ -70,6 +74,7 @@ class QtWheel(QWidget):
         # silhouettes, which a drag on the pad would otherwise redo at pointer rate.
         self._radius: tuple[object, float] | None = None
         self._cache: tuple[object, QPixmap] | None = None
+        self._labels: tuple[object, _Labels] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -270,22 +275,38 @@ class QtWheel(QWidget):
         self._paint_labels(p)
         p.end()
 
-    def _paint_labels(self, p: QPainter) -> None:
-        t = theme.current()
-        f = self._label_font()
-        fm = QFontMetricsF(f)
+    def _label_boxes(self) -> _Labels:
+        """The plain and bold label fonts and each name's box in either: laid out once per
+        size and font (a drag repaints the wheel at pointer rate)."""
+        key = (self.width(), self.height(), self.font().key())
+        if self._labels is not None and self._labels[0] == key:
+            return self._labels[1]
+        plain, bold = self._label_font(), self._label_font()
+        bold.setBold(True)
+        fm = QFontMetricsF(plain)
         c, big = self.centre(), self.radius()
+        boxes: list[tuple[QRectF, QRectF]] = []
         for i, prim in enumerate(PRIMARIES):
             a = self.angle_of(i)
-            level = self.levels.get(prim.id, 0.0)
-            f.setBold(level > 0)
-            p.setFont(f)
-            w = QFontMetricsF(f).horizontalAdvance(prim.display_name) + 4  # bold is wider
-            # The name's near edge just past the petal's tip, in the petal's direction.
-            r = big + LABEL_GAP
-            x = c.x() + r * math.cos(a) + w / 2 * math.cos(a)
-            y = c.y() - r * math.sin(a) - fm.height() / 2 * math.sin(a)
-            box = QRectF(x - w / 2, y - fm.height() / 2, w, fm.height())
-            box.moveLeft(max(1.0, min(self.width() - w - 1, box.left())))
-            p.setPen(QColor(t.text if level > 0 else t.muted))
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, prim.display_name)
+            pair = []
+            for f in (plain, bold):
+                w = QFontMetricsF(f).horizontalAdvance(prim.display_name) + 4  # bold is wider
+                # The name's near edge just past the petal's tip, in the petal's direction.
+                r = big + LABEL_GAP
+                x = c.x() + r * math.cos(a) + w / 2 * math.cos(a)
+                y = c.y() - r * math.sin(a) - fm.height() / 2 * math.sin(a)
+                box = QRectF(x - w / 2, y - fm.height() / 2, w, fm.height())
+                box.moveLeft(max(1.0, min(self.width() - w - 1, box.left())))
+                pair.append(box)
+            boxes.append((pair[0], pair[1]))
+        self._labels = (key, ((plain, bold), boxes))
+        return self._labels[1]
+
+    def _paint_labels(self, p: QPainter) -> None:
+        t = theme.current()
+        fonts, boxes = self._label_boxes()
+        for prim, pair in zip(PRIMARIES, boxes, strict=True):
+            weighted = self.levels.get(prim.id, 0.0) > 0  # a weighted petal's name is bold
+            p.setFont(fonts[weighted])
+            p.setPen(QColor(t.text if weighted else t.muted))
+            p.drawText(pair[weighted], Qt.AlignmentFlag.AlignCenter, prim.display_name)

@@ -251,5 +251,10 @@ def test_the_wheel_measures_its_radius_once_per_size(panel: QtEmotionPanel) -> N
     wheel = panel.wheel
     before = wheel.radius()
     assert wheel.radius() == before
+    fonts, boxes = wheel._label_boxes()
+    assert wheel._label_boxes()[1] is boxes  # names placed once per size
+    assert fonts[1].bold() and not fonts[0].bold()
+    assert all(bold.width() > plain.width() for plain, bold in boxes)  # bold is wider
     wheel.resize(wheel.width() + 80, wheel.height() + 80)
     assert wheel.radius() > before  # a bigger wheel, measured again
+    assert wheel._label_boxes()[1] is not boxes  # and its names placed again
