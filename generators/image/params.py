@@ -88,8 +88,8 @@ class ImageParams(Params):
         False,
         description="a quick draft, as the window's live previews ask while the pointer "
         "moves: diffusers draws with a few-step (Turbo/LCM) checkpoint from the models "
-        "folder when there is one; the procedural renderer fits its tone on a smaller "
-        "thumbnail and skips measuring the picture",
+        "folder when there is one; the procedural renderer draws at 3/4 of the size and "
+        "scales up, fits its tone on a smaller thumbnail and skips measuring the picture",
     )
     steps: Annotated[int, Role.OPTION] = Field(
         25, ge=1, le=150, description="diffusers: denoising steps"

@@ -36,9 +36,11 @@ STYLES: Final = {
 }
 Stage = Callable[[float, str], None]
 _THUMB = 96
-# A draft's tone fit: a quarter of the pixels (the solve evaluates the thumbnail 26 times);
-# mean L* and chroma of a 48² thumbnail stay within ~0.5 of the 96² one's on smooth art.
-_DRAFT_THUMB = 48
+# A draft's tone fit: a ninth of the pixels and 8 bisection steps instead of 12 (the solve
+# evaluates the thumbnail 2 × (steps + 1) times); the draft's mean L* and chroma stay within
+# ~0.5 of the full render's (benchmarks/image_draft_stages.py prints the gaps).
+_DRAFT_THUMB = 32
+_DRAFT_TONE_STEPS = 8
 
 
 def choose_styles(name: str, look: Look, motif: Motif, rng: np.random.Generator) -> list[str]:
@@ -69,12 +71,18 @@ def choose_styles(name: str, look: Look, motif: Motif, rng: np.random.Generator)
 
 
 def _layout(
-    look: Look, motif: Motif, w: int, h: int, rng: np.random.Generator, seed: int
+    look: Look,
+    motif: Motif,
+    w: int,
+    h: int,
+    rng: np.random.Generator,
+    seed: int,
+    draw_scale: float = 1.0,
 ) -> d.Scene:
     day = float(np.clip(look.daylight + motif.daylight, -1, 1))
     look = replace(look, daylight=day)
     palette = color.build(look, rng, motif.hue)
-    s = d.Scene(w, h, look, palette, motif, rng, seed)
+    s = d.Scene(w, h, look, palette, motif, rng, seed, draw_scale=draw_scale)
     offset = rng.uniform(-1.0, 1.0)
     s.mass_size = s.unit * look.mass_scale * rng.uniform(0.85, 1.15)
     composition.place_subject(s, offset)
@@ -211,6 +219,37 @@ def _grain_tile(rng: np.random.Generator, size: int) -> skia.Image:
     return skia.Image.fromarray(rgba)
 
 
+# A live draft is drawn at this share of its side (0.56 of the pixels; the skia drawing and
+# the blurs cost by the pixel) and scaled up: the pointer is moving, and the full render at
+# rest follows. Not below _DRAFT_LEAST px, where a smaller drawing would lose its forms.
+DRAFT_SCALE: Final = 0.75
+_DRAFT_LEAST: Final = 128
+
+
+def draft_scale(width: int, height: int) -> float:
+    """The share of its size a draft of ``width`` × ``height`` is drawn at."""
+    return max(DRAFT_SCALE, min(1.0, _DRAFT_LEAST / max(1, min(width, height))))
+
+
+_GRAIN_CACHE: Final = 8  # tiles kept (256² RGBA: 256 KB each)
+_grains: dict[tuple[str, int], skia.Image] = {}
+
+
+def _grain(rng: np.random.Generator, side: int) -> skia.Image:
+    """The grain tile, the last thing drawn from the scene's stream: a function of the
+    stream's state, so a worker keeps the last few and reuses them while the pointer
+    moves (the state repeats as long as no style's count of elements changes; ~2 ms a
+    draft). The stream is not used after it."""
+    key = (str(rng.bit_generator.state), side)
+    tile = _grains.pop(key, None)
+    if tile is None:
+        tile = _grain_tile(rng, side)
+    _grains[key] = tile  # newest last
+    while len(_grains) > _GRAIN_CACHE:
+        del _grains[next(iter(_grains))]
+    return tile
+
+
 def compose(
     look: Look,
     motif: Motif,
@@ -223,12 +262,16 @@ def compose(
     draft: bool = False,
 ) -> tuple[NDArray[np.uint8], dict[str, object]]:
     """Render one image (H, W, 3 uint8) and describe how it was made. ``draft``: a live
-    preview while the pointer moves; the tone is fitted on a smaller thumbnail."""
+    preview while the pointer moves: drawn at :func:`draft_scale` and scaled up to the
+    size asked for as the tone is applied (grain added at that size), with the tone
+    fitted on a smaller thumbnail."""
     rng = np.random.default_rng(seed)
-    s = _layout(look, motif, width, height, rng, seed)
+    scale = draft_scale(width, height) if draft else 1.0
+    draw_w, draw_h = max(1, round(width * scale)), max(1, round(height * scale))
+    s = _layout(look, motif, draw_w, draw_h, rng, seed, draw_w / width)
     chosen = choose_styles(style, s.look, motif, rng)
     stage(0.1, "sky")
-    surface = skia.Surface(width, height)
+    surface = skia.Surface(draw_w, draw_h)
     canvas = surface.getCanvas()
     with composition.tilted(canvas, s):
         _sky(canvas, s, ground=chosen[0] == "landscape")
@@ -263,20 +306,20 @@ def compose(
         skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear),
     )
     thumb = thumb_surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)[:, :, :3]
-    lut, sat = tone.solve(thumb, look.lightness, look.chroma, look.contrast)
+    steps = _DRAFT_TONE_STEPS if draft else 12
+    lut, sat = tone.solve(thumb, look.lightness, look.chroma, look.contrast, steps)
     table = skia.TableColorFilter.MakeARGB(None, lut, lut, lut)
     matrix = skia.ColorFilters.Matrix(_saturation(sat))
     out = skia.Surface(width, height)
     oc = out.getCanvas()
-    oc.drawImage(
-        snap,
-        0,
-        0,
-        skia.SamplingOptions(),
-        skia.Paint(ColorFilter=skia.ColorFilters.Compose(matrix, table)),
-    )
+    graded = skia.Paint(ColorFilter=skia.ColorFilters.Compose(matrix, table))
+    if (draw_w, draw_h) == (width, height):
+        oc.drawImage(snap, 0, 0, skia.SamplingOptions(), graded)
+    else:  # a draft drawn small: scaled up in the same pass
+        linear = skia.SamplingOptions(skia.FilterMode.kLinear)
+        oc.drawImageRect(snap, skia.Rect.MakeWH(width, height), linear, graded)
     if look.grain > 0.005:
-        tile = _grain_tile(rng, 256 if max(width, height) <= 512 else 512)
+        tile = _grain(rng, 256 if max(width, height) <= 512 else 512)
         # Shader passed to the constructor: skia-python's Paint.setShader takes ~6 ms for
         # an image shader (measured), a sixth of a preview's budget; the constructor ~1 µs.
         shader = tile.makeShader(

@@ -27,7 +27,7 @@ def flow(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     """Streamlines through a smooth vector field; angular moods snap the heading to a
     few directions, giving zigzag, crystalline flow instead of soft curls."""
     lk, rng = s.look, s.rng
-    area = s.width * s.height / 1024.0**2
+    area = s.width * s.height / s.draw_scale**2 / 1024.0**2
     scale = (0.25 + 0.75 * math.sqrt(area)) * amount
     n = int((160 + 1300 * lk.density) * scale)
     most = int(1460 * scale)  # random numbers for the densest field, drawn always: a
@@ -60,15 +60,13 @@ def flow(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     width_base = max(0.7, s.px * (2.0 + 9.0 * (1 - lk.density) ** 1.5))
     hues = s.palette.hues
     groups = len(hues) + 1
-    paths = [skia.Path() for _ in range(groups)]
     # Lines near the light are lit: colour group by distance to the light source.
     light_d = np.hypot(trail[0, :, 0] - s.light_x, trail[0, :, 1] - s.light_y) / s.unit
     group = np.where(light_d < 0.18 + 0.2 * lk.glow, len(hues), picks)
     stride = 2 if snap < 0.5 else 1  # angular zigzags keep every vertex
-    # Points from plain floats (tolist): ~3.6x faster than from numpy scalars, and the
-    # same coordinates; the densest field builds ~1500 lines for every preview.
-    for j, line in enumerate(trail[::stride].transpose(1, 0, 2).tolist()):
-        paths[group[j]].addPoly([skia.Point(x, y) for x, y in line], False)
+    lines = trail[::stride].transpose(1, 0, 2)
+    # One path per colour group, its lines in order (the densest field has ~1500).
+    paths = [d.polylines(lines[group == g]) for g in range(groups)]
     for g, path in enumerate(paths):
         rgb = s.palette.light if g == len(hues) else hues[g]
         alpha = (0.45 + 0.4 * lk.density) * (0.9 if g == len(hues) else 1.0) * amount
@@ -92,7 +90,7 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     copies = 7 + int(6 * (1 - lk.density))
     wobble = 0.04 + 0.16 * lk.turbulence
     hues = s.palette.hues
-    depth = 2 if s.unit >= 400 else 1  # previews need fewer edge wiggles
+    depth = 2 if s.unit / s.draw_scale >= 400 else 1  # previews need fewer edge wiggles
     slots = stream(s, "wash").permutation(_WASH_BANDS)
     for b in range(math.ceil(bands_f)):
         rng = stream(s, f"wash-band-{b}")
@@ -105,8 +103,8 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
         base = np.vstack([np.stack([xs, top], 1), np.stack([xs[::-1], bottom[::-1]], 1)])
         base = d.deform(rng, base, wobble * (1.6 - lk.curvature), 2)
         paint = d.fill(hues[b % len(hues)], 0.08 * (1.3 - 0.5 * lk.density) * fade)
-        for _ in range(copies):
-            lc.drawPath(d.polygon(d.deform(rng, base, wobble * 0.7, depth), True, 0.0), paint)
+        for shape in d.deform_copies(rng, base, wobble * 0.7, depth, copies):
+            lc.drawPath(d.polygon(shape, True, 0.0), paint)
         # Pigment pools at the edge of a wash: a thin darker outline.
         edge = d.stroke(s.palette.shadow, s.px * 2.0, 0.12 * fade, True)
         lc.drawPath(d.polygon(base, True, 0.0), edge)
@@ -117,13 +115,23 @@ def wash(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
         r = s.unit * rng.uniform(0.03, 0.12) * (1.3 - 0.6 * lk.density)
         shape = d.blob(rng, c, r, 0.2 + 0.5 * lk.turbulence, 16)
         paint = d.fill(hues[int(rng.integers(len(hues)))], 0.1 * min(1.0, pools_f - i))
-        for _ in range(4):
-            lc.drawPath(d.polygon(d.deform(rng, shape, wobble, 2), True, 0.0), paint)
+        for copy in d.deform_copies(rng, shape, wobble, 2, 4):
+            lc.drawPath(d.polygon(copy, True, 0.0), paint)
     sigma = 0.6 + 2.0 * lk.curvature * s.px
-    paint = skia.Paint(ImageFilter=skia.ImageFilters.Blur(sigma, sigma))
+    wash_image = layer.makeImageSnapshot()
+    if s.draw_scale < 1.0:
+        # A live draft blurs the half-size layer upright, then scales it up: a blur in the
+        # tilted frame at full size was a fifth of a wash draft; the pigment looks the same.
+        soft = skia.Surface(lw, lh)
+        half = sigma * lw / s.width
+        blur = skia.Paint(ImageFilter=skia.ImageFilters.Blur(half, half))
+        soft.getCanvas().drawImage(wash_image, 0, 0, skia.SamplingOptions(), blur)
+        wash_image, paint = soft.makeImageSnapshot(), skia.Paint()
+    else:
+        paint = skia.Paint(ImageFilter=skia.ImageFilters.Blur(sigma, sigma))
     paint.setAlphaf(float(amount))
     canvas.drawImageRect(
-        layer.makeImageSnapshot(),
+        wash_image,
         skia.Rect.MakeWH(s.width, s.height),
         skia.SamplingOptions(skia.FilterMode.kLinear),
         paint,
@@ -169,7 +177,7 @@ def shards(canvas: skia.Canvas, s: d.Scene, amount: float = 1.0) -> None:
     splits = min(cells, _CELLS) - 1
     for k in range(splits):
         poly = pieces[k]
-        if len(poly) < 3 or abs(_area(poly)) < 8.0:
+        if len(poly) < 3 or abs(_area(poly)) < 8.0 * s.draw_scale**2:
             pieces += [poly, _EMPTY]
             continue
         centre = poly.mean(axis=0)
@@ -235,4 +243,7 @@ def _field(rng: np.random.Generator, unit: float) -> Callable[[d.Points], float]
 
 def _area(poly: d.Points) -> float:
     x, y = poly[:, 0], poly[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    # np.roll(v, -1) as a concatenation: the same numbers, without roll's generic set-up
+    # (a shards draft computes ~60 areas).
+    y1, x1 = np.concatenate((y[1:], y[:1])), np.concatenate((x[1:], x[:1]))
+    return 0.5 * float(np.dot(x, y1) - np.dot(y, x1))

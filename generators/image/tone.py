@@ -21,10 +21,16 @@ def tone_curve(contrast: float) -> NDArray[np.float64]:
 
 
 def solve(
-    thumb: NDArray[np.uint8], lightness: float, chroma: float, contrast: float
+    thumb: NDArray[np.uint8],
+    lightness: float,
+    chroma: float,
+    contrast: float,
+    steps: int = 12,
 ) -> tuple[NDArray[np.uint8], float]:
     """Exposure LUT and saturation factor that bring a thumbnail (sRGB bytes) to the
-    target mean L* and mean chroma C*ab (bisection on a gamma, then a chroma ratio)."""
+    target mean L* and mean chroma C*ab (bisection on a gamma, then a chroma ratio).
+    ``steps``: bisection halvings of the log2-gamma range of 5 (12: within 0.001; a live
+    draft's 8: within 0.02, a gamma within 1.4 %)."""
     curve = tone_curve(contrast)
     levels = np.linspace(0.0, 1.0, 256)
     codes = thumb.reshape(-1, 3)
@@ -39,7 +45,7 @@ def solve(
     g = 1.0
     for _ in range(2):
         lo, hi = -2.5, 2.5  # log2 of gamma
-        for _ in range(12):
+        for _ in range(steps):
             mid = (lo + hi) / 2
             mean_l = float(color.rgb_to_lightness(apply(2.0**mid, sat)).mean())
             lo, hi = (mid, hi) if mean_l > lightness else (lo, mid)

@@ -124,6 +124,7 @@ class GeneratorPanel(QWidget):
             depth=min(2, max(1, bridge.workers)) if fast else 1,
             same_work=same_work,
         )
+        self._valid = False  # the last verdict of _validate (see preview)
         self._build()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -506,6 +507,7 @@ class GeneratorPanel(QWidget):
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         self.generate_button.setEnabled(not problem)
+        self._valid = not problem
         if appeared:
             QTimer.singleShot(0, self._show_problem_field)
         return not problem
@@ -645,10 +647,13 @@ class GeneratorPanel(QWidget):
         """A live preview of the current emotion; never recorded, never cancelled once it
         renders. While one renders, the newest position waits (latest wins) and starts
         when it is shown. ``draft`` (default: while dragging) renders it small."""
-        if not self._validate():
-            return None
         if draft is None:
             draft = self.condition.dragging
+        # A drag moves only the emotion, and every edit the checks depend on (form, backend,
+        # arc) re-checks at once: the last verdict stands. Checking again took ~12 ms of the
+        # window's thread a move (backends probed, the request validated).
+        if not (self._valid if draft and self.condition.dragging else self._validate()):
+            return None
         try:
             request = self.build_request(preview=True, draft=draft)
         except ValueError:
@@ -746,6 +751,8 @@ class GeneratorPanel(QWidget):
         show, started = (
             self.live.ended(job, finished) if preview and event.is_final else (True, None)
         )
+        if preview and event.kind is EventKind.PROGRESS:
+            started = self.live.progressed(job, event.fraction)  # queue the next behind it
         if finished and event.artifact is not None:
             if show:
                 entry_id = update.entry.id if update.entry else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import Final
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -78,6 +79,30 @@ MARGIN: Final = 34.0
 INSET: Final = 18.0  # the largest point's radius (16) and its outline
 
 
+Edges = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+@dataclass(frozen=True)
+class _Word:
+    """A word on the pad as laid out: its dot, its label's box, the box with the room it
+    keeps clear, and the earlier words whose labels that room touches."""
+
+    text: str
+    point: QPointF
+    box: QRectF
+    room: Edges
+    touches: tuple[int, ...]
+
+
+def _edges(r: QRectF) -> Edges:
+    return (r.left(), r.top(), r.right(), r.bottom())
+
+
+def _overlap(a: Edges, b: Edges) -> bool:
+    """Whether two boxes share some area (as QRectF.intersects, on plain floats)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 class QtPad(QWidget):
     """Shows and edits the valence/arousal of a :class:`ConditionModel`."""
 
@@ -92,6 +117,7 @@ class QtPad(QWidget):
         self.trajectory = trajectory
         self.keyframes: list[Condition] = []  # drawn as a numbered path; from ``trajectory``
         self._cache: tuple[tuple[object, ...], QPixmap] | None = None
+        self._layout: tuple[tuple[object, ...], list[_Word]] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(220, 220)  # the hero: grows with its dock; fits 1280×720
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -290,36 +316,56 @@ class QtPad(QWidget):
         )
         p.restore()
 
-    def _paint_words(self, p: QPainter) -> None:
-        t = theme.current()
+    def _word_font(self) -> QFont:
         f = QFont(self.font())
         f.setPointSizeF(max(7.0, f.pointSizeF() * 0.9))
-        p.setFont(f)
-        fm = QFontMetricsF(f)
-        # Words under the live point or its name badge are left out rather than half-hidden.
-        c = self.model.condition
-        pt = self.to_point(c.valence, c.arousal)
-        r = self._radius(c)
-        taken: list[QRectF] = [self._badge()[2], QRectF(pt.x() - r, pt.y() - r, 2 * r, 2 * r)]
-        text = QColor(t.text)
-        text.setAlphaF(0.72)
-        dot = QColor(t.muted)
+        return f
+
+    def _word_layout(self) -> list[_Word]:
+        """Where each word's dot and label go, and which earlier labels its own would
+        touch: the same for every position of the point, so laid out once per size and
+        font (measuring and placing ~150 words took most of a repaint during a drag)."""
+        key = (self.width(), self.height(), self.font().key())
+        if self._layout is not None and self._layout[0] == key:
+            return self._layout[1]
+        fm = QFontMetricsF(self._word_font())
+        sq = self.square()  # keep labels inside the pad, clear of the axis titles
+        words: list[_Word] = []
         for word, (v, a, _d) in self._words:
             pt = self.to_point(v, a)
             w = fm.horizontalAdvance(word)
             box = QRectF(pt.x() - w / 2, pt.y() + 3, w, fm.height())
-            sq = self.square()  # keep labels inside the pad, clear of the axis titles
             box.moveLeft(max(sq.left() + 3, min(sq.right() - 3 - w, box.left())))
             if box.bottom() > sq.bottom() - 2:
                 box.moveBottom(pt.y() - 3)
-            if any(box.adjusted(-3, -2, 3, 2).intersects(o) for o in taken):
+            room = _edges(box.adjusted(-3, -2, 3, 2))
+            touches = tuple(i for i, o in enumerate(words) if _overlap(room, _edges(o.box)))
+            words.append(_Word(word, pt, box, room, touches))
+        self._layout = (key, words)
+        return words
+
+    def _paint_words(self, p: QPainter) -> None:
+        t = theme.current()
+        p.setFont(self._word_font())
+        # Words under the live point or its name badge are left out rather than half-hidden,
+        # and so is a word whose label would touch one shown before it.
+        c = self.model.condition
+        pt = self.to_point(c.valence, c.arousal)
+        r = self._radius(c)
+        live = (_edges(self._badge()[2]), _edges(QRectF(pt.x() - r, pt.y() - r, 2 * r, 2 * r)))
+        text = QColor(t.text)
+        text.setAlphaF(0.72)
+        dot = QColor(t.muted)
+        shown: set[int] = set()
+        for i, word in enumerate(self._word_layout()):
+            if any(_overlap(word.room, o) for o in live) or not shown.isdisjoint(word.touches):
                 continue
-            taken.append(box)
+            shown.add(i)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(dot)
-            p.drawEllipse(pt, 2.0, 2.0)
+            p.drawEllipse(word.point, 2.0, 2.0)
             p.setPen(text)
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, word)
+            p.drawText(word.box, Qt.AlignmentFlag.AlignCenter, word.text)
 
     def _paint_keyframes(self, p: QPainter) -> None:
         if not self.keyframes:
@@ -380,12 +426,17 @@ class QtPad(QWidget):
         g2.setAlphaF(0.0)
         glow.setColorAt(1, g2)
         p.save()
-        clip = QPainterPath()
-        clip.addRoundedRect(self.square(), 8, 8)
-        p.setClipPath(clip)  # the glow fades at the frame, never spills over it
+        reach = radius * 2.2
+        glow_box = QRectF(pt.x() - reach, pt.y() - reach, 2 * reach, 2 * reach)
+        # Near the frame the glow fades at it, never spills over it; a clip path costs a
+        # mask of the whole pad, so it is set only there.
+        if not self.square().adjusted(8, 8, -8, -8).contains(glow_box):
+            clip = QPainterPath()
+            clip.addRoundedRect(self.square(), 8, 8)
+            p.setClipPath(clip)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(glow)
-        p.drawEllipse(pt, radius * 2.2, radius * 2.2)
+        p.drawEllipse(pt, reach, reach)
         p.restore()
         p.setPen(QPen(QColor(t.text), 2))
         p.setBrush(colour)

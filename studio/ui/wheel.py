@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -35,6 +36,10 @@ STEP: Final = 0.05
 INNER: Final = 0.16  # hub radius as a share of the wheel radius
 LABEL_GAP: Final = 6.0  # between a petal's tip and its name
 SPAN: Final = math.radians(40)  # angular width of a petal (45° apart, a small gap)
+
+
+# The plain and bold label fonts, and each primary's name box in either.
+_Labels = tuple[tuple[QFont, QFont], list[tuple[QRectF, QRectF]]]
 
 
 def levels_for(condition: Condition) -> dict[str, float]:
@@ -65,6 +70,11 @@ class QtWheel(QWidget):
         self.levels = levels_for(model.condition)
         self.selected = 0
         self._dragging: str | None = None
+        # Per size, font and theme: the radius (measures eight names) and the empty petals'
+        # silhouettes, which a drag on the pad would otherwise redo at pointer rate.
+        self._radius: tuple[object, float] | None = None
+        self._cache: tuple[object, QPixmap] | None = None
+        self._labels: tuple[object, _Labels] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -98,13 +108,17 @@ class QtWheel(QWidget):
     def radius(self) -> float:
         """As large as the widget allows with the petal names around it: the names beside
         the wheel need their width, the ones above and below only a line."""
+        key = (self.width(), self.height(), self.font().key())
+        if self._radius is not None and self._radius[0] == key:
+            return self._radius[1]
         f = self._label_font()
         f.setBold(True)
         fm = QFontMetricsF(f)
         widest = max(fm.horizontalAdvance(p.display_name) for p in PRIMARIES)
         across = self.width() / 2 - widest - LABEL_GAP - 2
         down = self.height() / 2 - fm.height() - LABEL_GAP - 2
-        return max(20.0, min(across, down))
+        self._radius = (key, max(20.0, min(across, down)))
+        return self._radius[1]
 
     def centre(self) -> QPointF:
         return QPointF(self.width() / 2, self.height() / 2)
@@ -211,17 +225,34 @@ class QtWheel(QWidget):
         path.closeSubpath()
         return path
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def _background(self) -> QPixmap:
+        """The empty petals, a faint silhouette: the same for every mixture."""
+        ratio = self.devicePixelRatioF()
+        key = (self.width(), self.height(), ratio, theme.current().name, self.font().key())
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
         t = theme.current()
-        p = QPainter(self)
+        p = QPainter(pixmap)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        c, big = self.centre(), self.radius()
-        for i, prim in enumerate(PRIMARIES):  # the empty petals: a faint silhouette
+        for i, prim in enumerate(PRIMARIES):
             colour = theme.emotion_colour(prim.id)
             colour.setAlphaF(0.13)
             p.setPen(QPen(QColor(t.border), 1))
             p.setBrush(colour)
             p.drawPath(self._petal(i, 1.0))
+        p.end()
+        self._cache = (key, pixmap)
+        return pixmap
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        t = theme.current()
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._background())
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        c, big = self.centre(), self.radius()
         for i, prim in enumerate(PRIMARIES):
             level = self.levels.get(prim.id, 0.0)
             if level > 0:
@@ -244,22 +275,38 @@ class QtWheel(QWidget):
         self._paint_labels(p)
         p.end()
 
-    def _paint_labels(self, p: QPainter) -> None:
-        t = theme.current()
-        f = self._label_font()
-        fm = QFontMetricsF(f)
+    def _label_boxes(self) -> _Labels:
+        """The plain and bold label fonts and each name's box in either: laid out once per
+        size and font (a drag repaints the wheel at pointer rate)."""
+        key = (self.width(), self.height(), self.font().key())
+        if self._labels is not None and self._labels[0] == key:
+            return self._labels[1]
+        plain, bold = self._label_font(), self._label_font()
+        bold.setBold(True)
+        fm = QFontMetricsF(plain)
         c, big = self.centre(), self.radius()
+        boxes: list[tuple[QRectF, QRectF]] = []
         for i, prim in enumerate(PRIMARIES):
             a = self.angle_of(i)
-            level = self.levels.get(prim.id, 0.0)
-            f.setBold(level > 0)
-            p.setFont(f)
-            w = QFontMetricsF(f).horizontalAdvance(prim.display_name) + 4  # bold is wider
-            # The name's near edge just past the petal's tip, in the petal's direction.
-            r = big + LABEL_GAP
-            x = c.x() + r * math.cos(a) + w / 2 * math.cos(a)
-            y = c.y() - r * math.sin(a) - fm.height() / 2 * math.sin(a)
-            box = QRectF(x - w / 2, y - fm.height() / 2, w, fm.height())
-            box.moveLeft(max(1.0, min(self.width() - w - 1, box.left())))
-            p.setPen(QColor(t.text if level > 0 else t.muted))
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, prim.display_name)
+            pair = []
+            for f in (plain, bold):
+                w = QFontMetricsF(f).horizontalAdvance(prim.display_name) + 4  # bold is wider
+                # The name's near edge just past the petal's tip, in the petal's direction.
+                r = big + LABEL_GAP
+                x = c.x() + r * math.cos(a) + w / 2 * math.cos(a)
+                y = c.y() - r * math.sin(a) - fm.height() / 2 * math.sin(a)
+                box = QRectF(x - w / 2, y - fm.height() / 2, w, fm.height())
+                box.moveLeft(max(1.0, min(self.width() - w - 1, box.left())))
+                pair.append(box)
+            boxes.append((pair[0], pair[1]))
+        self._labels = (key, ((plain, bold), boxes))
+        return self._labels[1]
+
+    def _paint_labels(self, p: QPainter) -> None:
+        t = theme.current()
+        fonts, boxes = self._label_boxes()
+        for prim, pair in zip(PRIMARIES, boxes, strict=True):
+            weighted = self.levels.get(prim.id, 0.0) > 0  # a weighted petal's name is bold
+            p.setFont(fonts[weighted])
+            p.setPen(QColor(t.text if weighted else t.muted))
+            p.drawText(pair[weighted], Qt.AlignmentFlag.AlignCenter, prim.display_name)

@@ -10,7 +10,7 @@ import pytest
 from studio.emotion import Condition
 from studio.jobs.events import EventKind, JobEvent, JobState
 from studio.jobs.job import Job
-from studio.jobs.live import LiveScheduler
+from studio.jobs.live import FINISHING, LiveScheduler
 from studio.plugins import Request
 
 
@@ -76,3 +76,32 @@ def test_the_same_work_is_not_made_twice_and_failures_are_not_shown() -> None:
 def test_depth_must_be_positive() -> None:
     with pytest.raises(ValueError, match="depth"):
         LiveScheduler(Submitted(), depth=0)
+
+
+def test_the_newest_queues_behind_a_finishing_preview() -> None:
+    submit = Submitted()
+    live = LiveScheduler(submit, depth=1)
+    first = live.ask(_request(0.1))
+    assert first is not None
+    assert live.ask(_request(0.2)) is None  # waits: the worker is busy
+    assert live.progressed(first, FINISHING - 0.1) is None  # still drawing
+    queued = live.progressed(first, FINISHING)  # finishing: the next goes to the queue now
+    assert queued is not None and queued.request == _request(0.2)
+    assert live.pending is None and live.rendering == [first, queued]
+    assert live.progressed(first, 0.95) is None  # once only
+    assert live.ask(_request(0.3)) is None  # the queued one counts as busy
+    _end(first)
+    assert live.ended(first, finished=True) == (True, None)  # its frame is still shown
+    _end(queued)
+    show, started = live.ended(queued, finished=True)
+    assert show and started is not None and started.request == _request(0.3)
+    assert live.frames_shown == 2 and len(submit.jobs) == 3
+
+
+def test_a_finishing_preview_with_nothing_waiting_starts_nothing() -> None:
+    live = LiveScheduler(Submitted(), depth=1)
+    job = live.ask(_request(0.1))
+    assert job is not None and live.progressed(job, 1.0) is None
+    assert live.progressed(Submitted()(_request(0.9)), 1.0) is None  # not ours
+    second = live.ask(_request(0.2))  # the first is finishing: this one queues behind it
+    assert second is not None and live.rendering == [job, second]

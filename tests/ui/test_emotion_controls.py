@@ -229,3 +229,32 @@ def test_the_headline_holds_still_while_a_drag_wobbles_over_a_boundary(qtbot: An
     assert changes == 0
     model.set_word("melancholy")  # any other way of changing it shows its own name
     assert model.headline == model.condition.title
+
+
+def test_the_pads_words_are_laid_out_once_per_size(panel: QtEmotionPanel) -> None:
+    pad = panel.pad
+    layout = pad._word_layout()
+    assert layout and pad._word_layout() is layout  # a repaint during a drag reuses it
+    for i, word in enumerate(layout):  # which earlier labels each label's room touches
+        room = word.box.adjusted(-3, -2, 3, 2)
+        assert word.touches == tuple(j for j in range(i) if room.intersects(layout[j].box))
+    square = pad.square()
+    pad.resize(pad.width() + 60, pad.height() + 60)
+    moved = pad._word_layout()
+    assert moved is not layout and pad.square() != square
+    assert all(pad.square().contains(w.box) for w in moved)
+    painted = pad.grab()  # and it paints
+    assert not painted.isNull()
+
+
+def test_the_wheel_measures_its_radius_once_per_size(panel: QtEmotionPanel) -> None:
+    wheel = panel.wheel
+    before = wheel.radius()
+    assert wheel.radius() == before
+    fonts, boxes = wheel._label_boxes()
+    assert wheel._label_boxes()[1] is boxes  # names placed once per size
+    assert fonts[1].bold() and not fonts[0].bold()
+    assert all(bold.width() > plain.width() for plain, bold in boxes)  # bold is wider
+    wheel.resize(wheel.width() + 80, wheel.height() + 80)
+    assert wheel.radius() > before  # a bigger wheel, measured again
+    assert wheel._label_boxes()[1] is not boxes  # and its names placed again

@@ -83,3 +83,38 @@ def test_a_history_result_opened_on_another_tab_is_not_replaced(
     qtbot.wait(500)
     assert window.current_panel() is gated
     assert gated.last_entry_id == entry.id and gated.last_path == entry.path
+
+
+def test_a_drag_previews_without_re_checking_the_form_at_every_move(
+    make_window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    panel = _shown(window, "echo")
+    qtbot.waitUntil(lambda: panel.last_path is not None, timeout=WAIT_MS)
+    checks: list[int] = []
+    check = panel._contract_problem
+
+    def counted_check() -> str:
+        checks.append(1)
+        return str(check())
+
+    asked: list[Any] = []
+    ask = panel.live.ask
+
+    def counted_ask(request: Any) -> Any:
+        asked.append(request)
+        return ask(request)
+
+    monkeypatch.setattr(panel, "_contract_problem", counted_check)
+    monkeypatch.setattr(panel.live, "ask", counted_ask)
+    window.condition.begin_drag()
+    for k in range(5):  # the pointer moves: each move asks for a draft
+        window.condition.set_vad(0.1 * k, -0.1 * k, source="pad")
+        panel.preview()
+    assert [r.condition.valence for r in asked] == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
+    assert checks == []  # the verdict of the last check stands while only the emotion moves
+    # an edit the checks depend on is checked at once, and stops the drafts when it fails
+    monkeypatch.setattr(panel.form, "problem", lambda: "Text: must not be empty")
+    panel.form.changed.emit()
+    assert panel.preview() is None and len(asked) == 5
+    window.condition.end_drag()
