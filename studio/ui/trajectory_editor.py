@@ -42,6 +42,7 @@ from studio.ui.trajectory_model import TrajectoryModel
 
 PAD_X = 16.0
 HIT = 9.0
+EMPTY_HINT = "No keyframes. Set an emotion on the pad, click a time here, press Add keyframe."
 
 
 class QtTimeline(QWidget):
@@ -216,10 +217,10 @@ class QtTimeline(QWidget):
                 p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         else:
             p.setPen(QColor(t.muted))
-            p.drawText(
-                QRectF(0, top, self.width(), bottom - top),
-                Qt.AlignmentFlag.AlignCenter,
-                "No keyframes. Set an emotion on the pad, click a time here, press Add keyframe.",
+            p.drawText(  # wrapped: a narrow timeline shows all of it, not its middle
+                QRectF(8, top, self.width() - 16, bottom - top),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                EMPTY_HINT,
             )
         for i, kf in enumerate(frames):
             x = self.x_of(kf.time)

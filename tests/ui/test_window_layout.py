@@ -135,3 +135,28 @@ def test_a_restored_geometry_fits_the_screen(make_window: Any) -> None:
     assert free.left() <= frame.left()
     assert frame.right() <= max(free.right(), free.left() + least.width() + 40)
     assert frame.height() >= free.height() * 0.9
+
+
+def test_the_empty_timeline_hint_is_shown_whole(make_window: Any) -> None:
+    """At 1280×720 the timeline is narrower than its hint on one line: it wraps inside the
+    track instead of losing its first and last words at the edges."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QFontMetrics
+
+    from studio.ui.trajectory_editor import EMPTY_HINT
+
+    window = make_window(fakes.registry("image"))
+    _settle(window, 1280, 720)
+    timeline = window.trajectory_editor.timeline
+    metrics = QFontMetrics(timeline.font())
+    width = timeline.width() - 16
+    assert metrics.horizontalAdvance(EMPTY_HINT) > width  # one line would be cut here
+    needed = metrics.boundingRect(
+        QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), EMPTY_HINT
+    )
+    assert needed.height() <= timeline.height() - 44  # the track between the two rulers
+    # ... and it is painted wrapped: nothing drawn in the track's outer columns.
+    image = timeline.grab().toImage()
+    for x in (*range(0, 6), *range(timeline.width() - 6, timeline.width())):
+        column = {image.pixel(x, y) for y in range(30, timeline.height() - 30)}
+        assert len(column) == 1, f"text cut at the edge (x={x})"
