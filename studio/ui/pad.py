@@ -33,6 +33,7 @@ from studio.emotion import Condition
 from studio.emotion.lexicon import entries
 from studio.ui import theme
 from studio.ui.condition_model import ConditionModel
+from studio.ui.qt_util import LayerCache
 from studio.ui.trajectory_model import TrajectoryModel
 
 # Words drawn on the pad, in priority order: Russell's (1980) circumplex terms that the
@@ -116,7 +117,7 @@ class QtPad(QWidget):
         self.model = model
         self.trajectory = trajectory
         self.keyframes: list[Condition] = []  # drawn as a numbered path; from ``trajectory``
-        self._cache: tuple[tuple[object, ...], QPixmap] | None = None
+        self._cache = LayerCache()
         self._layout: tuple[tuple[object, ...], list[_Word]] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(220, 220)  # the hero: grows with its dock; fits 1280×720
@@ -230,16 +231,10 @@ class QtPad(QWidget):
         """The square, its colour wash, grid and axis titles: the same for every position
         of the point, so painted once per size and theme (the wash's eight gradients took
         most of a repaint, and a drag repaints at pointer rate)."""
-        ratio = self.devicePixelRatioF()
-        key = (self.width(), self.height(), ratio, theme.current().name, self.font().key())
-        if self._cache is not None and self._cache[0] == key:
-            return self._cache[1]
-        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
-        pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
+        return self._cache.get(self, self._paint_background)
+
+    def _paint_background(self, p: QPainter) -> None:
         t = theme.current()
-        p = QPainter(pixmap)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = self.square()
         centre = r.center()
         p.setPen(QPen(QColor(t.border), 1))
@@ -258,9 +253,6 @@ class QtPad(QWidget):
                 QPointF(centre.x() - dx, centre.y() - dy), QPointF(centre.x() + dx, centre.y() + dy)
             )
         self._paint_axes(p, self.square())
-        p.end()
-        self._cache = (key, pixmap)
-        return pixmap
 
     def _paint_tint(self, p: QPainter, r: QRectF) -> None:
         # A faint wash of each primary's colour around its prototype: where the eye expects

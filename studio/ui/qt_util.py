@@ -8,10 +8,11 @@ every such read drops ``None``'s reference count until the interpreter aborts at
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent, QValidator
+from PySide6.QtGui import QPainter, QPixmap, QResizeEvent, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -133,3 +134,32 @@ class BoundedDoubleSpinBox(_Bounded, QDoubleSpinBox):
     def __init__(self) -> None:
         super().__init__()
         self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+
+
+class LayerCache:
+    """A widget's unchanging layer (a pad's grid, a wheel's empty petals), painted once per
+    size, pixel ratio, theme and font: a drag repaints at pointer rate, the layer does not
+    change with it."""
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._pixmap: QPixmap | None = None
+
+    def get(self, widget: QWidget, paint: Callable[[QPainter], None]) -> QPixmap:
+        from studio.ui import theme
+
+        ratio = widget.devicePixelRatioF()
+        key = (widget.width(), widget.height(), ratio, theme.current().name, widget.font().key())
+        if self._pixmap is not None and self._key == key:
+            return self._pixmap
+        pixmap = QPixmap(round(widget.width() * ratio), round(widget.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        try:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            paint(p)
+        finally:
+            p.end()
+        self._key, self._pixmap = key, pixmap
+        return pixmap

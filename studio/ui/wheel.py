@@ -31,6 +31,7 @@ from studio.emotion import PRIMARIES, PRIMARY_IDS, Condition
 from studio.emotion.naming import STRONG_FROM, WEAK_BELOW
 from studio.ui import theme
 from studio.ui.condition_model import ConditionModel
+from studio.ui.qt_util import LayerCache
 
 STEP: Final = 0.05
 INNER: Final = 0.16  # hub radius as a share of the wheel radius
@@ -73,7 +74,7 @@ class QtWheel(QWidget):
         # Per size, font and theme: the radius (measures eight names) and the empty petals'
         # silhouettes, which a drag on the pad would otherwise redo at pointer rate.
         self._radius: tuple[object, float] | None = None
-        self._cache: tuple[object, QPixmap] | None = None
+        self._cache = LayerCache()
         self._labels: tuple[object, _Labels] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(160, 160)
@@ -227,25 +228,16 @@ class QtWheel(QWidget):
 
     def _background(self) -> QPixmap:
         """The empty petals, a faint silhouette: the same for every mixture."""
-        ratio = self.devicePixelRatioF()
-        key = (self.width(), self.height(), ratio, theme.current().name, self.font().key())
-        if self._cache is not None and self._cache[0] == key:
-            return self._cache[1]
-        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
-        pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
+        return self._cache.get(self, self._paint_background)
+
+    def _paint_background(self, p: QPainter) -> None:
         t = theme.current()
-        p = QPainter(pixmap)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         for i, prim in enumerate(PRIMARIES):
             colour = theme.emotion_colour(prim.id)
             colour.setAlphaF(0.13)
             p.setPen(QPen(QColor(t.border), 1))
             p.setBrush(colour)
             p.drawPath(self._petal(i, 1.0))
-        p.end()
-        self._cache = (key, pixmap)
-        return pixmap
 
     def paintEvent(self, event: QPaintEvent) -> None:
         t = theme.current()
