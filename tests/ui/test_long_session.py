@@ -42,9 +42,7 @@ def _export_dialogs() -> list[Any]:
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, ExportDialog)]
 
 
-def test_the_export_dialog_goes_once_answered(
-    make_window: Any, qtbot: Any, tmp_path: Path
-) -> None:
+def test_the_export_dialog_goes_once_answered(make_window: Any, qtbot: Any, tmp_path: Path) -> None:
     """Each export built a dialog as a child of the window and kept it until quitting."""
     window = make_window()
     entries = _generated(qtbot, window)
@@ -84,9 +82,7 @@ def test_an_export_in_another_format_leaves_no_scratch_file(
     assert list(scratch.iterdir()) == []
 
 
-def test_the_soak_driver_runs_every_action(
-    make_window: Any, qtbot: Any, tmp_path: Path
-) -> None:
+def test_the_soak_driver_runs_every_action(make_window: Any, qtbot: Any, tmp_path: Path) -> None:
     """The benchmark's own driver, one short round on the test plugins: every action of a
     session runs without a problem and the sampler reads every figure."""
     from studio.plugins import fakes
