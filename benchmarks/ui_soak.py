@@ -245,17 +245,24 @@ class SoakDriver:
         w = self.window
         w.tabs.setCurrentWidget(panel)
         panel.seed.setValue(self.rng.randint(0, 2**31 - 2))
-        job = panel.generate()
-        gid = panel.generator.id
-        if job is None:
-            self.problems.append(f"{gid}: not submitted ({panel.problem.text()})")
-            return
-        if not self.wait(lambda: job.state.is_final, JOB_TIMEOUT_S, f"{gid} generate"):
-            return
-        if job.state is not JobState.FINISHED or job.result is None:
-            self.problems.append(f"{gid}: {job.state.value}: {job.error or job.message}")
-            return
-        self.wait(lambda: panel.last_path == job.result.path, 30, f"{gid} result shown")
+        shown: list[Path] = []
+        panel.result_shown.connect(shown.append)
+        try:
+            job = panel.generate()
+            gid = panel.generator.id
+            if job is None:
+                self.problems.append(f"{gid}: not submitted ({panel.problem.text()})")
+                return
+            if not self.wait(lambda: job.state.is_final, JOB_TIMEOUT_S, f"{gid} generate"):
+                return
+            if job.state is not JobState.FINISHED or job.result is None:
+                self.problems.append(f"{gid}: {job.state.value}: {job.error or job.message}")
+                return
+            # Shown once (a live preview of the same emotion, asked for by the tab switch,
+            # may land after it and take its place).
+            self.wait(lambda: job.result.path in shown, 30, f"{gid} result shown")
+        finally:
+            panel.result_shown.disconnect(shown.append)
         self.counts[f"generate {gid}"] += 1
 
     def history(self) -> None:
