@@ -18,6 +18,7 @@ Run: nice -n 10 python benchmarks/ui_soak.py [--minutes 10] [--sample 10] [--war
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import math
@@ -83,6 +84,29 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd",
+            "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+        )
+    ]  # fmt: skip
+
+
+def heap_in_use_mb() -> float | None:
+    """Bytes the C allocator has handed out and not had back (glibc's mallinfo2: in use
+    plus mmapped). RSS also counts freed heap the allocator keeps, so a leak shows here
+    more plainly; None where the C library is not glibc 2.33+."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _MallInfo2
+    except (OSError, AttributeError):
+        return None
+    info = libc.mallinfo2()
+    return round((info.uordblks + info.hblkhd) / 2**20, 1)
+
+
 def _files(folder: Path, hidden_only: bool = False) -> int:
     if not folder.is_dir():
         return 0
@@ -102,6 +126,7 @@ def sample(window: Any, app: Any, t: float) -> dict[str, Any]:
     return {
         "t": round(t, 1),
         "rss_mb": round(me.get("VmRSS", 0) / 1024, 1),
+        "heap_in_use_mb": heap_in_use_mb(),
         "fds": fd_count(),
         "threads": me.get("Threads", 0),
         "python_threads": threading.active_count(),

@@ -115,3 +115,37 @@ def test_the_soak_driver_runs_every_action(make_window: Any, qtbot: Any, tmp_pat
     curve = [{**s, "t": float(i)} for i, s in enumerate(sampler.samples)]
     verdict = soak.growth(curve, warm_up=0.0)
     assert {"rss_mb", "fds", "threads", "top_level_widgets", "ok"} <= set(verdict)
+
+
+def test_the_job_list_keeps_the_newest_finished_rows(qtbot: Any) -> None:
+    """Every job of a session stayed listed up to 200 rows (~70 kB each): the list keeps
+    50 rows, dropping the oldest finished ones (deleted, not just hidden); a running job
+    stays."""
+    from shiboken6 import isValid
+
+    from studio.emotion import Condition
+    from studio.jobs import EventKind, Job, JobEvent
+    from studio.plugins.contract import Request
+    from studio.ui.job_bridge import JobBridge
+    from studio.ui.jobs_panel import QtJobsPanel
+
+    bridge = JobBridge(None)
+    panel = QtJobsPanel(bridge)
+    qtbot.addWidget(panel)
+    request = Request("echo", Path("out.json"), Condition.neutral())
+
+    def job(final: bool) -> Job:
+        made = Job(request, "x:Y", lambda _job: False)
+        made.record(JobEvent(EventKind.STARTED, made.id))
+        if final:
+            made.record(JobEvent(EventKind.FAILED, made.id, error="no"))
+        return made
+
+    running = job(final=False)
+    panel.add(running, "still running")
+    rows = [panel.add(job(final=True), f"job {i}") for i in range(60)]
+    qtbot.waitUntil(lambda: not isValid(rows[10]))
+    assert len(panel.rows) == panel.list.count() == 50
+    assert [isValid(r) for r in rows] == [False] * 11 + [True] * 49
+    assert panel.row(running) is not None
+    bridge.close()
