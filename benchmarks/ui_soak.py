@@ -146,16 +146,18 @@ def sample(window: Any, app: Any, t: float) -> dict[str, Any]:
 
 
 def growth(samples: list[dict[str, Any]], warm_up: float) -> dict[str, Any]:
-    """Each figure's change from the first sample after the warm-up to the end, in % (the
-    end is the median of the last three samples, so one busy moment does not decide)."""
+    """Each figure's change from just after the warm-up to the end, in %: the median of
+    the first three samples after the warm-up against the median of the last three, so
+    one busy moment (a clip being shown, a drag in flight) decides neither end."""
     after = [s for s in samples if s["t"] >= warm_up]
     if len(after) < 2:
         return {"note": "too short: no samples after the warm-up"}
-    base, tail = after[0], after[-3:]
+    head, tail = after[:3], after[-3:]
     out: dict[str, Any] = {}
-    for key, value in base.items():
-        if key in ("t", "load_1min") or not isinstance(value, int | float):
+    for key, first in after[0].items():
+        if key in ("t", "load_1min") or not isinstance(first, int | float):
             continue
+        value = sorted(s[key] for s in head)[len(head) // 2]
         end = sorted(s[key] for s in tail)[len(tail) // 2]
         peak = max(s[key] for s in after)
         pct = (end - value) / value * 100 if value else (0.0 if end == value else math.inf)
