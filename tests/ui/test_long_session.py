@@ -149,3 +149,19 @@ def test_the_job_list_keeps_the_newest_finished_rows(qtbot: Any) -> None:
     assert [isValid(r) for r in rows] == [False] * 11 + [True] * 49
     assert panel.row(running) is not None
     bridge.close()
+
+
+def test_the_export_problems_box_goes_once_read(make_window: Any, qtbot: Any) -> None:
+    """The box listing files that were not exported stayed a hidden child of the window
+    after OK: one more per export that went wrong."""
+    from PySide6.QtWidgets import QMessageBox
+    from shiboken6 import isValid
+
+    window = make_window()
+    for _ in range(2):
+        window._export_done([], ["joy.png: no space left on the device"])
+        (box,) = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+        assert "no space left" in box.text()
+        box.button(QMessageBox.StandardButton.Ok).click()
+        qtbot.waitUntil(lambda box=box: not isValid(box), timeout=WAIT_MS)
+    assert window.findChildren(QMessageBox) == []
