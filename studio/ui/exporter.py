@@ -119,6 +119,8 @@ class Exporter(QObject):
         if event.kind is EventKind.FINISHED and event.artifact is not None:
             artifact = event.artifact
             self._copy(batch, artifact.path, embedded_payload(artifact), plan.target(entry), plan)
+            for path in artifact.files:  # the render in the scratch folder is copied out now
+                self.bridge.discard_preview(path)
         else:
             batch.errors.append(f"{entry.name}: {event.error or event.message or 'cancelled'}")
         self._maybe_finish(batch)

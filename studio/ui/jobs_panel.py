@@ -19,7 +19,11 @@ from studio.jobs import EventKind, Job, JobState
 from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.qt_util import ElidedLabel
 
-MAX_ROWS = 200  # finished rows beyond this are dropped, oldest first
+# Finished rows beyond this are dropped, oldest first. The history keeps every kept
+# result; this list is for what runs and what just ended. Each row holds its job (events,
+# result metadata) and ~10 widgets, ~70 kB in all: 200 rows made a long session's window
+# grow by ~14 MB (benchmarks/ui_soak.py).
+MAX_ROWS = 50
 
 _STATE_TEXT = {
     JobState.QUEUED: "waiting",

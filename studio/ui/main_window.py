@@ -476,10 +476,16 @@ class MainWindow(ArcDocuments):
             if len(gens) == 1 and next(iter(gens)) in self.panels
             else []
         )
+        made = dialog is None
         dialog = dialog or ExportDialog(entries, exts, self.settings, self)
-        if dialog.exec() != ExportDialog.DialogCode.Accepted:
-            return False
-        self.exporter.run(dialog.plan(), entries)
+        try:
+            if dialog.exec() != ExportDialog.DialogCode.Accepted:
+                return False
+            plan = dialog.plan()
+        finally:
+            if made:  # a child of the window: kept until it closes unless deleted
+                dialog.deleteLater()
+        self.exporter.run(plan, entries)
         return True
 
     def export_panel_result(self, panel: GeneratorPanel) -> None:
@@ -542,6 +548,7 @@ class MainWindow(ArcDocuments):
                 QMessageBox.StandardButton.Ok,
                 self,
             )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per export
             box.open()
         if paths:
             self.statusBar().showMessage(
