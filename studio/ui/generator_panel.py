@@ -3,7 +3,9 @@ model, Generate, live preview, and the preview of its latest result."""
 
 from __future__ import annotations
 
+import itertools
 import random
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,8 @@ from studio.ui.previews import PreviewStack
 from studio.ui.qt_util import combo_data, compact_combos
 from studio.ui.requests import same_work, shaped_params
 from studio.ui.trajectory_model import TrajectoryModel
+
+_ASKED = itertools.count()  # the order jobs were asked for, across panels
 
 LIVE, RELEASE, MANUAL = "live", "release", "manual"
 MODES = (
@@ -119,8 +123,12 @@ class GeneratorPanel(QWidget):
         # position waits (latest wins), an overtaken frame is dropped. Fast media keep both
         # workers busy while dragging (a frame every ~0.1 s each); slow ones one at a time.
         fast = generator.preview == PreviewMode.LIVE  # the plugin says it renders in ms
+        # When each job of this panel was asked for: a result asked for before the one on
+        # screen never replaces it (a catch-up preview ending after a Generate).
+        self._asked: weakref.WeakKeyDictionary[Job, int] = weakref.WeakKeyDictionary()
+        self._shown_asked = -1
         self.live = LiveScheduler(
-            lambda request: self.bridge.submit(request, self.spec, record=False),
+            lambda request: self._submit(request, record=False),
             depth=min(2, max(1, bridge.workers)) if fast else 1,
             same_work=same_work,
         )
@@ -569,10 +577,15 @@ class GeneratorPanel(QWidget):
                 "change the seed for another"
             )
             return None
-        job = self.bridge.submit(request, self.spec, record=True)
+        job = self._submit(request, record=True)
         self.current_job = job
         self.cancel_button.setEnabled(True)
         self.job_submitted.emit(job, self.title())
+        return job
+
+    def _submit(self, request: Request, record: bool) -> Job:
+        job = self.bridge.submit(request, self.spec, record=record)
+        self._asked[job] = next(_ASKED)
         return job
 
     def _already_kept(self, request: Request) -> bool:
@@ -754,6 +767,8 @@ class GeneratorPanel(QWidget):
         if preview and event.kind is EventKind.PROGRESS:
             started = self.live.progressed(job, event.fraction)  # queue the next behind it
         if finished and event.artifact is not None:
+            if show and preview and self._asked.get(job, -1) < self._shown_asked:
+                show = False  # asked for before what is on screen (a kept result, say)
             if show:
                 entry_id = update.entry.id if update.entry else None
                 self.show_result(event.artifact.path, job, entry_id)
@@ -798,6 +813,9 @@ class GeneratorPanel(QWidget):
             self.bridge.discard_preview(self.last_path)
         self.last_path = path
         self.last_entry_id = entry_id
+        # A job's result counts from when it was asked for; one opened from the history,
+        # from now.
+        self._shown_asked = self._asked.get(job, -1) if job is not None else next(_ASKED)
         self.shown_request = self._request_of(job, entry_id)
         # The recipe of a result this panel generated and kept (Generate refuses to make it
         # again while its history row and file are there).

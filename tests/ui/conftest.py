@@ -28,9 +28,9 @@ def make_window(qtbot: Any, studio_home: Path) -> Iterator[Callable[..., Any]]:
     ensure_app()
     made: list[Any] = []
 
-    def make(registry: Registry | None = None, **kwargs: Any) -> MainWindow:
+    def make(registry: Registry | None = None, workers: int = 1) -> MainWindow:
         history = History()
-        bridge = JobBridge(history, workers=1)
+        bridge = JobBridge(history, workers=workers)
         window = MainWindow(
             make_settings(),  # type: ignore[arg-type]
             registry=registry or fakes.registry("echo", "fail"),

@@ -118,3 +118,29 @@ def test_a_drag_previews_without_re_checking_the_form_at_every_move(
     panel.form.changed.emit()
     assert panel.preview() is None and len(asked) == 5
     window.condition.end_drag()
+
+
+def test_a_preview_asked_before_a_generate_does_not_replace_its_result(
+    make_window: Any, qtbot: Any
+) -> None:
+    """A catch-up preview still rendering when Generate's result arrives is dropped when
+    it ends: the kept result stays on screen."""
+    from tests.ui.conftest import wait_final
+
+    window = make_window(workers=2)
+    panel = window.panels["echo"]
+    panel.mode.setCurrentIndex(panel.mode.findData("manual"))
+    steps = panel.form.editors["step_seconds"].widget
+    steps.setValue(1.0)  # the preview takes 4 × 1 s
+    slow = panel.preview(draft=False)
+    assert slow is not None
+    steps.setValue(0.0)
+    made = panel.generate()
+    assert made is not None
+    wait_final(qtbot, made)
+    qtbot.waitUntil(lambda: panel.last_entry_id is not None, timeout=WAIT_MS)
+    assert not slow.state.is_final  # the order this test is about
+    kept = panel.last_path
+    wait_final(qtbot, slow)
+    qtbot.wait(300)
+    assert panel.last_entry_id is not None and panel.last_path == kept
