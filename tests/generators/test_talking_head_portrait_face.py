@@ -273,3 +273,26 @@ def test_lid_at_rest_or_lowered_leaves_the_warp_alone(
     for c, frame in zip(controls, painted, strict=True):
         assert np.array_equal(frame, rig.draw(c))
 
+
+def test_lip_stretcher_covers_the_upper_teeth_and_bares_the_lower(rig: PortraitRig) -> None:
+    """AU20 with the mouth open (fear) draws the tense lips back over the upper teeth and
+    down off the lower ones; the same opening without it shows the upper row."""
+
+    def teeth(frame: np.ndarray, controls: dict[str, float]) -> tuple[float, float]:
+        """Between the lips' midpoints: how many rows of the upper half are bright (the
+        upper teeth) and of the lower half, above the lower lip, lit (the lower teeth's
+        edges, in the mouth's shadow)."""
+        moved = rig.mesh.vertices[: len(rig.keep)] + rig.offsets(controls)[: len(rig.keep)]
+        up = moved[np.searchsorted(rig.keep, 13)]
+        low = moved[np.searchsorted(rig.keep, 14)]
+        x, mid = round(float(up[0])), int(0.5 * (up[1] + low[1]))
+        upper = _luma(frame[int(up[1]) : mid, x - 2 : x + 3]).mean(axis=1)
+        lower = _luma(frame[mid : int(low[1]), x - 2 : x + 3]).mean(axis=1)
+        return float((upper > 120).sum()), float((lower > 90).sum())
+
+    plain = state(jaw=0.4, AU25=1.0)  # a speaking opening: the lower teeth hidden
+    stretched = state(jaw=0.4, AU25=1.0, AU20=1.0)
+    up0, low0 = teeth(rig.draw(plain).copy(), plain)
+    up1, low1 = teeth(rig.draw(stretched).copy(), stretched)
+    assert up1 <= 0.6 * up0  # the upper teeth go under the stretched upper lip
+    assert low0 == 0 and low1 >= 2  # the lower teeth show
