@@ -205,3 +205,94 @@ def test_a_failing_portrait_stops_the_voice_and_raises() -> None:
     with pytest.raises(InputError, match="no face"):
         alongside(here, there, lambda *a, **k: None, NeverCancel())
     assert stopped.is_set()  # the worker was told to stop and waited for
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    return rgb[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+
+
+def _iris_column(rig: PortraitRig, frame: np.ndarray, eye: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up the column through the iris centre (its row first, 9 px up): per row the darkest
+    and the brightest of the iris's middle five columns (the darkest steps over the
+    catchlight)."""
+    cx, cy = rig.points[(468, 473)[eye], :2]
+    x, y = int(cx), int(cy)
+    rows = _luma(frame[y - 9 : y + 1, x - 2 : x + 3])[::-1]
+    return rows.min(axis=1), rows.max(axis=1)
+
+
+def test_raised_lid_uncovers_the_white_above_a_round_iris(
+    rig: PortraitRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AU5: above the iris a bright band of the photo's own sclera shows between the iris
+    and the lid, and the iris keeps its height: the warp alone stretches the iris up to
+    the raised lid, dark all the way."""
+    from generators.talking_head.portrait import eyes
+
+    wide = rig.draw(state(AU5=1.0)).copy()
+    rest = rig.draw(state()).copy()
+    monkeypatch.setattr(eyes, "paint", lambda *a, **k: None)
+    warped = rig.draw(state(AU5=1.0)).copy()
+    for eye in (0, 1):
+        white = float(_luma(rig.eyes[eye].sclera[None, None, :]).item())
+        dark_rest, _ = _iris_column(rig, rest, eye)
+        dark_wide, light_wide = _iris_column(rig, wide, eye)
+        dark_warp, _ = _iris_column(rig, warped, eye)
+        mid = 0.5 * (dark_rest[0] + white)  # between the pupil and the white
+
+        def height(col: np.ndarray, mid: float = mid) -> int:
+            """Dark rows from the centre up: the iris (and the lid's lashes over it)."""
+            bright = np.flatnonzero(col > mid)
+            return int(bright[0]) if len(bright) else len(col)
+
+        assert height(dark_wide) <= height(dark_rest) + 1  # the iris is not stretched
+        assert height(dark_warp) >= height(dark_rest) + 2  # (the warp alone stretches it)
+        top = height(dark_wide)
+        assert dark_wide[top] > dark_warp[top] + 50  # white where the warp has iris
+        # ... in the photo's own white, darker only in the lid's shadow.
+        assert abs(light_wide[top : top + 2].max() - white) < 40
+
+
+def test_lid_at_rest_or_lowered_leaves_the_warp_alone(
+    rig: PortraitRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without AU5 nothing is painted, whatever else moves the eyes (gaze, a squint, a
+    droop, a blink): the frame is the warp's."""
+    from generators.talking_head.portrait import eyes
+
+    controls = [
+        state(),
+        state(gaze_y=1.0, gaze_x=-0.5),
+        state(AU7=1.0, AU6=1.0),
+        state(AU41=1.0, AU4=1.0),
+        state(AU45=0.6),
+        state(jaw=0.8, AU1=1.0, AU2=1.0),
+    ]
+    painted = [rig.draw(c).copy() for c in controls]
+    monkeypatch.setattr(eyes, "paint", lambda *a, **k: None)
+    for c, frame in zip(controls, painted, strict=True):
+        assert np.array_equal(frame, rig.draw(c))
+
+
+def test_lip_stretcher_covers_the_upper_teeth_and_bares_the_lower(rig: PortraitRig) -> None:
+    """AU20 with the mouth open (fear) draws the tense lips back over the upper teeth and
+    down off the lower ones; the same opening without it shows the upper row."""
+
+    def teeth(frame: np.ndarray, controls: dict[str, float]) -> tuple[float, float]:
+        """Between the lips' midpoints: how many rows of the upper half are bright (the
+        upper teeth) and of the lower half, above the lower lip, lit (the lower teeth's
+        edges, in the mouth's shadow)."""
+        moved = rig.mesh.vertices[: len(rig.keep)] + rig.offsets(controls)[: len(rig.keep)]
+        up = moved[np.searchsorted(rig.keep, 13)]
+        low = moved[np.searchsorted(rig.keep, 14)]
+        x, mid = round(float(up[0])), int(0.5 * (up[1] + low[1]))
+        upper = _luma(frame[int(up[1]) : mid, x - 2 : x + 3]).mean(axis=1)
+        lower = _luma(frame[mid : int(low[1]), x - 2 : x + 3]).mean(axis=1)
+        return float((upper > 120).sum()), float((lower > 90).sum())
+
+    plain = state(jaw=0.4, AU25=1.0)  # a speaking opening: the lower teeth hidden
+    stretched = state(jaw=0.4, AU25=1.0, AU20=1.0)
+    up0, low0 = teeth(rig.draw(plain).copy(), plain)
+    up1, low1 = teeth(rig.draw(stretched).copy(), stretched)
+    assert up1 <= 0.6 * up0  # the upper teeth go under the stretched upper lip
+    assert low0 == 0 and low1 >= 2  # the lower teeth show

@@ -167,10 +167,18 @@ def paint(
     # In speech the upper lip covers most of the teeth: they show more as the jaw opens,
     # and the canines and beyond sit back in shadow.
     # A smile bares them across the mouth (AU12 lifts the upper lip's sides).
+    # How much of the upper row shows follows the upper lip: a smile lifts it off the
+    # teeth (AU12), the lip stretcher does not — AU20 draws the lips out and flattens them
+    # against the teeth, and pulls the lower lip's middle down with them (FACS AU20
+    # appearance changes, Ekman, Friesen & Hager 2002), so the fear mouth, "lips stretched
+    # and drawn back" (Ekman & Friesen 1975), shows less of the upper row and more of the
+    # lower than a speaking mouth; how much is project calibration. A row of upper teeth
+    # bared across a widened mouth reads as a smile (it made the fear clip read happy).
     smile = float(np.clip(s.get("AU12", 0.0), 0.0, 1.0))
+    stretch = float(np.clip(s.get("AU20", 0.0), 0.0, 1.0)) * (1.0 - smile)
     reach = 0.8 + 0.12 * smile
     arch = np.sqrt(np.clip(1.0 - (across / reach) ** 2, 0.0, 1.0))
-    shows = np.maximum(np.clip(open_px / (0.25 * d), 0.3, 1.0), smile)
+    shows = np.maximum(np.clip(open_px / (0.25 * d), 0.3, 1.0), smile) * (1.0 - 0.6 * stretch)
     th = TOOTH_H * d * arch * shows
     inside = (np.abs(across) < reach).astype(np.float64)
     teeth = np.clip((y_up + th - ys) * 1.2, 0.0, 1.0) * inside
@@ -180,7 +188,8 @@ def paint(
     col = pal.teeth[None, None, :] * tooth_shade[..., None].astype(np.float32)
     img = img * (1 - teeth[..., None]) + col * teeth[..., None]
     # Lower teeth: only the edges show, in shadow, when the jaw is well open.
-    low_h = 0.045 * d * np.clip((open_px - 0.2 * d) / (0.1 * d), 0.0, 1.0) * arch
+    low_open = np.clip((open_px - (0.2 - 0.12 * stretch) * d) / (0.1 * d), 0.0, 1.0)
+    low_h = (0.045 + 0.03 * stretch) * d * low_open * arch
     lower_t = np.clip((ys - (y_lo - low_h)) * 1.2, 0.0, 1.0) * inside * (low_h > 0.3)
     img = img * (1 - lower_t[..., None]) + col * 0.45 * lower_t[..., None]
     # The upper lip's shadow on what is right below it.

@@ -17,6 +17,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from generators.talking_head.portrait import eyes as eyes_mod
 from generators.talking_head.portrait import face_model as fm
 from generators.talking_head.portrait import mesh as mesh_mod
 from generators.talking_head.portrait.landmarks import FACE_OVAL
@@ -91,12 +92,30 @@ class PortraitRig:
         self.rgba[..., 3] = 255
         self.frame = self.rgba.copy()
         self.closed_rgba = self._closed_mouth(rest_poly, d) if self.rest_gap > 0.5 else None
+        self.eyes = [self._eye(i) for i in range(2)]
+        self.face_moves = np.zeros((len(self.keep), 2))
         outer_rows = np.searchsorted(self.keep, np.array(fm.UPPER_OUTER + fm.LOWER_OUTER))
         self.outer_lip_rows = outer_rows
         self.lip_rows = (
             np.searchsorted(self.keep, np.array(upper_in)),
             np.searchsorted(self.keep, np.array(lower_in)),
         )
+
+    def _eye(self, i: int) -> eyes_mod.Eye:
+        """One eye's rows in the mesh, the photo's iris outline (half-axes from the iris
+        rim landmarks: across, and top to bottom) and its white's colour."""
+        upper, lower = fm.EYES[i][0], fm.EYES[i][1]
+        centre = fm.IRIS_CENTRES[i]
+        rim = self.points[list(fm.IRIS_EDGES[4 * i : 4 * i + 4]), :2]  # right, top, left, bottom
+        rx = 0.5 * float(np.linalg.norm(rim[0] - rim[2]))
+        ry = 0.5 * float(np.linalg.norm(rim[1] - rim[3]))
+        p = self.points[:, :2]
+        sclera = eyes_mod.sclera_colour(
+            self.photo, p[list(upper)], p[list(lower)], p[centre], rx, ry
+        )
+        rows = np.searchsorted(self.keep, np.array([*upper, *lower, centre]))
+        n = len(upper)
+        return eyes_mod.Eye(rows[:n], rows[n:-1], int(rows[-1]), rx, ry, sclera)
 
     def _closed_mouth(self, inner: Array, d: float) -> NDArray[np.uint8]:
         """The photo with what shows between its parted lips (teeth, the dark corners of a
@@ -120,6 +139,7 @@ class PortraitRig:
     def offsets(self, s: Mapping[str, float]) -> Array:
         """(V, 2) vertex offsets in pixels for one frame's controls."""
         face = self.face.displacement(s)[self.keep]
+        self.face_moves = face  # the expression's share, without the head's pose
         pose = self._pose(s)
         out = np.zeros((len(self.mesh.vertices), 2))
         n = len(self.keep)
@@ -165,6 +185,9 @@ class PortraitRig:
         moved = self.mesh.vertices + offsets
         if self.closed_rgba is not None and self.face.closed > 0.0:
             self._close_mouth(frame, moved, sx, sy, self.face.closed)
+        for eye in self.eyes:
+            lift = -(self.face_moves[eye.upper] @ self.face.ey)
+            eyes_mod.paint(frame, eye, moved, lift, self.face.d)
         upper, lower = self.lip_rows
         paint(
             frame,
