@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from studio.emotion import BY_ID, Condition
 from studio.ui.condition_model import ConditionModel, max_intensity
 from studio.ui.pad import QtPad
+from studio.ui.qt_util import LiveText
 from studio.ui.trajectory_model import TrajectoryModel
 from studio.ui.wheel import QtWheel
 from studio.ui.word_box import QtWordBox
@@ -45,9 +46,8 @@ class _Slider(QWidget):
         self.slider.setPageStep(10)
         self.slider.setToolTip(tip)
         self.slider.setAccessibleName(name)
-        self.value_label = QLabel()
+        self.value_label = LiveText(sample="+0.00 ", align=Qt.AlignmentFlag.AlignRight)
         self.value_label.setMinimumWidth(44)
-        self.value_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.slider, 1)
@@ -73,9 +73,8 @@ class QtEmotionPanel(QWidget):
         self.name_label.setObjectName("emotionName")
         self.name_label.setAccessibleName("Current emotion")
         self.name_label.setWordWrap(True)  # a long blend's name must not widen the window
-        self.detail_label = QLabel()
-        self.detail_label.setObjectName("muted")
-        self.detail_label.setWordWrap(True)
+        # The blend and coordinates change at every move of a drag: two steady lines.
+        self.detail_label = LiveText(lines=2, sample="V +0.00  A +0.00  D +0.00", muted=True)
         self.word_box = QtWordBox(model)
         self.word_problem = QLabel()
         self.word_problem.setObjectName("error")

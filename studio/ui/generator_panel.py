@@ -38,7 +38,7 @@ from studio.ui.job_bridge import JobBridge, JobUpdate
 from studio.ui.midi_audio import MidiAudio
 from studio.ui.params_form import ParamsForm
 from studio.ui.previews import PreviewStack
-from studio.ui.qt_util import combo_data, compact_combos
+from studio.ui.qt_util import LiveText, combo_data, compact_combos
 from studio.ui.requests import same_work, shaped_params
 from studio.ui.trajectory_model import TrajectoryModel
 
@@ -322,10 +322,9 @@ class GeneratorPanel(QWidget):
             audio = MidiAudio(self.bridge, self.spec, self)
             audio.job_started.connect(self.job_submitted)
             self.preview_stack.set_midi_audio(audio)
-        self.caption = QLabel("")
-        self.caption.setObjectName("muted")
-        self.caption.setTextFormat(Qt.TextFormat.PlainText)
-        self.caption.setWordWrap(True)  # a long arc's name must not widen the window
+        # Changes with every preview frame: a steady two-line box (a long arc's name or an
+        # error wraps in it, never widens the window or relays out the panel).
+        self.caption = LiveText(lines=2, muted=True, wrap=True)
         self.export_button = QPushButton("Export clip…")
         self.export_button.setToolTip("Save this result with its emotion embedded (Ctrl+E)")
         self.export_button.setEnabled(False)

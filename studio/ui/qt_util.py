@@ -11,13 +11,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPixmap, QResizeEvent, QValidator
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap, QResizeEvent, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -163,3 +164,68 @@ class LayerCache:
             p.end()
         self._key, self._pixmap = key, pixmap
         return pixmap
+
+
+class LiveText(QWidget):
+    """Text that changes at pointer rate (the pad's blend and coordinates, a slider's number)
+    without asking the window to lay itself out again. A QLabel's ``setText`` always posts a
+    layout request up the tree (``updateGeometry``): while dragging, every move relaid and
+    repainted the whole dock and the main window around it. This widget keeps one size
+    (``lines`` lines, each elided to the width, or wrapped) and only repaints itself."""
+
+    def __init__(
+        self,
+        lines: int = 1,
+        sample: str = "",
+        muted: bool = False,
+        align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
+        wrap: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._wrap = wrap  # words wrap within the lines (a longer text is cut; see tooltip)
+        self._lines = lines
+        self._sample = sample  # the widest text expected: the preferred width
+        self._muted = muted
+        self._align = align
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.setAccessibleName(text)
+            self.setToolTip(text)  # an elided line is read whole here
+            self.update()
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        return QSize(fm.horizontalAdvance(self._sample) + 2, fm.lineSpacing() * self._lines + 2)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self.sizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        from studio.ui import theme
+
+        t = theme.current()
+        p = QPainter(self)
+        p.setPen(QColor(t.muted if self._muted else t.text))
+        fm = self.fontMetrics()
+        width = self.width() - 2
+        if self._wrap:
+            flags = self._align | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+            p.drawText(QRect(1, 1, width, self.height() - 2), int(flags), self._text)
+            p.end()
+            return
+        for i, line in enumerate(self._text.split("\n")[: self._lines]):
+            shown = fm.elidedText(line, Qt.TextElideMode.ElideRight, width)
+            p.drawText(
+                QRect(1, 1 + i * fm.lineSpacing(), width, fm.lineSpacing()),
+                int(self._align | Qt.AlignmentFlag.AlignVCenter),
+                shown,
+            )
+        p.end()
