@@ -258,3 +258,36 @@ def test_the_wheel_measures_its_radius_once_per_size(panel: QtEmotionPanel) -> N
     wheel.resize(wheel.width() + 80, wheel.height() + 80)
     assert wheel.radius() > before  # a bigger wheel, measured again
     assert wheel._label_boxes()[1] is not boxes  # and its names placed again
+
+
+def test_dragging_the_pad_does_not_lay_out_the_window_again(make_window: Any) -> None:
+    """The text that follows the pointer (blend, coordinates, slider numbers) repaints only
+    itself: a layout request per move relaid and repainted the dock and the main window."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    window.resize(1280, 720)
+    window.show()
+    QApplication.processEvents()
+    panel = window.emotion_panel
+    requests = []
+
+    class Count(QObject):
+        def eventFilter(self, obj: Any, event: Any) -> bool:
+            if event.type() == QEvent.Type.LayoutRequest:
+                requests.append(obj)
+            return False
+
+    counter = Count()
+    panel.installEventFilter(counter)
+    names = {panel.name_label.text()}
+    window.condition.begin_drag()
+    for i in range(20):
+        window.condition.set_vad(-0.8 + 0.08 * i, 0.3 + 0.02 * i, source="pad")
+        QApplication.processEvents()
+        names.add(panel.name_label.text())
+    window.condition.end_drag()
+    assert "V " in panel.detail_label.text() and panel.intensity.value_label.text()
+    # Only a new headline (a wrapped name may take another line) lays the panel out.
+    assert len(requests) <= len(names) - 1 < 20
