@@ -118,6 +118,9 @@ class QtPad(QWidget):
         self.trajectory = trajectory
         self.keyframes: list[Condition] = []  # drawn as a numbered path; from ``trajectory``
         self._cache = LayerCache()
+        # Paints every pixel (its layer carries the background): at pointer rate, the
+        # dock and the window behind it are not repainted too.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._layout: tuple[tuple[object, ...], list[_Word]] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(220, 220)  # the hero: grows with its dock; fits 1280×720

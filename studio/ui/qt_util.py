@@ -140,7 +140,8 @@ class BoundedDoubleSpinBox(_Bounded, QDoubleSpinBox):
 class LayerCache:
     """A widget's unchanging layer (a pad's grid, a wheel's empty petals), painted once per
     size, pixel ratio, theme and font: a drag repaints at pointer rate, the layer does not
-    change with it."""
+    change with it. An opaque widget (``WA_OpaquePaintEvent``) gets its background colour
+    under the layer, so the widgets behind it need not repaint at every move."""
 
     def __init__(self) -> None:
         self._key: tuple[object, ...] | None = None
@@ -155,7 +156,10 @@ class LayerCache:
             return self._pixmap
         pixmap = QPixmap(round(widget.width() * ratio), round(widget.height() * ratio))
         pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
+        if widget.testAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent):
+            pixmap.fill(widget.palette().color(widget.backgroundRole()))
+        else:
+            pixmap.fill(Qt.GlobalColor.transparent)
         p = QPainter(pixmap)
         try:
             p.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -75,6 +75,9 @@ class QtWheel(QWidget):
         # silhouettes, which a drag on the pad would otherwise redo at pointer rate.
         self._radius: tuple[object, float] | None = None
         self._cache = LayerCache()
+        # Paints every pixel (its layer carries the background): at pointer rate, the
+        # dock and the window behind it are not repainted too.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._labels: tuple[object, _Labels] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(160, 160)

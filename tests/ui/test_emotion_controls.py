@@ -291,3 +291,34 @@ def test_dragging_the_pad_does_not_lay_out_the_window_again(make_window: Any) ->
     assert "V " in panel.detail_label.text() and panel.intensity.value_label.text()
     # Only a new headline (a wrapped name may take another line) lays the panel out.
     assert len(requests) <= len(names) - 1 < 20
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_the_pad_and_wheel_paint_their_own_background_seamlessly(
+    make_window: Any, name: str
+) -> None:
+    """Opaque (the dock behind is not repainted at pointer rate), and their corners show
+    the panel's own colour: no box around them in either theme."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui import theme
+
+    window = make_window()
+    window.resize(1280, 720)
+    window.show()
+    before = theme.current().name
+    theme.apply(QApplication.instance(), name)
+    try:
+        for _ in range(5):
+            QApplication.processEvents()
+        panel = window.emotion_panel
+        image = panel.grab().toImage()
+        for widget in (panel.pad, panel.wheel):
+            assert widget.testAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+            corner = widget.mapTo(panel, widget.rect().topLeft())
+            inside = image.pixelColor(corner.x() + 1, corner.y() + 1)
+            outside = image.pixelColor(corner.x() - 2, corner.y() + 1)
+            assert inside == outside, (name, inside.name(), outside.name())
+    finally:
+        theme.apply(QApplication.instance(), before)
