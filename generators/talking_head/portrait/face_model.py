@@ -60,7 +60,20 @@ REST_LIFT: Final = 0.02
 FULL_SMILE_LIFT: Final = 0.12
 REST_WIDTH: Final = 0.85
 MAX_LOWER_LID_RISE: Final = 0.06  # in D: the lower lid stays below the iris centre
+LOWER_LID_TIGHTEN: Final = 0.06  # AU7 at full intensity raises the lower lid this much (D)
 MAX_BROW_PUSH: Final = 0.26  # inner brows down at AU4 = AU9 = 1 (0.18 + 0.08), in D
+
+
+def lid_tightening(au7: float) -> float:
+    """How far (D) AU7 raises the lower lid. The raised, straightened lower lid is what
+    tells fear's eyes (1+2+4+5+7) from surprise's (1+2+5, lower lid relaxed) (Ekman &
+    Friesen 1975, Unmasking the Face, ch. 4-5), and it shows already at low intensity:
+    FACS scores AU7 from the lower lid's raise and tension, which appear first, the
+    narrowing of the eye comes with more (Ekman, Friesen & Hager 2002, AU7). So the rise
+    grows fast at first and saturates (1 - (1 - x)^2): fear's ~0.2 raises the lid by
+    about a third of full, anger's ~0.75 nearly all of it."""
+    x = min(1.0, max(0.0, au7))
+    return LOWER_LID_TIGHTEN * (1.0 - (1.0 - x) ** 2)
 
 
 def smoothstep(x: Array, lo: float, hi: float) -> Array:
@@ -266,7 +279,10 @@ class FaceModel:
             # AU9 raises the infraorbital triangle, which pushes the lower lid up and narrows
             # the eye (FACS AU9 appearance changes).
             # Together they stop short of the iris centre (MAX_LOWER_LID_RISE).
-            rise = min(MAX_LOWER_LID_RISE, 0.02 * s["AU6"] + 0.045 * s["AU7"] + 0.05 * s["AU9"])
+            rise = min(
+                MAX_LOWER_LID_RISE,
+                0.02 * s["AU6"] + lid_tightening(s["AU7"]) + 0.05 * s["AU9"],
+            )
             dv[lo] -= prof_lo * rise * (1.0 - blink)
             # ... and a photo's smiling squint relaxes with its smile.
             dv[lo] += prof_lo * 0.02 * self.smile0 * min(1.0, self.smile_change(s)[1])
