@@ -73,7 +73,7 @@ def lid_tightening(au7: float) -> float:
     grows fast at first and saturates (1 - (1 - x)^2): fear's ~0.2 raises the lid by
     about a third of full, anger's ~0.75 nearly all of it."""
     x = min(1.0, max(0.0, au7))
-    return LOWER_LID_TIGHTEN * (1.0 - (1.0 - x) ** 2)
+    return LOWER_LID_TIGHTEN * (1.0 - (1.0 - x) ** 3)
 
 
 def smoothstep(x: Array, lo: float, hi: float) -> Array:
