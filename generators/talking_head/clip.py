@@ -137,9 +137,12 @@ def plan(
         head_motion=float(params.head_motion),
     )
     if params.portrait is not None:
-        from generators.talking_head.portrait.expression import relax_track
+        from generators.talking_head.portrait.expression import held_jaw, relax_track
 
         built.tracks["relax"] = relax_track(conditions, float(params.expression))
+        built.tracks["jaw"] = held_jaw(
+            conditions, built.tracks["jaw"], mouth["open"], mouth["press"], float(params.expression)
+        )
     return built, mode, mapping
 
 

@@ -371,3 +371,37 @@ def test_a_small_head_in_a_large_picture_is_found_and_framed(
     assert 0.15 * 256 < loaded.face_px < 0.3 * 256  # framed: about a fifth of the frame
     oval = loaded.rig.points[list(landmarks.FACE_OVAL), :2]
     assert (oval > 0).all() and (oval < 256).all()
+
+
+def _plan_jaw(photo: Path | None, voice: Path, emotion: str) -> tuple[np.ndarray, np.ndarray]:
+    from generators.talking_head import clip
+    from generators.talking_head.params import TalkingHeadParams
+
+    params = TalkingHeadParams.model_validate(
+        {"audio": str(voice), **({"portrait": str(photo)} if photo else {})}
+    )
+    request = Request(
+        "talking-head", voice.with_suffix(".mp4"),
+        condition=Condition.from_mixture({emotion: 1.0}), params={}, seed=3,
+    )  # fmt: skip
+    built, _, _ = clip.plan(request, params, clip.load_source(voice, None))
+    return built.tracks["jaw"], built.tracks["speaking"]
+
+
+def test_a_surprised_portraits_jaw_stays_dropped_between_syllables(
+    photo: Path, voice: Path
+) -> None:
+    """Surprise's jaw drop (AU26) is held as a base the syllables open from: between
+    syllables, inside the phrase, the portrait's mouth stays open (the drawn rig, which
+    reads surprise from its mouth's outline, lets most of it go), fear's (little AU26)
+    does not, and the opening still follows the voice."""
+    drawn, speaking = _plan_jaw(None, voice, "surprise")
+    held, _ = _plan_jaw(photo, voice, "surprise")
+    fear, _ = _plan_jaw(photo, voice, "fear")
+    inside = speaking > 0.95
+    gaps = inside & (drawn <= np.percentile(drawn[inside], 20))
+    assert gaps.sum() >= 3
+    assert held[gaps].min() > 0.35
+    assert held[gaps].mean() > drawn[gaps].mean() + 0.15
+    assert held[gaps].mean() > fear[gaps].mean() + 0.2
+    assert np.corrcoef(held[inside], drawn[inside])[0, 1] > 0.9

@@ -296,3 +296,19 @@ def test_lip_stretcher_covers_the_upper_teeth_and_bares_the_lower(rig: PortraitR
     up1, low1 = teeth(rig.draw(stretched).copy(), stretched)
     assert up1 <= 0.6 * up0  # the upper teeth go under the stretched upper lip
     assert low0 == 0 and low1 >= 2  # the lower teeth show
+
+
+def test_fears_tense_lower_lid_sits_higher_than_surprises(rig: PortraitRig) -> None:
+    """Fear (1+2+4+5+7+20) raises and tenses the lower lid; surprise (1+2+5+26) leaves it
+    relaxed (Ekman & Friesen 1975): at the controls the table gives each (fear's AU7 is
+    only ~0.2), fear's lower lid stands clearly higher, mid-lid most."""
+    fear = state(AU1=0.8, AU2=0.23, AU4=0.43, AU5=0.68, AU7=0.19, AU20=0.7, AU25=0.46)
+    surprise = state(AU1=0.65, AU2=0.67, AU5=0.65, AU7=0.02, AU25=0.46, jaw=0.4)
+    _, v_rest = _uv(rig, state())
+    _, v_fear = _uv(rig, fear)
+    _, v_surprise = _uv(rig, surprise)
+    for mid, corner in ((145, 33), (374, 263)):
+        assert v_rest[mid] - v_fear[mid] > 0.02  # raised by over 0.02 D (~1 px in 512²)
+        assert v_surprise[mid] - v_fear[mid] > 0.015
+        # Straightened: the middle rises more than the corner.
+        assert v_rest[mid] - v_fear[mid] > 2 * abs(v_rest[corner] - v_fear[corner])

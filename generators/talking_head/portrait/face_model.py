@@ -5,8 +5,9 @@ v down, both in units of the distance between the pupils, D), so a tilted or sma
 moves like an upright large one. Magnitudes follow the appearance changes FACS describes
 for each action unit (Ekman, Friesen & Hager 2002: which features move, and which way);
 how far, in D, is project calibration, set by eye on the contact sheet and checked with the
-FER-2013 face reader (benchmarks/talking_head_portrait.py). The jaw is the rig's ``jaw``
-track (speech and held AU25/26 already merged by the timeline); AU26 is not applied twice.
+FER-2013 face reader (benchmarks/talking_head_portrait.py). The jaw is the ``jaw`` track
+(speech and held AU25/26 already merged by the timeline, the expression's AU26 held under
+speech by ``expression.held_jaw``); AU26 is not applied twice.
 """
 
 from __future__ import annotations
@@ -60,7 +61,22 @@ REST_LIFT: Final = 0.02
 FULL_SMILE_LIFT: Final = 0.12
 REST_WIDTH: Final = 0.85
 MAX_LOWER_LID_RISE: Final = 0.06  # in D: the lower lid stays below the iris centre
+LOWER_LID_TIGHTEN: Final = 0.08  # AU7 at full intensity raises the lower lid this much (D)
 MAX_BROW_PUSH: Final = 0.26  # inner brows down at AU4 = AU9 = 1 (0.18 + 0.08), in D
+
+
+def lid_tightening(au7: float) -> float:
+    """How far (D) AU7 raises the lower lid. The raised, straightened lower lid is what
+    tells fear's eyes (1+2+4+5+7) from surprise's (1+2+5, lower lid relaxed) (Ekman &
+    Friesen 1975, Unmasking the Face, ch. 4-5), and it shows already at low intensity:
+    FACS scores AU7 from the lower lid's raise and tension, which appear first, the
+    narrowing of the eye comes with more (Ekman, Friesen & Hager 2002, AU7). So the rise
+    grows fast at first and saturates (1 - (1 - x)^3): fear's ~0.2 raises the lid by
+    about half of full (~0.04 D, ~2 px at 512²), anger's ~0.75 reaches the cap
+    (MAX_LOWER_LID_RISE). The full rise is project calibration (FER-2013 reader,
+    benchmarks/talking_head_portrait.py)."""
+    x = min(1.0, max(0.0, au7))
+    return LOWER_LID_TIGHTEN * (1.0 - (1.0 - x) ** 3)
 
 
 def smoothstep(x: Array, lo: float, hi: float) -> Array:
@@ -266,7 +282,10 @@ class FaceModel:
             # AU9 raises the infraorbital triangle, which pushes the lower lid up and narrows
             # the eye (FACS AU9 appearance changes).
             # Together they stop short of the iris centre (MAX_LOWER_LID_RISE).
-            rise = min(MAX_LOWER_LID_RISE, 0.02 * s["AU6"] + 0.045 * s["AU7"] + 0.05 * s["AU9"])
+            rise = min(
+                MAX_LOWER_LID_RISE,
+                0.02 * s["AU6"] + lid_tightening(s["AU7"]) + 0.05 * s["AU9"],
+            )
             dv[lo] -= prof_lo * rise * (1.0 - blink)
             # ... and a photo's smiling squint relaxes with its smile.
             dv[lo] += prof_lo * 0.02 * self.smile0 * min(1.0, self.smile_change(s)[1])
