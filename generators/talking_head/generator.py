@@ -22,7 +22,6 @@ from studio.sdk import (
 )
 
 SPEECH_SHARE: Final = 0.3  # progress share of voice synthesis in --text mode
-CHECK_SIZE: Final = 256  # frame size of a portrait's check (the face is found at any size)
 PASSED_KEPT: Final = 64
 _PASSED: dict[tuple[str, int, int], str] = {}  # portraits that passed check_file, by stamp
 A = TypeVar("A")
@@ -107,7 +106,7 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
         if field != "portrait":
             return super().check_file(field, path)
         from generators.talking_head.portrait.landmarks import require_model
-        from generators.talking_head.portrait.load import load
+        from generators.talking_head.portrait.load import check
 
         checked = input_file(path, "portrait")  # missing, a folder, a device …
         assert checked is not None
@@ -118,8 +117,7 @@ class TalkingHeadGenerator(Generator[TalkingHeadParams]):
         stamp = (checked, st.st_size, st.st_mtime_ns)
         if stamp in _PASSED:
             return _PASSED[stamp]
-        found = load(checked, CHECK_SIZE)
-        note = found.note or f"portrait: face found in {found.name}"
+        note = check(checked)
         if len(_PASSED) >= PASSED_KEPT:
             _PASSED.pop(next(iter(_PASSED)))
         _PASSED[stamp] = note

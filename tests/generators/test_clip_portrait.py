@@ -214,8 +214,8 @@ def test_a_portrait_that_passed_is_not_decoded_again_until_it_changes(
     photo = tmp_path / "me.png"
     photo.write_bytes(astronaut.read_bytes())
     loads: list[str] = []
-    real = portrait_load.load
-    monkeypatch.setattr(portrait_load, "load", lambda p, s: loads.append(p) or real(p, s))
+    real = portrait_load.check
+    monkeypatch.setattr(portrait_load, "check", lambda p: loads.append(p) or real(p))
     face = TalkingHeadGenerator()
     first = face.check_file("portrait", str(photo))
     assert face.check_file("portrait", str(photo)) == first and len(loads) == 1
@@ -239,3 +239,19 @@ def test_a_portraits_square_fades_into_the_backdrop_only_inside_the_frame() -> N
     matte = np.asarray(compose.soft_edges(1080, 1920, tall), dtype=np.float64)
     assert matte[0, tall.side // 2] < 5  # the top fades into the backdrop above the head
     assert matte[tall.side // 2, 0] == 255 and matte[-1, tall.side // 2] == 255
+
+
+def test_checking_a_portrait_builds_no_rig(
+    astronaut: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check before the voice is made finds the face; the mesh is built once, to render."""
+    from generators.talking_head import TalkingHeadGenerator
+    from generators.talking_head.portrait import load as portrait_load
+
+    def no_rig(*_: object) -> None:
+        raise AssertionError("a check built a rig")
+
+    monkeypatch.setattr(portrait_load, "PortraitRig", no_rig)
+    monkeypatch.setattr("generators.talking_head.generator._PASSED", {})  # not remembered
+    note = TalkingHeadGenerator().check_file("portrait", str(astronaut))
+    assert note.startswith("portrait: face found in")

@@ -27,12 +27,26 @@ class Loaded:
         return None
 
 
-def load(path: str | Path, size: int) -> Loaded:
-    """The rig for ``path`` at ``size``×``size``; one-line ``InputError`` for a bad portrait."""
+def _face(path: str | Path) -> tuple[str, photo.Picture, landmarks.Face, tuple[int, int, int]]:
     name = printable(Path(path).name, 80)
     picture = photo.read(path)
     face = landmarks.find(picture.rgb, picture.data, picture.scale, name)
     box = photo.frame_box(picture.rgb.shape[:2], face.points[list(landmarks.FACE_OVAL), :2])
+    return name, picture, face, box
+
+
+def check(path: str | Path) -> str:
+    """What ``load`` would say of ``path`` (one-line ``InputError`` for a bad portrait),
+    without building the rig: a check before the voice is made need not pay for a mesh."""
+    name, _picture, face, _box = _face(path)
+    if face.faces > 1:
+        return f"portrait: {face.faces} faces in {name}; animating the largest"
+    return f"portrait: face found in {name}"
+
+
+def load(path: str | Path, size: int) -> Loaded:
+    """The rig for ``path`` at ``size``×``size``; one-line ``InputError`` for a bad portrait."""
+    name, picture, face, box = _face(path)
     x0, y0, side = box
     k = size / side
     points = (face.points - np.array([x0, y0, 0.0])) * k
