@@ -4,6 +4,7 @@ midirenderer (48 kHz stereo), peak-normalised to −1 dBFS and written atomicall
 from __future__ import annotations
 
 import io
+import wave
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -29,13 +30,26 @@ def soundfont() -> bytes:
 def synthesise(midi_bytes: bytes) -> tuple[np.ndarray, int]:
     """Render MIDI bytes to float32 (frames, 2) audio and its sample rate."""
     import midirenderer
-    import soundfile
 
     wav = midirenderer.render_wave_from(soundfont(), midi_bytes)
-    data, rate = soundfile.read(io.BytesIO(wav), dtype="float32", always_2d=True)
+    data, rate = _pcm16(wav)
     if data.shape[1] == 1:
         data = np.repeat(data, 2, axis=1)
     return data, int(rate)
+
+
+def _pcm16(wav: bytes) -> tuple[np.ndarray, int]:
+    """The renderer's 16-bit PCM WAV as float32 (frames, channels). Read with the standard
+    library, not soundfile: reading bytes through soundfile runs a Python callback inside
+    libsndfile, and a SIGTERM landing in it was swallowed with a traceback on stderr
+    instead of stopping the command."""
+    with wave.open(io.BytesIO(wav)) as reader:
+        if reader.getsampwidth() != 2:
+            raise RuntimeError(f"the MIDI renderer wrote {8 * reader.getsampwidth()}-bit audio")
+        channels, rate = reader.getnchannels(), reader.getframerate()
+        frames = reader.readframes(reader.getnframes())
+    pcm = np.frombuffer(frames, dtype="<i2").reshape(-1, channels)
+    return pcm.astype(np.float32) / 32768.0, int(rate)
 
 
 def normalise(data: np.ndarray, peak_dbfs: float = PEAK_DBFS) -> np.ndarray:
