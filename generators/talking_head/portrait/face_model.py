@@ -57,9 +57,15 @@ SMILE_OUT: Final = 0.085
 # A relaxed closed mouth: corners about level with the middle of the lips (at most this
 # much higher) and about this wide (D); beyond is the photo's own smile.
 REST_LIFT: Final = 0.02
+# Where the corners of a photo's smile go when it is let go altogether: a little below the
+# line where the lips meet, as a relaxed mouth's corners sit (D). A smile's creases and
+# raised cheeks stay partly in the skin (``retouch`` lightens the creases only): corners
+# merely level with the lips still read as a faint smile. Project calibration, checked
+# with the FER-2013 reader (benchmarks/talking_head_portrait.py).
+RELAXED_LIFT: Final = -0.04
 # A full broad smile (AU12 at E): the corners this far above a relaxed mouth's (D).
 FULL_SMILE_LIFT: Final = 0.12
-REST_WIDTH: Final = 0.85
+REST_WIDTH: Final = 0.8
 MAX_LOWER_LID_RISE: Final = 0.06  # in D: the lower lid stays below the iris centre
 LOWER_LID_TIGHTEN: Final = 0.08  # AU7 at full intensity raises the lower lid this much (D)
 MAX_BROW_PUSH: Final = 0.26  # inner brows down at AU4 = AU9 = 1 (0.18 + 0.08), in D
@@ -206,7 +212,9 @@ class FaceModel:
         self.smile0 = float(np.clip(lift / FULL_SMILE_LIFT, 0.0, 1.0))
         # Letting the photo's smile go brings the corners back down by what it lifted
         # them (a neutral photo relaxes on the rig's scale).
-        self.unsmile_lift = lift / self.smile0 if self.smile0 > 0.05 else SMILE_LIFT
+        self.unsmile_lift = (
+            (lift + REST_LIFT - RELAXED_LIFT) / self.smile0 if self.smile0 > 0.05 else SMILE_LIFT
+        )
         self.width_excess = max(0.0, 0.5 * (2 * self.mouth_half - REST_WIDTH))
         # The rest gap between the inner lips at each inner point (photos with parted lips):
         # a closure (p, b, m; pressed lips) closes it.

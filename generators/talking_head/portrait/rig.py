@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from generators.talking_head.portrait import eyes as eyes_mod
 from generators.talking_head.portrait import face_model as fm
 from generators.talking_head.portrait import mesh as mesh_mod
+from generators.talking_head.portrait import retouch
 from generators.talking_head.portrait.landmarks import FACE_OVAL
 from generators.talking_head.portrait.mouth import Palette, paint, palette
 
@@ -30,6 +31,7 @@ HEAD_FOLLOW: Final = 0.9
 NECK_FOLLOW: Final = 0.35
 BREATH_D: Final = 0.02  # head rise per unit of the breath track, in D (project calibration)
 NECK_BELOW_CHIN_D: Final = 0.5  # roll pivot: the neck, this far below the chin, in D
+CREASE_STEPS: Final = 8  # a smile's creases go in eighths (no visible step between them)
 REST: Final = {
     **{k: 0.0 for k in ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU9", "AU10", "AU12")},
     **{k: 0.0 for k in ("AU14", "AU15", "AU17", "AU20", "AU23", "AU24", "AU25", "AU26")},
@@ -92,6 +94,21 @@ class PortraitRig:
         self.rgba[..., 3] = 255
         self.frame = self.rgba.copy()
         self.closed_rgba = self._closed_mouth(rest_poly, d) if self.rest_gap > 0.5 else None
+        # The smile's creases, taken away as far as the photo's smile is let go (sources
+        # kept per eighth of the way: an expression changes slowly, a frame reuses them).
+        self.creases = (
+            retouch.smile_creases(
+                self.photo,
+                points,
+                points[list(fm.UPPER_OUTER + fm.LOWER_OUTER[::-1]), :2],
+                self.face.origin,
+                self.face.ex,
+                d,
+            )
+            if self.face.smile0 > 0.05
+            else None
+        )
+        self._sources: dict[int, tuple[NDArray[np.uint8], NDArray[np.uint8] | None]] = {}
         self.eyes = [self._eye(i) for i in range(2)]
         self.face_moves = np.zeros((len(self.keep), 2))
         outer_rows = np.searchsorted(self.keep, np.array(fm.UPPER_OUTER + fm.LOWER_OUTER))
@@ -179,12 +196,13 @@ class PortraitRig:
         sx, sy = self.mesh.backward(forward)
         y0, y1, x0, x1 = self.mesh.roi
         frame = self.frame
+        source, closed_source = self._source(s)
         frame[y0:y1, x0:x1] = cv2.remap(
-            self.rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+            source, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
         )
         moved = self.mesh.vertices + offsets
-        if self.closed_rgba is not None and self.face.closed > 0.0:
-            self._close_mouth(frame, moved, sx, sy, self.face.closed)
+        if closed_source is not None and self.face.closed > 0.0:
+            self._close_mouth(frame, closed_source, moved, sx, sy, self.face.closed)
         for eye in self.eyes:
             lift = -(self.face_moves[eye.upper] @ self.face.ey)
             eyes_mod.paint(frame, eye, moved, lift, self.face.d)
@@ -201,9 +219,33 @@ class PortraitRig:
         )
         return frame
 
+    def _source(
+        self, s: Mapping[str, float]
+    ) -> tuple[NDArray[np.uint8], NDArray[np.uint8] | None]:
+        """The photo (and its closed-mouth version) with as much of its smile's creases
+        taken away as the controls let the smile go."""
+        if self.creases is None:
+            return self.rgba, self.closed_rgba
+        gone = min(1.0, self.face.smile_change(s)[1] / self.face.smile0)
+        level = round(gone * CREASE_STEPS)
+        if level == 0:
+            return self.rgba, self.closed_rgba
+        if level not in self._sources:
+            lift = -self.creases * (level / CREASE_STEPS)
+
+            def lifted(rgba: NDArray[np.uint8]) -> NDArray[np.uint8]:
+                out = rgba.copy()
+                out[..., :3] = np.clip(rgba[..., :3] + lift + 0.5, 0, 255).astype(np.uint8)
+                return out
+
+            closed = None if self.closed_rgba is None else lifted(self.closed_rgba)
+            self._sources[level] = (lifted(self.rgba), closed)
+        return self._sources[level]
+
     def _close_mouth(
         self,
         frame: NDArray[np.uint8],
+        closed_rgba: NDArray[np.uint8],
         moved: Array,
         sx: NDArray[np.float32],
         sy: NDArray[np.float32],
@@ -213,7 +255,6 @@ class PortraitRig:
         the photo's parted lips (one small remap of that box)."""
         import cv2
 
-        assert self.closed_rgba is not None
         lips = moved[self.outer_lip_rows]
         margin = 0.12 * self.face.d
         y0, y1, x0, x1 = self.mesh.roi
@@ -225,7 +266,7 @@ class PortraitRig:
             return
         win = (slice(by0 - y0, by1 - y0), slice(bx0 - x0, bx1 - x0))
         shut = cv2.remap(
-            self.closed_rgba, sx[win], sy[win], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+            closed_rgba, sx[win], sy[win], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
         )
         box = frame[by0:by1, bx0:bx1]
         if closed >= 1.0:
