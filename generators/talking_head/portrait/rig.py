@@ -219,9 +219,7 @@ class PortraitRig:
         )
         return frame
 
-    def _source(
-        self, s: Mapping[str, float]
-    ) -> tuple[NDArray[np.uint8], NDArray[np.uint8] | None]:
+    def _source(self, s: Mapping[str, float]) -> tuple[NDArray[np.uint8], NDArray[np.uint8] | None]:
         """The photo (and its closed-mouth version) with as much of its smile's creases
         taken away as the controls let the smile go."""
         if self.creases is None:
