@@ -327,10 +327,13 @@ class FaceModel:
         corner = (corners[0] + corners[1]) * self.not_eye
         csign = np.where(corners[0] > corners[1], -1.0, 1.0)  # which corner is nearer
         up_lip, lo_lip, centre = self.upper_lip, self.lower_lip, self.lip_centre
+        # Letting go of the photo's own smile takes its corners to a relaxed mouth's (on
+        # the photo's scale); beyond that, the negative side of AU12 is on the rig's.
+        gone, beyond = min(less, self.smile0), max(0.0, less - self.smile0)
         # Lip corners: AU12 up and out, AU15 down, AU20 out, AU14/23/round in, spread out.
         out = (
             SMILE_OUT * more
-            - less * self.width_excess / max(self.smile0, 0.5)
+            - gone * self.width_excess / max(self.smile0, 0.5)
             + 0.01 * s["AU15"]
             + 0.13 * s["AU20"]
             - 0.02 * s["AU14"]
@@ -342,7 +345,8 @@ class FaceModel:
         )
         rise = (
             SMILE_LIFT * more
-            - self.unsmile_lift * less
+            - self.unsmile_lift * gone
+            - SMILE_LIFT * beyond
             - 0.1 * s["AU15"]
             - 0.06 * s["AU20"]
             + 0.012 * s["AU14"]

@@ -23,6 +23,11 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 TOOTH_W: Final = 0.13  # central incisor crown width, in D (8.5 mm / 63 mm)
 TOOTH_H: Final = 0.12  # upper incisor crown shown below the lip, in D (part of 10.5 mm)
+# The upper incisors below a relaxed upper lip once the lips part: about 3.4 mm in young
+# women, 1.9 mm in young men, less with age (Vig & Brundo 1978, J Prosthet Dent 39:502),
+# ~3 mm here (0.05 D). The jaw drops the lower lip and the lower teeth, not the upper row,
+# so speech shows this much of it from the first parting of the lips (not a dark slit).
+INCISAL_DISPLAY: Final = 0.05
 FADE_D: Final = 0.035  # extra opening over which the painting fades in, in D
 SUB: Final = 4  # fillPoly's fractional bits: 1/16 px vertex precision, anti-aliased edge
 
@@ -178,7 +183,9 @@ def paint(
     stretch = float(np.clip(s.get("AU20", 0.0), 0.0, 1.0)) * (1.0 - smile)
     reach = 0.8 + 0.12 * smile
     arch = np.sqrt(np.clip(1.0 - (across / reach) ** 2, 0.0, 1.0))
-    shows = np.maximum(np.clip(open_px / (0.25 * d), 0.3, 1.0), smile) * (1.0 - 0.6 * stretch)
+    rest = INCISAL_DISPLAY / TOOTH_H
+    opening = np.clip(open_px / (0.25 * d), 0.0, 1.0)
+    shows = np.maximum(rest + (1.0 - rest) * opening, smile) * (1.0 - 0.6 * stretch)
     th = TOOTH_H * d * arch * shows
     inside = (np.abs(across) < reach).astype(np.float64)
     teeth = np.clip((y_up + th - ys) * 1.2, 0.0, 1.0) * inside

@@ -19,16 +19,19 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from generators.talking_head.portrait.landmarks import FACE_OVAL
+
 # Blur scales: the fine one keeps pixel texture out of the layer, the coarse one is about a
-# fold's width (a few mm: 0.08 D, D = the distance between the pupils). The zone, in D
+# fold's width (a few mm: 0.12 D, D = the distance between the pupils). The zone, in D
 # from the point between the pupils (u across, v down): beside the nose (|u| > 0.12) to
 # the jaw's side (|u| < 1.05), from below the lower lids (v > 0.4) to the chin (v < 1.4).
 # All project calibration, checked on the contact sheet of benchmarks/talking_head_portrait.py.
 FINE_PX: Final = 1.0
-COARSE_D: Final = 0.08
+COARSE_D: Final = 0.12
 # How much of the crease layer goes when the smile goes. Above 1: the layer is a blurred
 # estimate of the crease's depth (its darkest line is deeper than the band's mean).
-STRENGTH: Final = 1.6
+STRENGTH: Final = 2.5
+DARK_LEVELS: Final = 2.0  # 8-bit levels below the surround over which a pixel counts as crease
 NOSE: Final = (1, 2, 4, 5, 6, 48, 49, 64, 97, 98, 115, 129, 168, 195, 197, 220,
                278, 279, 294, 326, 327, 344, 358, 440)  # fmt: skip
 
@@ -46,7 +49,7 @@ def smile_creases(
     ex: NDArray[np.float64],
     d: float,
 ) -> NDArray[np.float32]:
-    """(H, W, 1) float layer, <= 0: the dark creases in the smile's zone. Adding
+    """(H, W, 3) float layer, <= 0: the dark creases in the smile's zone. Adding
     ``-w * layer`` to the photo takes a fraction ``w`` of them away. ``lips``: the outer
     lip contour (pixels), ``origin``/``ex``/``d``: the face frame (``face_model``)."""
     import cv2
@@ -69,8 +72,18 @@ def smile_creases(
     grow = max(1, round(0.06 * d))
     keep = cv2.dilate(keep, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))
     soft = cv2.GaussianBlur(keep.astype(np.float32) / 255.0, (0, 0), max(1.0, 0.04 * d))
-    zone = (zone * (1.0 - soft)).astype(np.float32)
+    # Inside the face's outline only, well clear of it: the edge of a cheek against a
+    # lighter background is "darker than around it" too, and brightening it draws a halo.
+    inside = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(inside, [np.round(points[list(FACE_OVAL), :2]).astype(np.int32)], 255)
+    shrink = max(1, round(0.15 * d))
+    inside = cv2.erode(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * shrink + 1,) * 2))
+    within = cv2.GaussianBlur(inside.astype(np.float32) / 255.0, (0, 0), max(1.0, 0.05 * d))
+    zone = (zone * (1.0 - soft) * within).astype(np.float32)
     img = rgb.astype(np.float32)
     detail = cv2.GaussianBlur(img, (0, 0), FINE_PX) - cv2.GaussianBlur(img, (0, 0), COARSE_D * d)
-    dark = np.minimum(detail.mean(axis=2), 0.0)
-    return (STRENGTH * dark * zone)[..., None]
+    # Where the skin is darker than around it (a crease), all three channels' detail: a
+    # shadow in skin is redder as well as darker, so taking luma alone leaves an orange line.
+    luma = detail @ np.array([0.299, 0.587, 0.114], np.float32)
+    dark = np.clip(-luma / DARK_LEVELS, 0.0, 1.0)
+    return np.minimum(detail, 0.0) * (STRENGTH * dark * zone)[..., None]

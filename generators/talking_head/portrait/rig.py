@@ -31,6 +31,9 @@ HEAD_FOLLOW: Final = 0.9
 NECK_FOLLOW: Final = 0.35
 BREATH_D: Final = 0.02  # head rise per unit of the breath track, in D (project calibration)
 NECK_BELOW_CHIN_D: Final = 0.5  # roll pivot: the neck, this far below the chin, in D
+# Near the parted lips, a pixel this much darker than the lips around it is the mouth's
+# inside (teeth shadow, dark corners), not lip: project calibration on the contact sheet.
+DARK_LIP_SHARE: Final = 0.8
 CREASE_STEPS: Final = 8  # a smile's creases go in eighths (no visible step between them)
 REST: Final = {
     **{k: 0.0 for k in ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU9", "AU10", "AU12")},
@@ -145,8 +148,17 @@ class PortraitRig:
         mask = np.zeros((self.size, self.size), np.uint8)
         cv2.fillPoly(mask, [np.round(inner * 16).astype(np.int32)], 255, cv2.LINE_8, 4)
         grow = max(1, round(0.025 * d))
+        reach = max(2, round(0.1 * d))
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
         grown = cv2.dilate(mask, kernel)
+        # The thin shadow where a smiling upper lip meets the teeth, and the dark mouth
+        # corners, reach past the landmark contour: dark pixels near it go too (darker
+        # than the lips around them), or a closed mouth keeps them as dotted lines.
+        near = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
+        luma = self.photo @ np.array([0.299, 0.587, 0.114])
+        lips_luma = float(np.median(luma[(near > 0) & (grown == 0)]))
+        dark = ((near > 0) & (luma < DARK_LIP_SHARE * lips_luma)).astype(np.uint8) * 255
+        grown = np.maximum(grown, cv2.dilate(dark, np.ones((3, 3), np.uint8)))
         filled = cv2.inpaint(self.photo, grown, max(3.0, 0.08 * d), cv2.INPAINT_TELEA)
         out = np.empty_like(self.rgba)
         out[..., :3] = filled
