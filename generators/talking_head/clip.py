@@ -125,6 +125,7 @@ def plan(
         mouth, visemes = lipsync.from_audio(envelope, tilt)
         mode = "audio"
     visemes = lipsync.anticipate(mouth, visemes, fps)
+    mouth["open"] = mouth["open"] * lipsync.articulation(np.array([c.arousal for c in conditions]))
     rng = np.random.default_rng(request.seed)
     built = timeline.build(
         conditions,

@@ -170,6 +170,26 @@ def follow_loudness(tracks: Tracks, envelope: NDArray[np.float64]) -> None:
     tracks["open"] = envelope * (0.55 + 0.45 * relative) * (1.0 - tracks["press"])
 
 
+# Articulation effort by arousal: speakers move the jaw and lips further in high-arousal
+# emotions (anger, joy, fear) and less in low-arousal ones (sadness) than in neutral speech,
+# the effect lying mainly along arousal (Lee & Narayanan 2012, Speech Prosody, lower-lip
+# amplitude; Kim, Lee & Narayanan 2015, JASA 137:1411, more peripheral articulation for
+# high-arousal and less for low-arousal emotions). The gain at arousal 0 and its slope are
+# project calibration (checked with the FER-2013 reader, benchmarks/talking_head_portrait.py:
+# a calm speaker whose mouth opens as wide as an excited one's reads as surprised): calm
+# neutral speech opens half as far as the lip-sync tables, arousal 0.5 and above all the
+# way; below half, the lips stop showing the syllables, so low arousal (sadness) stays there.
+ARTICULATION_AT_REST: Final = 0.5
+ARTICULATION_PER_AROUSAL: Final = 1.0
+ARTICULATION_MIN: Final = 0.5
+
+
+def articulation(arousal: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per frame, how far the mouth opens for speech relative to the tables (0.5..1)."""
+    gain = ARTICULATION_AT_REST + ARTICULATION_PER_AROUSAL * np.asarray(arousal, np.float64)
+    return np.clip(gain, ARTICULATION_MIN, 1.0)
+
+
 def from_audio(
     envelope: NDArray[np.float64], tilt: NDArray[np.float64]
 ) -> tuple[Tracks, list[str]]:

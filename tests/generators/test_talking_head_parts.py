@@ -417,3 +417,42 @@ def test_short_clips_keep_the_head_within_a_few_degrees(seconds: float) -> None:
         assert np.max(np.abs(pitch)) < 15 and np.max(np.abs(roll)) < 15
     assert worst_yaw < 15.0
     assert worst_gaze <= 0.9  # saccade targets reach ±0.7; the drift adds a little
+
+
+def test_articulation_grows_with_arousal_between_a_floor_and_the_tables() -> None:
+    """Speech opens the mouth further the higher the arousal (calm neutral speech about
+    half as far as the lip-sync tables, from arousal 0.5 all the way), never below the
+    floor where the lips stop showing the syllables."""
+    arousal = np.linspace(-1.0, 1.0, 41)
+    gain = lipsync.articulation(arousal)
+    assert np.all(np.diff(gain) >= 0.0)
+    assert gain.min() == lipsync.ARTICULATION_MIN
+    assert gain.max() == 1.0
+    assert lipsync.articulation(np.array([0.0]))[0] < lipsync.articulation(np.array([0.46]))[0]
+
+
+def test_a_calm_voice_opens_the_mouth_less_than_an_angry_one(tmp_path: Path) -> None:
+    """The same recording said calmly (neutral) and in anger: the plan's speech opening
+    is smaller for the calm one, and follows the same syllables (the openings correlate)."""
+    from generators.talking_head import clip
+    from generators.talking_head.params import TalkingHeadParams
+    from studio.plugins.contract import Request
+
+    rate, seconds = 16000, 2.0
+    t = np.arange(int(rate * seconds)) / rate
+    syllables = 0.5 * (1 - np.cos(2 * np.pi * 3.0 * t))  # three syllables a second
+    voice = tmp_path / "voice.wav"
+    soundfile.write(voice, (0.3 * syllables * np.sin(2 * np.pi * 180 * t)).astype(np.float32), rate)
+    params = TalkingHeadParams.model_validate({"audio": str(voice)})
+    jaws = {}
+    for name, condition in (
+        ("calm", Condition.neutral()),
+        ("angry", Condition.from_mixture({"anger": 1.0})),
+    ):
+        request = Request(
+            "talking-head", tmp_path / f"{name}.mp4", condition=condition, params={}, seed=3
+        )
+        built, _, _ = clip.plan(request, params, clip.load_source(voice, None))
+        jaws[name] = built.tracks["jaw"]
+    assert jaws["calm"].max() < 0.7 * jaws["angry"].max()
+    assert np.corrcoef(jaws["calm"], jaws["angry"])[0, 1] > 0.9
