@@ -312,3 +312,51 @@ def test_fears_tense_lower_lid_sits_higher_than_surprises(rig: PortraitRig) -> N
         assert v_surprise[mid] - v_fear[mid] > 0.015
         # Straightened: the middle rises more than the corner.
         assert v_rest[mid] - v_fear[mid] > 2 * abs(v_rest[corner] - v_fear[corner])
+
+
+def test_a_let_go_smile_lightens_its_creases_and_nothing_else(rig: PortraitRig) -> None:
+    """The astronaut's smile folds (nose wings past the mouth corners) are darker than
+    the cheek around them. Letting the smile go takes most of that darkness out of the
+    source the warp reads; the lips, the nose, the eyes and everything outside the face
+    outline stay the photo's own pixels. Keeping the photo's smile changes nothing."""
+    import cv2
+
+    assert rig.creases is not None
+    kept, _ = rig._source(state(AU12=rig.face.smile0))
+    assert kept is rig.rgba
+    source, closed = rig._source(state())
+    assert closed is not None
+    changed = np.abs(source[..., :3].astype(int) - rig.photo).max(axis=2) > 0
+    assert changed.any()
+    face = np.zeros(rig.photo.shape[:2], np.uint8)
+    cv2.fillPoly(face, [np.round(rig.points[list(landmarks.FACE_OVAL), :2]).astype(np.int32)], 1)
+    assert not changed[face == 0].any()
+    for part in ((61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17),
+                 (33, 160, 159, 158, 133, 153, 145, 144), (1, 4, 5, 195)):  # fmt: skip
+        inside = np.zeros_like(face)
+        cv2.fillPoly(inside, [np.round(rig.points[list(part), :2]).astype(np.int32)], 1)
+        inside = cv2.erode(inside, np.ones((5, 5), np.uint8))  # its edge may blend a little
+        assert not changed[inside > 0].any()
+    luma = np.array([0.299, 0.587, 0.114])
+    before = rig.photo.astype(np.float64) @ luma
+    after = source[..., :3].astype(np.float64) @ luma
+    fold = changed & (rig.creases.mean(axis=2) < -3.0)  # the deepest crease pixels
+    assert fold.sum() > 20
+    surround = cv2.GaussianBlur(before, (0, 0), 0.12 * rig.face.d)
+    assert np.mean(surround[fold] - after[fold]) < 0.4 * np.mean(surround[fold] - before[fold])
+
+
+def test_closed_lips_meet_at_a_dark_line(rig: PortraitRig) -> None:
+    """The photo's parted lips closed over its teeth (a neutral face) show the line where
+    the lips meet, darker than the lips above and below it, across the middle of the
+    mouth: without it the inpainted lips read as one pink shape, as parted lips."""
+    frame = rig.draw(state()).copy()
+    luma = frame[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    moved = rig.points[:, :2] + rig.face.displacement(state())
+    for k in (-0.25, 0.0, 0.25):  # across the middle half of the mouth
+        x = round(moved[13, 0] + k * (moved[308, 0] - moved[78, 0]))
+        top, bottom = round(moved[0, 1]), round(moved[17, 1])
+        column = luma[top : bottom + 1, x]
+        line = int(np.argmin(column))
+        assert 0 < line < len(column) - 1  # between the lips, not at their outer edges
+        assert column[line] < min(column[0], column[-1]) - 25

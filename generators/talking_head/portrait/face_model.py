@@ -361,7 +361,7 @@ class FaceModel:
         dv -= up_lip * 0.012 * s["round"] * centre
         # Lower lip and chin: AU17 pushes both up, AU25 parts the lips, pressing thins.
         chin = self._bump(float(self.u[17]), float(self.v[17]) + 0.35, 0.35) * self.jaw_weight
-        dv -= 0.05 * s["AU17"] * chin + 0.06 * s["AU17"] * lo_lip
+        dv -= 0.075 * s["AU17"] * chin + 0.09 * s["AU17"] * lo_lip
         dv += lo_lip * centre * 0.045 * s["AU25"]
         # AU20 stretches the lips flat: the lower lip's middle is drawn down with them.
         dv += lo_lip * centre * 0.035 * s["AU20"]

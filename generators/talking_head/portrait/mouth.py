@@ -29,6 +29,11 @@ TOOTH_H: Final = 0.12  # upper incisor crown shown below the lip, in D (part of 
 # so speech shows this much of it from the first parting of the lips (not a dark slit).
 INCISAL_DISPLAY: Final = 0.05
 FADE_D: Final = 0.035  # extra opening over which the painting fades in, in D
+# The line where closed lips meet: this thick in the middle (D; ~2 mm), this opaque, gone
+# once the lips are this far apart (the painted interior takes over). Project calibration.
+SEAM_D: Final = 0.03
+SEAM_OPACITY: Final = 0.8
+SEAM_FADE_D: Final = 0.03
 SUB: Final = 4  # fillPoly's fractional bits: 1/16 px vertex precision, anti-aliased edge
 
 
@@ -64,6 +69,37 @@ def palette(rgb: NDArray[np.uint8], lips: Array, inner: Array, gap_px: float, d:
     tongue = np.clip(lip * 0.72 + np.array([24.0, -6.0, -4.0]), 0, 255).astype(np.float32)
     seam = (lip * np.array([0.52, 0.42, 0.42])).astype(np.float32)
     return Palette(cavity, np.asarray(teeth, np.float32), tongue, seam)
+
+
+def _seam_line(
+    frame: NDArray[np.uint8], upper: Array, lower: Array, d: float, pal: Palette, strength: float
+) -> None:
+    """The line where closed lips meet: midway between the inner lip contours, SEAM_D
+    thick in the middle and tapering to the corners, in the lips' shadow colour."""
+    import cv2
+
+    xs = upper[:, 0]
+    mid = 0.5 * (upper[:, 1] + _polyline_y(xs, lower))
+    width = float(xs.max() - xs.min())
+    if width < 2.0:
+        return
+    across = (xs - 0.5 * (xs.max() + xs.min())) / (0.5 * width)
+    half = 0.5 * SEAM_D * d * np.sqrt(np.clip(1.0 - across**2, 0.0, 1.0)) + 0.15
+    band = np.concatenate(
+        [np.stack([xs, mid - half], axis=1), np.stack([xs, mid + half], axis=1)[::-1]]
+    )
+    h, w = frame.shape[:2]
+    x0, x1 = max(0, int(xs.min()) - 2), min(w, int(np.ceil(xs.max())) + 3)
+    y0, y1 = max(0, int((mid - half).min()) - 2), min(h, int(np.ceil((mid + half).max())) + 3)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    pts = np.round((band - [x0, y0]) * (1 << SUB)).astype(np.int32)
+    cv2.fillPoly(mask, [pts], 255, cv2.LINE_AA, SUB)
+    m = (mask.astype(np.float32) / 255.0 * SEAM_OPACITY * strength)[..., None]
+    patch = frame[y0:y1, x0:x1, :3].astype(np.float32)
+    out = patch * (1.0 - m) + pal.seam[None, None, :] * m
+    frame[y0:y1, x0:x1, :3] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 def _polyline_y(xs: Array, line: Array) -> Array:
@@ -103,6 +139,12 @@ def paint(
     # Lips closing over what the photo shows between them (its teeth) would squeeze it
     # into a jagged bright line: the closing lips cover it instead.
     closing = float(np.clip(1.0 - gap / rest_gap, 0.0, 1.0)) if rest_gap > 0.5 else 0.0
+    if closed > 0.0 and rest_gap > 0.5:
+        # The inpainted closed mouth has no line where the lips meet; closed lips do (the
+        # shadow of their contact). Without it the lips read as one pink shape, parted.
+        meet = closed * float(np.clip(1.0 - gap / (SEAM_FADE_D * d), 0.0, 1.0))
+        if meet > 0.0:
+            _seam_line(frame, upper, lower, d, pal, meet)
     if alpha <= 0.0 and closing <= 0.0:
         return
     alpha = alpha * alpha * (3 - 2 * alpha)
