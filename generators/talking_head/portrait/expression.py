@@ -41,7 +41,7 @@ def relax_track(conditions: Sequence[Condition], strength: float = 1.0) -> NDArr
 # (Ekman, Friesen & Hager 2002): the mandible lowered by relaxation, lips parted and the
 # teeth visibly apart; a surprised speaker's jaw stays dropped between words and speech
 # moves around it. Below 1 so the syllables keep room above the base (lip sync).
-HELD_JAW = 0.6
+HELD_JAW = 0.45
 
 
 def held_jaw(
