@@ -177,10 +177,10 @@ def follow_loudness(tracks: Tracks, envelope: NDArray[np.float64]) -> None:
 # high-arousal and less for low-arousal emotions). The gain at arousal 0 and its slope are
 # project calibration (checked with the FER-2013 reader, benchmarks/talking_head_portrait.py:
 # a calm speaker whose mouth opens as wide as an excited one's reads as surprised): calm
-# neutral speech opens half as far as the lip-sync tables, arousal 1/3 and above all the
+# neutral speech opens half as far as the lip-sync tables, arousal 0.2 and above all the
 # way; below half, the lips stop showing the syllables, so low arousal (sadness) stays there.
 ARTICULATION_AT_REST: Final = 0.5
-ARTICULATION_PER_AROUSAL: Final = 1.5
+ARTICULATION_PER_AROUSAL: Final = 2.5
 ARTICULATION_MIN: Final = 0.5
 
 

@@ -421,7 +421,7 @@ def test_short_clips_keep_the_head_within_a_few_degrees(seconds: float) -> None:
 
 def test_articulation_grows_with_arousal_between_a_floor_and_the_tables() -> None:
     """Speech opens the mouth further the higher the arousal (calm neutral speech about
-    half as far as the lip-sync tables, from arousal 1/3 all the way), never below the
+    half as far as the lip-sync tables, from arousal 0.2 all the way), never below the
     floor where the lips stop showing the syllables."""
     arousal = np.linspace(-1.0, 1.0, 41)
     gain = lipsync.articulation(arousal)

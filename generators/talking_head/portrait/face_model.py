@@ -360,11 +360,11 @@ class FaceModel:
         dv += up_lip * (0.012 * s["AU23"] + 0.015 * s["AU24"] + 0.008 * s["spread"])
         dv -= up_lip * 0.012 * s["round"] * centre
         # Lower lip and chin: AU17 pushes both up, AU25 parts the lips, pressing thins.
-        # The chin's push on the lower lip gives way as the jaw drops (half of it at a full
+        # The chin's push on the lower lip gives way as the jaw drops (none of it at a full
         # opening): a syllable's opening takes the lip down with the jaw, or speech would
         # not show on a sad or disgusted mouth.
         chin = self._bump(float(self.u[17]), float(self.v[17]) + 0.35, 0.35) * self.jaw_weight
-        lip_push = 0.12 * s["AU17"] * max(0.0, 1.0 - 0.5 * jaw)
+        lip_push = 0.09 * s["AU17"] * (1.0 - min(1.0, jaw))
         dv -= 0.075 * s["AU17"] * chin + lip_push * lo_lip
         dv += lo_lip * centre * 0.045 * s["AU25"]
         # AU20 stretches the lips flat: the lower lip's middle is drawn down with them.
